@@ -1,0 +1,42 @@
+# The two commands: `make run` (the app with the demo district) and `make test` (every guardrail).
+# Both bootstrap a virtualenv in .venv from pyproject.toml; nothing else needs to be installed.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test bootstrap db-stop lint messages demo bench clean-db
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$(.ci/find-python) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+bootstrap: $(VENV)/.installed
+
+run: bootstrap
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+demo: bootstrap
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) seed_demo
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+	@$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+db-stop: bootstrap
+	$(PY) -m jianbei.embedded_db stop
+
+messages: bootstrap
+	$(PY) -m jianbei.compile_messages

@@ -1,0 +1,47 @@
+"""The four roles are Django groups; this module names them and lists their permissions.
+
+Code never checks a role's name: it asks for a permission. Each app's data migration grants the
+permissions it defines to these groups with `sync_role_permissions`.
+"""
+
+STAFF = "staff"
+UNIT_MANAGER = "unit manager"
+LEADER = "leader"
+ADMIN = "admin"
+
+ROLES = [STAFF, UNIT_MANAGER, LEADER, ADMIN]
+
+# The permissions this app grants; each later app grants its own in its own data migration.
+ACCOUNTS_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    STAFF: ["units.view_unit"],
+    UNIT_MANAGER: ["units.view_unit", "accounts.manage_unit"],
+    LEADER: ["units.view_unit", "accounts.view_all_units"],
+}
+
+
+def sync_role_permissions(apps, role_permissions: dict[str, list[str]], *, admin_gets_all: bool = True):
+    """Create the role groups and grant them permissions. For use inside data migrations.
+
+    ADMIN receives every permission that exists at that point: it runs the Django admin.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+    for role, codes in role_permissions.items():
+        group = Group.objects.get(name=role)
+        for code in codes:
+            app_label, codename = code.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    if admin_gets_all:
+        admin, _ = Group.objects.get_or_create(name=ADMIN)
+        admin.permissions.add(*Permission.objects.all())

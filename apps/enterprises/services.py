@@ -1,0 +1,79 @@
+"""Writes to the enterprise record. Views and the importer call these; nothing else saves an enterprise."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from apps.units.models import Unit
+
+from .credit_code import normalize
+from .models import Enterprise, Tag
+
+EDITABLE_FIELDS = ["name", "credit_code", "address", "unit", "industry", "size", "is_key", "founded_on"]
+
+
+def can_edit_unit(user, unit_id: int | None) -> bool:
+    """May `user` edit enterprises whose responsible unit is `unit_id`?"""
+    if not user.has_perm("enterprises.change_enterprise"):
+        return False
+    return user.has_perm("enterprises.change_any_enterprise") or (
+        unit_id is not None and unit_id == user.unit_id
+    )
+
+
+@transaction.atomic
+def enterprise_create(
+    *,
+    by,
+    name: str,
+    credit_code: str,
+    unit: Unit,
+    industry: str,
+    size: str,
+    is_key: bool = False,
+    address: str = "",
+    founded_on: date | None = None,
+    tags: Iterable[Tag] = (),
+) -> Enterprise:
+    if not by.has_perm("enterprises.add_enterprise") or not can_edit_unit(by, unit.pk):
+        raise PermissionDenied
+    enterprise = Enterprise(
+        name=name.strip(),
+        credit_code=normalize(credit_code),
+        unit=unit,
+        industry=industry,
+        size=size,
+        is_key=is_key,
+        address=address.strip(),
+        founded_on=founded_on,
+    )
+    enterprise.full_clean()
+    enterprise.save()
+    enterprise.tags.set(tags)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(
+    *, enterprise: Enterprise, by, tags: Iterable[Tag] | None = None, **changes
+) -> Enterprise:
+    """Change the given fields; the user must be allowed to edit both the old and the new unit."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    new_unit = changes.get("unit", enterprise.unit)
+    if not can_edit_unit(by, enterprise.unit_id) or not can_edit_unit(by, new_unit.pk):
+        raise PermissionDenied
+    if "credit_code" in changes:
+        changes["credit_code"] = normalize(changes["credit_code"])
+    changed = [name for name, value in changes.items() if getattr(enterprise, name) != value]
+    for name in changed:
+        setattr(enterprise, name, changes[name])
+    enterprise.full_clean()
+    if changed:
+        enterprise.save(update_fields=[*changed, "updated_at"])
+    if tags is not None:
+        enterprise.tags.set(tags)
+    return enterprise

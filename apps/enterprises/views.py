@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from apps.core.exports import xlsx_response
+from apps.core.views import ImportView
+
+from . import services
+from .filters import EnterpriseFilter
+from .forms import ContactFormSet, EnterpriseForm
+from .importers import EnterpriseImporter
+from .models import Contact, Enterprise
+
+
+def _enterprise_rows(request):
+    return (
+        Enterprise.objects.visible_to(request.user)
+        .select_related("unit")
+        .prefetch_related("tags", Prefetch("contacts", queryset=Contact.objects.filter(is_primary=True)))
+    )
+
+
+class EnterpriseListView(FilterView):
+    filterset_class = EnterpriseFilter
+    template_name = "enterprises/enterprise_list.html"
+    paginate_by = settings.PAGE_SIZE
+    strict = False
+
+    def get_queryset(self):
+        return _enterprise_rows(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        context["can_add"] = self.request.user.has_perm("enterprises.add_enterprise")
+        return context
+
+
+class EnterpriseExportView(View):
+    def get(self, request):
+        filterset = EnterpriseFilter(request.GET, queryset=_enterprise_rows(request), request=request)
+        headers = [c.header for c in EnterpriseImporter.columns] + ["标签", "成立日期"]
+        rows = (
+            [
+                e.name,
+                e.credit_code,
+                e.unit.name,
+                e.get_industry_display(),
+                e.get_size_display(),
+                "是" if e.is_key else "否",
+                e.address,
+                *(_primary_contact(e)),
+                "、".join(t.name for t in e.tags.all()),
+                e.founded_on.isoformat() if e.founded_on else "",
+            ]
+            for e in filterset.qs.iterator(chunk_size=2000)
+        )
+        return xlsx_response("enterprises", headers, rows)
+
+
+def _primary_contact(enterprise) -> tuple[str, str]:
+    contacts = list(enterprise.contacts.all())
+    return (contacts[0].name, contacts[0].mobile) if contacts else ("", "")
+
+
+class EnterpriseDetailView(DetailView):
+    template_name = "enterprises/enterprise_detail.html"
+    context_object_name = "enterprise"
+
+    def get_queryset(self):
+        return (
+            Enterprise.objects.visible_to(self.request.user)
+            .select_related("unit")
+            .prefetch_related("tags", "contacts")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_edit"] = services.can_edit_unit(self.request.user, self.object.unit_id)
+        return context
+
+
+class EnterpriseFormView(View):
+    """Create (no pk) or edit an enterprise with its contacts, in one transaction."""
+
+    template_name = "enterprises/enterprise_form.html"
+
+    def dispatch(self, request, *args, pk=None, **kwargs):
+        self.enterprise = None
+        if pk is not None:
+            self.enterprise = get_object_or_404(Enterprise.objects.editable_by(request.user), pk=pk)
+        elif not request.user.has_perm("enterprises.add_enterprise"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        form = EnterpriseForm(instance=self.enterprise, user=request.user)
+        formset = ContactFormSet(instance=self.enterprise, prefix="contacts")
+        return self._render(form, formset)
+
+    def post(self, request):
+        form = EnterpriseForm(request.POST, instance=self.enterprise, user=request.user)
+        formset = ContactFormSet(request.POST, instance=self.enterprise, prefix="contacts")
+        if not (form.is_valid() and formset.is_valid()):
+            return self._render(form, formset)
+        data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+        with transaction.atomic():
+            if self.enterprise is None:
+                enterprise = services.enterprise_create(
+                    by=request.user, tags=form.cleaned_data["tags"], **data
+                )
+            else:
+                enterprise = services.enterprise_update(
+                    enterprise=self.enterprise, by=request.user, tags=form.cleaned_data["tags"], **data
+                )
+            formset.instance = enterprise
+            formset.save()
+        messages.success(request, _("Saved “%(name)s”.") % {"name": enterprise.name})
+        return redirect("enterprises:detail", pk=enterprise.pk)
+
+    def _render(self, form, formset):
+        cancel = (
+            reverse("enterprises:detail", args=[self.enterprise.pk])
+            if self.enterprise
+            else reverse("enterprises:list")
+        )
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "formset": formset, "enterprise": self.enterprise, "cancel_url": cancel},
+        )
+
+
+class EnterpriseImportView(ImportView):
+    permission = "enterprises.add_enterprise"
+    importer_class = EnterpriseImporter
+    success_url = reverse_lazy("enterprises:list")
+    filename_stem = "enterprises"

@@ -1,0 +1,98 @@
+"""The canonical users every test speaks of (style.md), on real PostgreSQL.
+
+unit A (a park) has: staff_a, colleague_a, manager_a; unit B (another park) has staff_b; the leader and
+the admin sit in the district office. `anonymous` is a client that is not signed in.
+"""
+
+import pytest
+from django.test import Client
+
+from apps.accounts import roles
+
+from .factories import UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture
+def unit_a(db):
+    return UnitFactory(code="unit-a", name="产业技术研创园", short_name="研创园")
+
+
+@pytest.fixture
+def unit_b(db):
+    return UnitFactory(code="unit-b", name="生物医药谷", short_name="医药谷")
+
+
+@pytest.fixture
+def office(db):
+    return UnitFactory(
+        code="office", name="党政办公室", short_name="党政办", kind="office", peer_group="bureaus"
+    )
+
+
+@pytest.fixture
+def staff_a(unit_a):
+    return UserFactory(username="staff_a", display_name="张伟", unit=unit_a, role=roles.STAFF)
+
+
+@pytest.fixture
+def colleague_a(unit_a):
+    return UserFactory(username="colleague_a", display_name="李娜", unit=unit_a, role=roles.STAFF)
+
+
+@pytest.fixture
+def staff_b(unit_b):
+    return UserFactory(username="staff_b", display_name="王芳", unit=unit_b, role=roles.STAFF)
+
+
+@pytest.fixture
+def manager_a(unit_a):
+    return UserFactory(username="manager_a", display_name="刘洋", unit=unit_a, role=roles.UNIT_MANAGER)
+
+
+@pytest.fixture
+def leader(office):
+    return UserFactory(username="leader", display_name="赵敏", unit=office, role=roles.LEADER)
+
+
+@pytest.fixture
+def admin_user(office):
+    return UserFactory(
+        username="admin",
+        display_name="管理员",
+        unit=office,
+        role=roles.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+@pytest.fixture
+def users(staff_a, colleague_a, staff_b, manager_a, leader, admin_user):
+    """Every canonical user by role name, plus None for anonymous."""
+    return {
+        "staff_a": staff_a,
+        "colleague_a": colleague_a,
+        "staff_b": staff_b,
+        "manager_a": manager_a,
+        "leader": leader,
+        "admin": admin_user,
+        "anonymous": None,
+    }
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
