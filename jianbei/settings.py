@@ -4,6 +4,7 @@ Nothing exists only in production: production differs by its environment. A bad 
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -74,9 +75,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "apps.core",
+    "apps.workdays",
     "apps.units",
     "apps.accounts",
     "apps.enterprises",
+    "apps.service",
     "apps.figures",
     "seeds",
 ]
@@ -223,3 +226,8 @@ LOGGING = {
 # --- Product settings -----------------------------------------------------------------------------
 
 PAGE_SIZE = env_int("JIANBEI_PAGE_SIZE", 50)
+# The end of a working day: "acknowledge by the end of the working day it was dispatched" (事不过夜).
+WORKDAY_END = os.environ.get("JIANBEI_WORKDAY_END", "18:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WORKDAY_END):
+    raise ImproperlyConfigured(f"JIANBEI_WORKDAY_END must be HH:MM, not {WORKDAY_END!r}")
+ATTACHMENT_MAX_BYTES = env_int("JIANBEI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -11,6 +11,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The enterprise record gathers every campaign, so it is composed at the top (apps.figures).
+    path("enterprises/<int:pk>/", figure_views.enterprise_record, name="enterprise_record"),
     path("enterprises/", include("apps.enterprises.urls")),
+    path("service/", include("apps.service.urls")),
+    path("figures/", include("apps.figures.urls")),
     path("admin/", admin.site.urls),
 ]

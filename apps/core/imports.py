@@ -50,13 +50,18 @@ def clean_text(value: Any) -> str:
     return _INVISIBLE.sub("", str(value)).strip()
 
 
+def halfwidth(text: str) -> str:
+    """Full-width digits, point, minus and comma (as Chinese input methods type them) in ASCII."""
+    return text.translate(_FULLWIDTH)
+
+
 # --- Column parsers: each takes the cleaned text (never empty) and returns a value or raises ---------
 
 
 def parse_decimal(
     text: str, *, min_value: Decimal | None = Decimal(0), max_value: Decimal | None = None
 ) -> Decimal:
-    normalized = text.translate(_FULLWIDTH).replace(",", "").replace(" ", "")
+    normalized = halfwidth(text).replace(",", "").replace(" ", "")
     try:
         value = Decimal(normalized)
     except InvalidOperation:
@@ -71,7 +76,7 @@ def parse_decimal(
 
 
 def parse_date(text: str) -> date:
-    normalized = text.translate(_FULLWIDTH).replace("/", "-").replace(".", "-")
+    normalized = halfwidth(text).replace("/", "-").replace(".", "-")
     normalized = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", normalized)
     try:
         return date.fromisoformat("-".join(part.zfill(2) for part in normalized.split(" ")[0].split("-")))
@@ -179,7 +184,10 @@ class Importer:
         row.action = "create"
 
     def save(self, rows: list[RowResult]) -> tuple[int, int]:
-        """Write all rows (bulk); return (created, updated). Runs inside a transaction."""
+        """Write all rows (bulk); return (created, updated). Runs inside a transaction.
+
+        A field whose optional column is not in the file is absent from row.data: keep its stored value.
+        """
         raise NotImplementedError
 
     # --- the pipeline -------------------------------------------------------------------------------
@@ -232,8 +240,11 @@ class Importer:
             )
 
     def _parse_columns(self, row: RowResult) -> None:
+        """Fill row.data, leaving out optional columns missing from the file (`save` keeps those values)."""
         for column in self.columns:
-            text = row.raw.get(column.header, "")
+            if column.header not in row.raw:
+                continue
+            text = row.raw[column.header]
             if not text:
                 if column.required:
                     row.add_error(column.header, _("This value is required."))
@@ -372,6 +383,7 @@ __all__ = [
     "choice_parser",
     "clean_text",
     "error_report_bytes",
+    "halfwidth",
     "parse_bool",
     "parse_date",
     "parse_decimal",

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -14,6 +15,16 @@ from .exports import XLSX_CONTENT_TYPE
 from .imports import Importer, ImportReport, error_report_bytes
 
 _SESSION_KEY = "pending_imports"
+
+
+def safe_next(request, default: str) -> str:
+    """The `next` URL posted with a form if it stays on this site, else `default` (a URL or URL name)."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(default)
 
 
 class ImportView(View):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.imports import Column, Importer, RowResult, choice_parser, parse_bool
+from apps.core.imports import Column, Importer, RowResult, choice_parser, halfwidth, parse_bool
 from apps.core.validators import validate_mobile
 from apps.units.models import Unit
 
@@ -21,7 +21,7 @@ def _parse_credit_code(text: str) -> str:
 
 
 def _parse_mobile(text: str) -> str:
-    text = text.replace(" ", "").replace("-", "")
+    text = halfwidth(text).replace(" ", "").replace("-", "")
     validate_mobile(text)
     return text
 
@@ -73,13 +73,16 @@ class EnterpriseImporter(Importer):
 
     @transaction.atomic
     def save(self, rows: list[RowResult]) -> tuple[int, int]:
-        fields = ["name", "unit", "industry", "size", "is_key", "address"]
+        # Optional columns missing from the file leave the stored values alone (and defaults on create).
+        fields = [f for f in ("name", "unit", "industry", "size", "is_key", "address") if f in rows[0].data]
         new, changed, contacts = [], [], []
         now = timezone.now()
         for row in rows:
             data = dict(row.data)
-            data["is_key"] = bool(data["is_key"])
-            data["address"] = data["address"] or ""
+            if "is_key" in data:
+                data["is_key"] = bool(data["is_key"])
+            if "address" in data:
+                data["address"] = data["address"] or ""
             enterprise = self.existing.get(data["credit_code"])
             if enterprise is None:
                 enterprise = Enterprise(credit_code=data["credit_code"], **{f: data[f] for f in fields})

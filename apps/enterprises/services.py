@@ -59,10 +59,17 @@ def enterprise_create(
 def enterprise_update(
     *, enterprise: Enterprise, by, tags: Iterable[Tag] | None = None, **changes
 ) -> Enterprise:
-    """Change the given fields; the user must be allowed to edit both the old and the new unit."""
+    """Change the given fields; the user must be allowed to edit both the old and the new unit.
+
+    Compares with the stored row, locked, not with `enterprise`'s attributes: a ModelForm bound to the
+    same instance has already copied the new values onto it, unit included.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    enterprise = (
+        Enterprise.objects.select_for_update(of=("self",)).select_related("unit").get(pk=enterprise.pk)
+    )
     new_unit = changes.get("unit", enterprise.unit)
     if not can_edit_unit(by, enterprise.unit_id) or not can_edit_unit(by, new_unit.pk):
         raise PermissionDenied

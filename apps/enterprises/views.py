@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
@@ -73,23 +72,6 @@ def _primary_contact(enterprise) -> tuple[str, str]:
     return (contacts[0].name, contacts[0].mobile) if contacts else ("", "")
 
 
-class EnterpriseDetailView(DetailView):
-    template_name = "enterprises/enterprise_detail.html"
-    context_object_name = "enterprise"
-
-    def get_queryset(self):
-        return (
-            Enterprise.objects.visible_to(self.request.user)
-            .select_related("unit")
-            .prefetch_related("tags", "contacts")
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_edit"] = services.can_edit_unit(self.request.user, self.object.unit_id)
-        return context
-
-
 class EnterpriseFormView(View):
     """Create (no pk) or edit an enterprise with its contacts, in one transaction."""
 
@@ -126,11 +108,11 @@ class EnterpriseFormView(View):
             formset.instance = enterprise
             formset.save()
         messages.success(request, _("Saved “%(name)s”.") % {"name": enterprise.name})
-        return redirect("enterprises:detail", pk=enterprise.pk)
+        return redirect("enterprise_record", pk=enterprise.pk)
 
     def _render(self, form, formset):
         cancel = (
-            reverse("enterprises:detail", args=[self.enterprise.pk])
+            reverse("enterprise_record", args=[self.enterprise.pk])
             if self.enterprise
             else reverse("enterprises:list")
         )
@@ -146,3 +128,16 @@ class EnterpriseImportView(ImportView):
     importer_class = EnterpriseImporter
     success_url = reverse_lazy("enterprises:list")
     filename_stem = "enterprises"
+
+
+def enterprise_pick(request):
+    """Search-as-you-type for forms that pick an enterprise (htmx fragment; works as a page too)."""
+    text = request.GET.get("q", "").strip()[:100]
+    results = (
+        Enterprise.objects.visible_to(request.user).search(text).select_related("unit")[:20] if text else []
+    )
+    return render(
+        request,
+        "enterprises/_pick_results.html",
+        {"results": results, "q": text, "field": request.GET.get("field", "enterprise")[:30]},
+    )

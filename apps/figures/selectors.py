@@ -1,20 +1,53 @@
-"""The figures of the four campaigns: one module that the home page, the dashboard, the figures API and
-the ranking board all call, so that they always agree. Each figure carries its definition."""
+"""The figures of the four campaigns: one module that the home page, the figures pages, the dashboard,
+the figures API and the ranking board all call, so that they always agree.
+
+Every figure carries its definition (numerator, denominator, period rule), shown beside the number.
+Periods are inclusive date ranges in Asia/Shanghai; percentages are rounded half up to one decimal.
+"""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.enterprises.models import Enterprise
+from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
+from apps.units.models import Unit
 
 
 @dataclass(frozen=True)
 class Figure:
     key: str
     label: str
-    value: int | float | str
+    value: int | Decimal | None
     definition: str
+    unit: str = ""  # "%" for rates, "" for counts
+
+    @property
+    def display(self) -> str:
+        if self.value is None:
+            return "—"
+        return f"{self.value}{self.unit}"
+
+
+def pct(numerator: int, denominator: int) -> Decimal | None:
+    """numerator ÷ denominator as a percentage, one decimal, rounded half up; None when nothing to measure."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def end_of_period(end: date) -> datetime:
+    """The first instant after the period's last day, Asia/Shanghai."""
+    return timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+
+
+# --- enterprises -----------------------------------------------------------------------------------
 
 
 def enterprise_figures(*, unit_id: int | None = None) -> list[Figure]:
@@ -34,3 +67,219 @@ def enterprise_figures(*, unit_id: int | None = None) -> list[Figure]:
             _("Enterprises flagged as key enterprises (重点企业)."),
         ),
     ]
+
+
+# --- campaign 1: serving enterprises --------------------------------------------------------------
+
+SERVICE_DEFINITIONS = {
+    "key_enterprises": (
+        _("Key enterprises"),
+        _("Enterprises flagged as key (of the unit: whose responsible unit it is)."),
+    ),
+    "key_enterprises_visited": (
+        _("Key enterprises visited"),
+        _("Key enterprises with at least one visit dated within the period, by any unit."),
+    ),
+    "visit_coverage_pct": (_("Visit coverage"), _("Key enterprises visited ÷ key enterprises.")),
+    "visits": (_("Visits"), _("Visits dated within the period (of a unit: that it led or joined).")),
+    "requests": (
+        _("Requests received"),
+        _("Requests received within the period (of a unit: that it handles now)."),
+    ),
+    "requests_closed": (
+        _("Requests closed"),
+        _(
+            "Requests received within the period that are closed or confirmed, closed by the end of the period."
+        ),
+    ),
+    "closure_rate_pct": (
+        _("Closure rate"),
+        _("Requests closed ÷ requests received, both within the period."),
+    ),
+    "closed_on_time": (
+        _("Closed on time"),
+        _(
+            "Requests closed (as above) no later than their closure deadline (working days, extensions and pauses counted)."
+        ),
+    ),
+    "on_time_rate_pct": (_("On-time closure rate"), _("Closed on time ÷ requests closed.")),
+    "on_time_due_rate_pct": (
+        _("On-time rate (of requests due)"),
+        _(
+            "Requests whose closure deadline fell within the period and that were closed by it ÷ requests due within the period."
+        ),
+    ),
+    "same_day_ack_rate_pct": (
+        _("Same-day acknowledgement (事不过夜)"),
+        _(
+            "Requests received within the period and acknowledged by the end of their dispatch working day ÷ requests received."
+        ),
+    ),
+    "satisfaction_rate_pct": (
+        _("Satisfaction rate"),
+        _(
+            "(Satisfied + basically satisfied) ÷ requests with a feedback, among requests received within the period."
+        ),
+    ),
+    "reopened": (
+        _("Reopened"),
+        _("Requests received within the period that were reopened at least once (重办)."),
+    ),
+    "withdrawn": (_("Withdrawn"), _("Requests received within the period that were withdrawn (撤单).")),
+    "avg_workdays_to_close": (
+        _("Average working days to close"),
+        _("Mean working days from receipt to closure of the requests closed (as above)."),
+    ),
+}
+
+_PCT_KEYS = {k for k in SERVICE_DEFINITIONS if k.endswith("_pct")}
+
+
+def _request_counts(qs, end: date) -> dict:
+    closed = Q(status__in=CLOSED_STATUSES, closed_at__lt=end_of_period(end))
+    return qs.aggregate(
+        requests=Count("id"),
+        requests_closed=Count("id", filter=closed),
+        closed_on_time=Count("id", filter=closed & Q(closed_on_time=True)),
+        acknowledged_same_day=Count("id", filter=Q(ack_on_time=True)),
+        with_feedback=Count("id", filter=~Q(satisfaction="")),
+        satisfied=Count(
+            "id", filter=Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
+        ),
+        reopened=Count("id", filter=Q(reopen_count__gt=0)),
+        withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN)),
+        avg_workdays=Avg("workdays_to_close", filter=closed),
+    )
+
+
+def _due_counts(qs, start: date, end: date) -> dict:
+    due = Q(close_due__gte=end_of_period(start - timedelta(days=1)), close_due__lt=end_of_period(end))
+    return qs.aggregate(
+        due=Count("id", filter=due),
+        due_on_time=Count("id", filter=due & Q(closed_on_time=True, status__in=CLOSED_STATUSES)),
+    )
+
+
+def _key_counts(start: date, end: date, unit_id: int | None) -> tuple[int, int]:
+    keys = Enterprise.objects.filter(is_key=True)
+    if unit_id is not None:
+        keys = keys.filter(unit_id=unit_id)
+    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
+    counts = keys.aggregate(total=Count("id"), visited=Count("id", filter=Exists(visited)))
+    return counts["total"], counts["visited"]
+
+
+def service_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
+    """The raw values of campaign 1 for [start, end], district-wide or for one unit."""
+    requests = Request.objects.received_between(start, end)
+    due_scope = Request.objects.all()
+    visits = Visit.objects.in_period(start, end)
+    if unit_id is not None:
+        requests = requests.filter(handling_unit_id=unit_id)
+        due_scope = due_scope.filter(handling_unit_id=unit_id)
+        visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id)).distinct()
+    counts = _request_counts(requests, end)
+    due = _due_counts(due_scope, start, end)
+    key_total, key_visited = _key_counts(start, end, unit_id)
+    avg = counts["avg_workdays"]
+    return {
+        "key_enterprises": key_total,
+        "key_enterprises_visited": key_visited,
+        "visit_coverage_pct": pct(key_visited, key_total),
+        "visits": visits.count(),
+        "requests": counts["requests"],
+        "requests_closed": counts["requests_closed"],
+        "closure_rate_pct": pct(counts["requests_closed"], counts["requests"]),
+        "closed_on_time": counts["closed_on_time"],
+        "on_time_rate_pct": pct(counts["closed_on_time"], counts["requests_closed"]),
+        "on_time_due_rate_pct": pct(due["due_on_time"], due["due"]),
+        "same_day_ack_rate_pct": pct(counts["acknowledged_same_day"], counts["requests"]),
+        "satisfaction_rate_pct": pct(counts["satisfied"], counts["with_feedback"]),
+        "reopened": counts["reopened"],
+        "withdrawn": counts["withdrawn"],
+        "avg_workdays_to_close": None
+        if avg is None
+        else Decimal(avg).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+    }
+
+
+def service_figures(*, start: date, end: date, unit_id: int | None = None) -> list[Figure]:
+    values = service_values(start=start, end=end, unit_id=unit_id)
+    return [
+        Figure(key, label, values[key], definition, "%" if key in _PCT_KEYS else "")
+        for key, (label, definition) in SERVICE_DEFINITIONS.items()
+    ]
+
+
+def coverage_by_unit(*, start: date, end: date) -> list[dict]:
+    """Key enterprises and those visited in [start, end], per responsible unit (units with key enterprises)."""
+    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
+    rows = (
+        Enterprise.objects.filter(is_key=True)
+        .values("unit_id")
+        .annotate(total=Count("id"), visited=Count("id", filter=Exists(visited)))
+        .order_by()
+    )
+    by_unit = {row["unit_id"]: row for row in rows}
+    result = []
+    for unit in Unit.objects.filter(pk__in=by_unit):
+        row = by_unit[unit.pk]
+        result.append(
+            {
+                "unit": unit,
+                "total": row["total"],
+                "visited": row["visited"],
+                "pct": pct(row["visited"], row["total"]),
+            }
+        )
+    return result
+
+
+def coverage_total(rows: list[dict]) -> dict:
+    total = sum(r["total"] for r in rows)
+    visited = sum(r["visited"] for r in rows)
+    return {"total": total, "visited": visited, "pct": pct(visited, total)}
+
+
+def service_by_unit(*, start: date, end: date) -> list[dict]:
+    """Campaign-1 request figures per handling unit, in one grouped query."""
+    closed = Q(status__in=CLOSED_STATUSES, closed_at__lt=end_of_period(end))
+    rows = (
+        Request.objects.received_between(start, end)
+        .filter(handling_unit__isnull=False)
+        .values("handling_unit_id")
+        .annotate(
+            requests=Count("id"),
+            closed=Count("id", filter=closed),
+            on_time=Count("id", filter=closed & Q(closed_on_time=True)),
+            ack=Count("id", filter=Q(ack_on_time=True)),
+            feedback=Count("id", filter=~Q(satisfaction="")),
+            satisfied=Count(
+                "id", filter=Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
+            ),
+            overdue=Count(
+                "id",
+                filter=Q(
+                    status__in=["dispatched", "acknowledged", "in_progress"], close_due__lt=timezone.now()
+                ),
+            ),
+        )
+        .order_by()
+    )
+    by_unit = {row["handling_unit_id"]: row for row in rows}
+    result = []
+    for unit in Unit.objects.filter(pk__in=by_unit):
+        r = by_unit[unit.pk]
+        result.append(
+            {
+                "unit": unit,
+                "requests": r["requests"],
+                "closed": r["closed"],
+                "closure_rate_pct": pct(r["closed"], r["requests"]),
+                "on_time_rate_pct": pct(r["on_time"], r["closed"]),
+                "same_day_ack_rate_pct": pct(r["ack"], r["requests"]),
+                "satisfaction_rate_pct": pct(r["satisfied"], r["feedback"]),
+                "overdue": r["overdue"],
+            }
+        )
+    return result

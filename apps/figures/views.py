@@ -1,4 +1,17 @@
-from django.shortcuts import render
+"""Pages composed at the top: the home page, the figures of campaign 1, key-enterprise coverage and the
+enterprise record (一企一档) with every campaign's section."""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from apps.enterprises import services as enterprise_services
+from apps.enterprises.models import Enterprise
+from apps.service.forms import AssignVisitForm
+from apps.service.models import Request, Visit, VisitAssignment
+from apps.units.models import Unit
 
 from . import selectors
 
@@ -6,7 +19,128 @@ from . import selectors
 def home(request):
     """The workbench's front page: the user's unit and the district at a glance."""
     user = request.user
+    today = timezone.localdate()
+    start = date(today.year, 1, 1)
     context = {"district": selectors.enterprise_figures()}
     if user.unit_id:
         context["unit_figures"] = selectors.enterprise_figures(unit_id=user.unit_id)
+        context["my_open"] = Request.objects.open().filter(handler=user).count()
+        context["my_overdue"] = Request.objects.overdue().filter(handler=user).count()
+        context["unit_overdue"] = Request.objects.overdue().filter(handling_unit_id=user.unit_id).count()
+    context["year_start"] = start
+    context["today"] = today
     return render(request, "figures/home.html", context)
+
+
+def period_from_request(request, *, default_start: date | None = None) -> tuple[date, date]:
+    """?from=&to= (YYYY-MM-DD), default: 1 January to today. A bad or reversed range falls back."""
+    today = timezone.localdate()
+    start, end = default_start or date(today.year, 1, 1), today
+    try:
+        if request.GET.get("from"):
+            start = date.fromisoformat(request.GET["from"])
+        if request.GET.get("to"):
+            end = date.fromisoformat(request.GET["to"])
+    except ValueError:
+        start, end = default_start or date(today.year, 1, 1), today
+    if end < start or start.year < 2000 or end.year > today.year + 1:
+        start, end = default_start or date(today.year, 1, 1), today
+    return start, end
+
+
+def _chosen_unit(request):
+    """?unit= for leaders; everyone else sees their own unit beside the district."""
+    if request.GET.get("unit", "").isdigit() and request.user.has_perm("accounts.view_all_units"):
+        return Unit.objects.filter(pk=int(request.GET["unit"])).first()
+    return request.user.unit
+
+
+def service_figures(request):
+    start, end = period_from_request(request)
+    unit = _chosen_unit(request)
+    context = {
+        "start": start,
+        "end": end,
+        "district": selectors.service_figures(start=start, end=end),
+        "unit": unit,
+        "unit_figures": selectors.service_figures(start=start, end=end, unit_id=unit.pk) if unit else None,
+        "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
+    }
+    if request.user.has_perm("accounts.view_all_units"):
+        context["by_unit"] = selectors.service_by_unit(start=start, end=end)
+    return render(request, "figures/service_figures.html", context)
+
+
+def coverage(request):
+    """Key-enterprise coverage per unit and district-wide, and a unit's not-yet-visited list."""
+    start, end = period_from_request(request)
+    rows = selectors.coverage_by_unit(start=start, end=end)
+    unit = _chosen_unit(request)
+    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
+    not_visited = (
+        Enterprise.objects.filter(is_key=True, unit=unit)
+        .annotate(visited=Exists(visited))
+        .filter(visited=False)
+        .prefetch_related(
+            Prefetch(
+                "visit_assignments",
+                queryset=VisitAssignment.objects.filter(visit__isnull=True).select_related("assignee"),
+            )
+        )
+        .order_by("name")
+    )
+    can_assign = (
+        unit is not None
+        and request.user.has_perm("service.add_visitassignment")
+        and (unit.pk == request.user.unit_id)
+    )
+    return render(
+        request,
+        "figures/coverage.html",
+        {
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "district": selectors.coverage_total(rows),
+            "unit": unit,
+            "not_visited": not_visited[:500],
+            "assign_form": AssignVisitForm(user=request.user) if can_assign else None,
+            "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
+        },
+    )
+
+
+def enterprise_record(request, pk):
+    """The one record of an enterprise, with the sections of every campaign the viewer may open."""
+    enterprise = get_object_or_404(
+        Enterprise.objects.visible_to(request.user)
+        .select_related("unit")
+        .prefetch_related("tags", "contacts"),
+        pk=pk,
+    )
+    visits = (
+        Visit.objects.filter(enterprise=enterprise)
+        .select_related("lead_unit")
+        .prefetch_related("joint_units")
+        .order_by("-visited_on", "-pk")[:50]
+    )
+    requests = (
+        Request.objects.visible_to(request.user)
+        .filter(enterprise=enterprise)
+        .select_related("category", "handling_unit", "handler")
+        .order_by("-received_at")[:100]
+    )
+    return render(
+        request,
+        "enterprises/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "can_edit": enterprise_services.can_edit_unit(request.user, enterprise.unit_id),
+            "visits": visits,
+            "requests": requests,
+            "hidden_requests": Request.objects.filter(enterprise=enterprise).count() - len(requests)
+            if not request.user.has_perm("accounts.view_all_units")
+            else 0,
+            "now": timezone.now(),
+        },
+    )

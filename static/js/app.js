@@ -8,3 +8,22 @@ document.addEventListener("click", (event) => {
     nav.classList.toggle("open", open);
   }
 });
+
+// Inline formsets: "add" clones the <template> (Django's empty_form) with the next index; "remove"
+// drops a row that was added here (an untouched extra form is ignored by the server anyway).
+document.addEventListener("click", (event) => {
+  const add = event.target.closest("[data-add-item]");
+  if (add) {
+    const container = document.getElementById(add.dataset.addItem);
+    const prefix = container.dataset.formsetPrefix;
+    const total = document.getElementById(`id_${prefix}-TOTAL_FORMS`);
+    const index = Number(total.value);
+    const html = document.getElementById(add.dataset.template).innerHTML.replaceAll("__prefix__", String(index));
+    container.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    const first = container.lastElementChild.querySelector("select, input, textarea");
+    if (first) first.focus();
+  }
+  const remove = event.target.closest("[data-remove-item]");
+  if (remove) remove.closest(".request-item").remove();
+});

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "figures"
+
+urlpatterns = [
+    path("service/", views.service_figures, name="service"),
+    path("coverage/", views.coverage, name="coverage"),
+]

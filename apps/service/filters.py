@@ -1,0 +1,98 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.units.models import Unit
+
+from .models import Category, Request, Status, Visit
+
+
+def _units(request):
+    return Unit.objects.active()
+
+
+def _colleagues(request):
+    """Handler/staff dropdowns list only people the user may see: own unit, or everyone for leaders."""
+    users = User.objects.filter(is_active=True, unit__isnull=False).select_related("unit")
+    if request is None or not request.user.has_perm("accounts.view_all_units"):
+        users = users.filter(unit_id=getattr(getattr(request, "user", None), "unit_id", None))
+    return users
+
+
+class DateRangeMixin(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(
+        label=_("From"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_field = ""
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": value})
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__lte": value})
+
+
+class VisitFilter(DateRangeMixin):
+    date_field = "visited_on"
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_units, method="filter_unit")
+    staff = django_filters.ModelChoiceFilter(label=_("Staff"), queryset=_colleagues, field_name="staff")
+    enterprise = django_filters.CharFilter(label=_("Enterprise"), method="filter_enterprise")
+    key_only = django_filters.BooleanFilter(
+        label=_("Key enterprises only"), method="filter_key", widget=forms.CheckboxInput
+    )
+    mode = django_filters.ChoiceFilter(label=_("Mode"), choices=Visit.Mode.choices)
+
+    class Meta:
+        model = Visit
+        fields = ["date_from", "date_to", "unit", "staff", "enterprise", "key_only", "mode"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(Q(lead_unit=value) | Q(joint_units=value)).distinct()
+
+    def filter_enterprise(self, queryset, name, value):
+        return queryset.filter(
+            Q(enterprise__name__icontains=value.strip()) | Q(target_name__icontains=value.strip())
+        )
+
+    def filter_key(self, queryset, name, value):
+        return queryset.filter(enterprise__is_key=True) if value else queryset
+
+
+class RequestFilter(DateRangeMixin):
+    date_field = "received_on"
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Status.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all())
+    handling_unit = django_filters.ModelChoiceFilter(label=_("Handling unit"), queryset=_units)
+    handler = django_filters.ModelChoiceFilter(label=_("Handler"), queryset=_colleagues)
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Request.Source.choices)
+    urgency = django_filters.ChoiceFilter(label=_("Urgency"), choices=Request.Urgency.choices)
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=[("received_at", "received"), ("close_due", "due"), ("urgency", "urgency")],
+        field_labels={"received": _("received"), "due": _("deadline"), "urgency": _("urgency")},
+    )
+
+    class Meta:
+        model = Request
+        fields = ["q", "status", "category", "handling_unit", "handler", "source", "urgency", "overdue"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if value.lstrip("#").isdigit():
+            return queryset.filter(pk=int(value.lstrip("#")))
+        return queryset.filter(Q(title__icontains=value) | Q(enterprise__name__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(timezone.now()) if value else queryset

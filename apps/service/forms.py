@@ -1,0 +1,178 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.enterprises.models import Enterprise
+from apps.units.models import Unit
+
+from .models import Category, Request, Visit
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.short_name
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.short_name
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    enterprise = forms.ModelChoiceField(
+        label=_("Enterprise"), queryset=Enterprise.objects.none(), widget=forms.HiddenInput
+    )
+    lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), empty_label=None)
+    joint_units = UnitMultipleChoiceField(
+        label=_("Joint units (联合走访)"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Colleagues who went"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode"), choices=Visit.Mode.choices, initial=Visit.Mode.ON_SITE, widget=forms.RadioSelect
+    )
+    summary = forms.CharField(
+        label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["visited_on"].initial = timezone.localdate()
+        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
+        units = Unit.objects.active()
+        self.fields["lead_unit"].queryset = (
+            units if user.has_perm("accounts.view_all_units") else units.filter(pk=user.unit_id)
+        )
+        self.fields["lead_unit"].initial = user.unit_id
+        self.fields["joint_units"].queryset = units
+        self.fields["staff"].queryset = User.objects.filter(unit_id=user.unit_id, is_active=True).exclude(
+            pk=user.pk
+        )
+
+    def clean_visited_on(self):
+        value = self.cleaned_data["visited_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("A visit cannot be in the future."))
+        if value.year < 2000:
+            raise ValidationError(_("Enter a date from 2000 on."))
+        return value
+
+
+class RequestItemForm(forms.Form):
+    """One request heard at a visit (a row of the inline formset)."""
+
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    title = forms.CharField(label=_("Request"), max_length=200)
+    description = forms.CharField(
+        label=_("Details"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Request.Urgency.choices, initial=Request.Urgency.NORMAL
+    )
+    handling_unit = UnitChoiceField(
+        label=_("Handling unit"),
+        queryset=Unit.objects.active(),
+        required=False,
+        empty_label=_("— dispatch desk decides —"),
+    )
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError(_("This field is required."))
+        return title
+
+
+RequestItemFormSet = formset_factory(RequestItemForm, extra=1, max_num=30, validate_max=True)
+
+
+class RequestForm(RequestItemForm):
+    """A request that did not come from a visit (hotline, letter, meeting, online, leader)."""
+
+    enterprise = forms.ModelChoiceField(
+        label=_("Enterprise"), queryset=Enterprise.objects.none(), widget=forms.HiddenInput
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[c for c in Request.Source.choices if c[0] != Request.Source.VISIT]
+    )
+    field_order = ["enterprise", "source", "category", "title", "description", "urgency", "handling_unit"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
+
+
+class ActionForm(forms.Form):
+    """The data of one life-cycle move; which fields matter depends on the action."""
+
+    action = forms.CharField(widget=forms.HiddenInput)
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note / reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.active(), required=False)
+    handler = forms.ModelChoiceField(
+        label=_("Handler"), queryset=User.objects.filter(is_active=True), required=False
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "---"), *Request.Outcome.choices], required=False
+    )
+    answer = forms.CharField(
+        label=_("Answer given"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Enterprise's satisfaction"),
+        choices=[("", "---"), *Request.Satisfaction.choices],
+        required=False,
+    )
+    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=30, required=False)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Attachment"))
+
+
+class AssignVisitForm(forms.Form):
+    enterprise = forms.ModelChoiceField(
+        queryset=Enterprise.objects.filter(is_key=True), widget=forms.HiddenInput
+    )
+    assignee = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("Visit by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(unit_id=user.unit_id, is_active=True)
+        self.fields["enterprise"].queryset = Enterprise.objects.filter(is_key=True, unit_id=user.unit_id)
+
+
+class JointActionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    requests = forms.ModelMultipleChoiceField(
+        label=_("Requests"), queryset=Request.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requests"].queryset = queryset
+
+
+class JointActionCloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Request.Outcome.choices)
+    answer = forms.CharField(
+        label=_("Answer given to every enterprise"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )

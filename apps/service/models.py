@@ -1,0 +1,453 @@
+"""Campaign 1 — serving enterprises: visits, the requests heard there, and their life cycle.
+
+A request's status changes only through `services.request_transition`, which appends a RequestEvent; the
+deadlines stored on the request are derived from those events by `clocks.compute` and can be re-run.
+"""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.enterprises.models import Enterprise
+from apps.units.models import Unit
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see visits their unit led or joined; leaders see all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("accounts.view_all_units"):
+            return self
+        return self.filter(Q(lead_unit_id=user.unit_id) | Q(joint_units__id=user.unit_id)).distinct()
+
+    def in_period(self, start, end):
+        return self.filter(visited_on__gte=start, visited_on__lte=end)
+
+
+class Visit(models.Model):
+    """A visit (走访) to an enterprise — or, for later campaigns, to a project or an R&D entity, which
+    link to their visits from their own apps; `target_name` then names what was visited."""
+
+    class Mode(models.TextChoices):
+        ON_SITE = "on_site", _("On site")
+        VIDEO = "video", _("Video call")
+        PHONE = "phone", _("Phone")
+        MEETING = "meeting", _("Meeting")
+
+    visited_on = models.DateField(_("date"))
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+        null=True,
+        blank=True,
+    )
+    target_name = models.CharField(_("visited"), max_length=200, blank=True)
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="visits"
+    )
+    joint_units = models.ManyToManyField(
+        Unit, verbose_name=_("joint units"), blank=True, related_name="joint_visits"
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff who went"), related_name="visits", blank=True
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ON_SITE)
+    summary = models.TextField(_("summary"), max_length=5000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["visited_on"], name="visit_date"),
+            models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
+            models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.target}"
+
+    @property
+    def target(self) -> str:
+        return self.target_name or (self.enterprise.name if self.enterprise_id else "")
+
+
+class VisitAssignment(models.Model):
+    """A manager asks a staff member to visit a key enterprise not yet visited this year."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="visit_assignments"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.CASCADE, related_name="+"
+    )
+    due_on = models.DateField(_("visit by"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("visit assignment")
+        verbose_name_plural = _("visit assignments")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} → {self.assignee}"
+
+
+class Category(models.Model):
+    """Request taxonomy with default time limits in working days (admin-editable)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    contact_days = models.PositiveSmallIntegerField(_("first contact within (working days)"), default=1)
+    close_days = models.PositiveSmallIntegerField(_("close within (working days)"), default=10)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = [Status.NEW, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.PAUSED]
+CLOSED_STATUSES = [Status.CLOSED, Status.CONFIRMED]
+
+
+class RequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see requests their unit logged, handles or co-handles; leaders see all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("accounts.view_all_units"):
+            return self
+        unit = user.unit_id
+        return self.filter(
+            Q(logged_unit_id=unit)
+            | Q(handling_unit_id=unit)
+            | Q(pk__in=Request.co_units.through.objects.filter(unit_id=unit).values("request_id"))
+        )
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def closed(self):
+        return self.filter(status__in=CLOSED_STATUSES)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status__in=OPEN_STATUSES, close_due__lt=now).exclude(status=Status.PAUSED)
+
+    def received_between(self, start, end):
+        """Requests received in [start, end] (dates, Asia/Shanghai calendar days)."""
+        return self.filter(received_on__gte=start, received_on__lte=end)
+
+
+class Request(models.Model):
+    """A request (诉求) raised by an enterprise: one item of the issue to-do list (问题待办清单)."""
+
+    class Source(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        HOTLINE = "hotline", _("12345 hotline")
+        LETTER = "letter", _("Letter")
+        MEETING = "meeting", _("Meeting")
+        ONLINE = "online", _("Online")
+        LEADER = "leader", _("Leader's instruction")
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        URGENT = "urgent", _("Urgent")
+        CRITICAL = "critical", _("Critical")
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("Solved")
+        EXPLAINED = "explained", _("Explained, not solvable")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASIC = "basic", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="requests", null=True
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.VISIT)
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("visit"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        blank=True,
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    logged_unit = models.ForeignKey(
+        Unit, verbose_name=_("logged by unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_on = models.DateField(_("received on"), editable=False)  # Asia/Shanghai date of received_at
+    joint_action = models.ForeignKey(
+        "JointAction",
+        verbose_name=_("joint action"),
+        on_delete=models.SET_NULL,
+        related_name="requests",
+        null=True,
+        blank=True,
+    )
+
+    # Set only by the transition service (read-only in forms and admin).
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.NEW, editable=False
+    )
+    handling_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="handled_requests",
+        null=True,
+        blank=True,
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        on_delete=models.PROTECT,
+        related_name="handled_requests",
+        null=True,
+        blank=True,
+    )
+    co_units = models.ManyToManyField(Unit, verbose_name=_("co-handling units"), blank=True, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    answer = models.TextField(_("answer given"), max_length=5000, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    pending_extension_days = models.PositiveSmallIntegerField(_("extension asked (working days)"), default=0)
+
+    # Derived from the events by clocks.compute (re-runnable after a calendar or rule change).
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    ack_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("first contact by"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    close_due = models.DateTimeField(_("close by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
+    ack_on_time = models.BooleanField(_("acknowledged the same working day"), null=True, blank=True)
+    closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
+    workdays_to_close = models.PositiveSmallIntegerField(_("working days to close"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        permissions = [
+            ("dispatch_request", _("Can dispatch requests to units (dispatch desk)")),
+            ("handle_request", _("Can work on requests of own unit")),
+        ]
+        indexes = [
+            models.Index(fields=["received_on"], name="request_received"),
+            models.Index(fields=["handling_unit", "status"], name="request_unit_status"),
+            models.Index(fields=["handler", "status"], name="request_handler_status"),
+            models.Index(fields=["logged_unit", "received_on"], name="request_logged_unit"),
+            models.Index(fields=["status", "close_due"], name="request_status_due"),
+            models.Index(fields=["enterprise", "received_on"], name="request_enterprise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def due_state(self, now=None) -> str:
+        """'overdue', 'due_today', 'due' or '' (closed / no deadline) for the badge shown everywhere."""
+        if not self.is_open or self.close_due is None or self.status == Status.PAUSED:
+            return ""
+        now = now or timezone.now()
+        if self.close_due < now:
+            return "overdue"
+        if timezone.localdate(self.close_due) == timezone.localdate(now):
+            return "due_today"
+        return "due"
+
+
+class RequestEvent(models.Model):
+    """One append-only row per change of a request: who, when, from, to, note (and the action's data)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Received")
+        DISPATCH = "dispatch", _("Dispatched")
+        ASSIGN = "assign", _("Handler assigned")
+        ACKNOWLEDGE = "acknowledge", _("Acknowledged")
+        CONTACT = "contact", _("First contact")
+        CLOSE = "close", _("Closed")
+        CONFIRM = "confirm", _("Feedback recorded")
+        REOPEN = "reopen", _("Reopened")
+        TRANSFER = "transfer", _("Transferred")
+        RETURN = "return", _("Returned to dispatcher")
+        EXTEND_ASK = "extend_ask", _("Extension requested")
+        EXTEND_APPROVE = "extend_approve", _("Extension approved")
+        EXTEND_REFUSE = "extend_refuse", _("Extension refused")
+        PAUSE = "pause", _("Paused")
+        RESUME = "resume", _("Resumed")
+        WITHDRAW = "withdraw", _("Withdrawn")
+        REMIND = "remind", _("Reminder sent")
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=15, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=15, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=15, choices=Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), max_length=5000, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        indexes = [models.Index(fields=["request", "at"], name="request_event_request_at")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # Never the uploaded name: an unguessable path, served only through a permission-checked view.
+    return f"requests/{instance.request_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class Attachment(models.Model):
+    ALLOWED_EXTENSIONS = [".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".doc", ".xls", ".txt"]
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JointActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("accounts.view_all_units"):
+            return self
+        return self.filter(unit_id=user.unit_id)
+
+
+class JointAction(models.Model):
+    """A joint action (专项行动) answering similar requests of several enterprises at once, e.g. one
+    targeted recruitment fair. Closing it closes every linked request with its answer."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Request.Outcome.choices, blank=True)
+    answer = models.TextField(_("answer"), max_length=5000, blank=True)
+
+    objects = JointActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("joint action")
+        verbose_name_plural = _("joint actions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """An item for the unread badge: a request reached you (dispatch, assignment, transfer, reminder)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.CharField(_("message"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user"], name="notification_unread", condition=Q(read_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return self.message

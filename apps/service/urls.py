@@ -1,0 +1,29 @@
+from django.urls import path
+
+from .views import joint_actions, requests, visits
+
+app_name = "service"
+
+urlpatterns = [
+    path("visits/", visits.VisitListView.as_view(), name="visit_list"),
+    path("visits/new/", visits.VisitCreateView.as_view(), name="visit_create"),
+    path("visits/export/", visits.VisitExportView.as_view(), name="visit_export"),
+    path("visits/<int:pk>/", visits.VisitDetailView.as_view(), name="visit_detail"),
+    path("visits/assign/", visits.assign_visit, name="visit_assign"),
+    path("requests/", requests.RequestListView.as_view(), name="request_list"),
+    path("requests/new/", requests.RequestCreateView.as_view(), name="request_create"),
+    path("requests/export/", requests.RequestExportView.as_view(), name="request_export"),
+    path("requests/<int:pk>/", requests.RequestDetailView.as_view(), name="request_detail"),
+    path("requests/<int:pk>/act/", requests.request_act, name="request_act"),
+    path("requests/<int:pk>/attachments/", requests.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:pk>/", requests.attachment_download, name="attachment_download"),
+    path("todo/", requests.my_todo, name="todo"),
+    path("unit-todo/", requests.unit_todo, name="unit_todo"),
+    path("dispatch/", requests.dispatch_desk, name="dispatch_desk"),
+    path("notifications/", requests.notifications, name="notifications"),
+    path("notifications/read/", requests.notifications_read, name="notifications_read"),
+    path("joint-actions/", joint_actions.joint_action_list, name="jointaction_list"),
+    path("joint-actions/new/", joint_actions.joint_action_create, name="jointaction_create"),
+    path("joint-actions/<int:pk>/", joint_actions.joint_action_detail, name="jointaction_detail"),
+    path("joint-actions/<int:pk>/close/", joint_actions.joint_action_close, name="jointaction_close"),
+]
