@@ -14,8 +14,10 @@ from apps.accounts.models import User
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.credit_code import make_credit_code
 from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
+from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
+from . import service
 from .district import DEMO_ACCOUNTS, DEMO_PASSWORD, TAGS, UNITS
 
 SEED = 20240219
@@ -105,11 +107,14 @@ def load(stdout=None) -> dict[str, int]:
         users = _accounts(units)
         tags = _tags()
         _enterprises(rng, units, users, tags)
+        service.load(rng, users)
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),
         "enterprises": Enterprise.objects.count(),
         "key_enterprises": Enterprise.objects.filter(is_key=True).count(),
+        "visits": Visit.objects.count(),
+        "requests": Request.objects.count(),
     }
 
 

@@ -154,6 +154,7 @@ def _request_counts(qs, end: date) -> dict:
 
 def _due_counts(qs, start: date, end: date) -> dict:
     due = Q(close_due__gte=end_of_period(start - timedelta(days=1)), close_due__lt=end_of_period(end))
+    due &= ~Q(status=Status.WITHDRAWN)  # withdrawn (撤单): no longer due, not a deadline missed
     return qs.aggregate(
         due=Count("id", filter=due),
         due_on_time=Count("id", filter=due & Q(closed_on_time=True, status__in=CLOSED_STATUSES)),

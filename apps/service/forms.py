@@ -119,6 +119,7 @@ class ActionForm(forms.Form):
 
     action = forms.CharField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     note = forms.CharField(
         label=_("Note / reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

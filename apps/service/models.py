@@ -277,6 +277,7 @@ class Request(models.Model):
     ack_on_time = models.BooleanField(_("acknowledged the same working day"), null=True, blank=True)
     closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
     workdays_to_close = models.PositiveSmallIntegerField(_("working days to close"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every transition
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = RequestQuerySet.as_manager()

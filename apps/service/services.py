@@ -154,6 +154,7 @@ def request_transition(
     by: User,
     note: str = "",
     expected_status: str | None = None,
+    expected_version: int | None = None,
     at: datetime | None = None,
     unit: Unit | None = None,
     handler: User | None = None,
@@ -165,8 +166,9 @@ def request_transition(
 ) -> Request:
     """Apply one move of the life cycle to `request`, locking its row; append its event; re-derive clocks.
 
-    `expected_status` is the status the user saw: if someone else moved the request meanwhile, the move
-    is refused rather than applied to a request in a state the user did not see.
+    `expected_status` and `expected_version` are what the user saw: if someone else moved the request
+    meanwhile (even without changing its status, e.g. a transfer), the move is refused rather than applied
+    to a request in a state the user did not see.
     """
     move = MOVES.get(action)
     if move is None:
@@ -174,7 +176,9 @@ def request_transition(
     req = Request.objects.select_for_update().select_related("category").get(pk=request.pk)
     at = at or timezone.now()
     note = (note or "").strip()
-    if expected_status and req.status != expected_status:
+    if (expected_status and req.status != expected_status) or (
+        expected_version is not None and req.version != expected_version
+    ):
         raise TransitionError(
             _("Someone else has just changed this request (it is now “%(status)s”). Look again and retry.")
             % {"status": req.get_status_display()}
@@ -193,7 +197,8 @@ def request_transition(
     target = move.target or from_status
     data: dict = {}
     notify: list[User] = []
-    fields = ["status", "updated_at"]
+    req.version += 1  # the row is locked: no lost update
+    fields = ["status", "version", "updated_at"]
 
     if action in (A.DISPATCH, A.TRANSFER):
         if unit is None:
@@ -270,7 +275,8 @@ def request_transition(
         note=note,
         data=data,
     )
-    req.refresh_from_db()
+    if action == A.REOPEN:
+        req.refresh_from_db(fields=["reopen_count"])  # it was incremented in the database with F()
     request_recompute_clocks(request=req)
     _notify(notify, req, move.label, exclude=by, at=at)
     return req
@@ -294,7 +300,7 @@ def _notify(users: Iterable[User | None], req: Request, label, *, exclude: User,
 
 def request_recompute_clocks(*, request: Request, calendar=None) -> Request:
     """Re-derive the stored deadlines and timings from the event history."""
-    events = list(request.events.order_by("at", "id"))
+    events = sorted(request.events.all(), key=lambda e: (e.at, e.pk))  # uses a prefetch when there is one
     result = clocks.compute(
         events=events,
         contact_days=request.category.contact_days,
@@ -361,8 +367,8 @@ def _dispatch_on_creation(req, by, unit, handler, co_units, at):
     """The person who logs a request may send it straight to the responsible unit."""
     if handler is not None and handler.unit_id != unit.pk:
         raise TransitionError(_("The handler must belong to the handling unit."))
-    req.status, req.handling_unit, req.handler = S.DISPATCHED, unit, handler
-    req.save(update_fields=["status", "handling_unit", "handler", "updated_at"])
+    req.status, req.handling_unit, req.handler, req.version = S.DISPATCHED, unit, handler, req.version + 1
+    req.save(update_fields=["status", "handling_unit", "handler", "version", "updated_at"])
     req.co_units.set(co_units)
     RequestEvent.objects.create(
         request=req,
@@ -476,7 +482,8 @@ def joint_action_create(
     if len(requests) < 2:
         raise ValidationError(_("A joint action links at least two requests."))
     for req in requests:
-        if not req.is_open or not (_in_handling_unit(by, req) or _handling_manager(by, req)):
+        # Only the handling unit's own requests: the action belongs to `by`'s unit, which closes it.
+        if not req.is_open or not _in_handling_unit(by, req):
             raise ValidationError(
                 _("Request #%(id)d cannot join: it must be open and handled by your unit.") % {"id": req.pk}
             )
@@ -491,8 +498,9 @@ def joint_action_create(
 
 @transaction.atomic
 def joint_action_close(*, action: JointAction, by: User, outcome: str, answer: str, at=None) -> JointAction:
-    """Close the action and, with its answer, every linked request that is still open; each request
-    records its own history (it walks acknowledge → first contact → close as needed)."""
+    """Close the action and, with its answer, every linked request that its unit still handles; each
+    request records its own history (it walks resume / acknowledge → close as needed). A member since
+    transferred to another unit or returned to the dispatch desk keeps its own course."""
     action = JointAction.objects.select_for_update().get(pk=action.pk)
     if action.closed_at is not None:
         raise TransitionError(_("This joint action is already closed."))
@@ -500,7 +508,8 @@ def joint_action_close(*, action: JointAction, by: User, outcome: str, answer: s
         raise TransitionError(_("Give the outcome and the answer."))
     at = at or timezone.now()
     note = _("Closed by joint action “%(title)s”.") % {"title": action.title}
-    for req in action.requests.filter(status__in=OPEN_STATUSES).order_by("pk"):
+    members = action.requests.filter(status__in=HANDLING, handling_unit_id=action.unit_id)
+    for req in members.order_by("pk"):
         if req.status == S.PAUSED:
             req = request_transition(request=req, action=A.RESUME, by=by, note=note, at=at)
         if req.status == S.DISPATCHED:

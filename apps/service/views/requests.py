@@ -146,6 +146,7 @@ def request_act(request, pk):
             by=request.user,
             note=data["note"],
             expected_status=data["expected_status"],
+            expected_version=data["expected_version"],
             unit=data["unit"],
             handler=data["handler"] if action == A.ASSIGN else None,
             outcome=data["outcome"],

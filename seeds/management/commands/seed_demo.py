@@ -11,7 +11,7 @@ class Command(BaseCommand):
         counts = demo.load()
         self.stdout.write(
             "Demo district: {units} units, {users} users, {enterprises} enterprises "
-            "({key_enterprises} key).".format(**counts)
+            "({key_enterprises} key), {visits} visits, {requests} requests.".format(**counts)
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _unit, role, note in DEMO_ACCOUNTS:

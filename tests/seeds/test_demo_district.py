@@ -1,0 +1,92 @@
+"""The demo district reproduces the district's reported figures exactly, and loading it twice changes nothing.
+
+The district is built once for this module inside a transaction that is rolled back at the end.
+"""
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.enterprises.credit_code import validate_credit_code
+from apps.enterprises.models import Enterprise
+from apps.figures import selectors
+from apps.service.models import Request, RequestEvent, Visit
+from apps.units.models import Unit
+from seeds import demo
+
+START, END = date(2024, 2, 19), date(2024, 3, 15)
+
+
+@pytest.fixture(scope="module")
+def district(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield demo.load()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def values(district, db):
+    return selectors.service_values(start=START, end=END)
+
+
+def test_every_key_enterprise_is_visited_in_the_period(values):
+    assert values["key_enterprises"] == 104
+    assert values["key_enterprises_visited"] == 104
+    assert str(values["visit_coverage_pct"]) == "100.0"
+
+
+def test_a_little_over_1200_requests_of_which_over_90_percent_closed(values):
+    assert values["requests"] == 1203
+    assert values["requests_closed"] == 1090
+    assert str(values["closure_rate_pct"]) == "90.6"
+
+
+def test_the_life_cycle_is_realistic(values):
+    assert values["reopened"] == 7
+    assert values["withdrawn"] == 12
+    assert Request.objects.filter(status="new").count() == 8
+    assert Request.objects.filter(status="paused").count() == 6
+    assert RequestEvent.objects.filter(action="transfer").exists()
+    assert RequestEvent.objects.filter(action="extend_approve").exists()
+    assert RequestEvent.objects.filter(action="extend_refuse").exists()
+    assert Request.objects.filter(satisfaction="unsatisfied").count() >= 1
+    assert Request.objects.filter(closed_on_time=False).exists()  # some closed late
+
+
+def test_no_event_happens_after_the_reporting_day(district, db):
+    latest = RequestEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    assert timezone.localdate(latest) <= END
+
+
+def test_loading_twice_changes_nothing(district, db):
+    before = (
+        Unit.objects.count(),
+        User.objects.count(),
+        Enterprise.objects.count(),
+        Visit.objects.count(),
+        Request.objects.count(),
+        RequestEvent.objects.count(),
+    )
+    assert demo.load()["requests"] == 1203
+    after = (
+        Unit.objects.count(),
+        User.objects.count(),
+        Enterprise.objects.count(),
+        Visit.objects.count(),
+        Request.objects.count(),
+        RequestEvent.objects.count(),
+    )
+    assert after == before == (22, 51, 366, 294, 1203, before[5])
+
+
+def test_every_demo_credit_code_is_valid(district, db):
+    for code in Enterprise.objects.values_list("credit_code", flat=True):
+        validate_credit_code(code)
