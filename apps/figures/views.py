@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.enterprises import services as enterprise_services
@@ -49,10 +50,34 @@ def period_from_request(request, *, default_start: date | None = None) -> tuple[
 
 
 def _chosen_unit(request):
-    """?unit= for leaders; everyone else sees their own unit beside the district."""
-    if request.GET.get("unit", "").isdigit() and request.user.has_perm("accounts.view_all_units"):
-        return Unit.objects.filter(pk=int(request.GET["unit"])).first()
+    """?unit= for leaders (none by default: they look at the district); everyone else sees their own unit."""
+    if request.user.has_perm("accounts.view_all_units"):
+        if request.GET.get("unit", "").isdigit():
+            return Unit.objects.filter(pk=int(request.GET["unit"])).first()
+        return None
     return request.user.unit
+
+
+def _drill_links(start: date, end: date, unit: Unit | None) -> dict[str, str]:
+    """Where each campaign-1 figure's records are: the filtered list behind the number."""
+    period = f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+    unit_part = f"&handling_unit={unit.pk}" if unit else ""
+    requests = f"{reverse('service:request_list')}?{period}{unit_part}"
+    return {
+        "key_enterprises": f"{reverse('enterprises:list')}?is_key=true"
+        + (f"&unit={unit.pk}" if unit else ""),
+        "key_enterprises_visited": f"{reverse('service:visit_list')}?{period}&key_only=on"
+        + (f"&unit={unit.pk}" if unit else ""),
+        "visits": f"{reverse('service:visit_list')}?{period}" + (f"&unit={unit.pk}" if unit else ""),
+        "requests": requests,
+        "requests_closed": f"{requests}&status=closed&status=confirmed",
+        "reopened": requests,
+        "withdrawn": f"{requests}&status=withdrawn",
+    }
+
+
+def _with_links(figures, links):
+    return [(f, links.get(f.key)) for f in figures]
 
 
 def service_figures(request):
@@ -61,9 +86,15 @@ def service_figures(request):
     context = {
         "start": start,
         "end": end,
-        "district": selectors.service_figures(start=start, end=end),
+        "district": _with_links(
+            selectors.service_figures(start=start, end=end), _drill_links(start, end, None)
+        ),
         "unit": unit,
-        "unit_figures": selectors.service_figures(start=start, end=end, unit_id=unit.pk) if unit else None,
+        "unit_figures": _with_links(
+            selectors.service_figures(start=start, end=end, unit_id=unit.pk), _drill_links(start, end, unit)
+        )
+        if unit
+        else None,
         "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
     }
     if request.user.has_perm("accounts.view_all_units"):

@@ -139,6 +139,9 @@ class ActionForm(forms.Form):
         required=False,
     )
     days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=30, required=False)
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("Co-handling units"), queryset=Unit.objects.active(), required=False
+    )
 
 
 class AttachmentForm(forms.Form):

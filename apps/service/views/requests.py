@@ -153,6 +153,9 @@ def request_act(request, pk):
             answer=data["answer"],
             satisfaction=data["satisfaction"],
             days=data["days"] or 0,
+            co_units=data["co_units"]
+            if action in (A.DISPATCH, A.TRANSFER) and "co_units" in request.POST
+            else None,
         )
     except PermissionDenied:
         messages.error(request, _("You may not do that on this request."))
