@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.enterprises",
     "apps.service",
+    "apps.projects",
     "apps.figures",
     "seeds",
 ]

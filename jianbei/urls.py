@@ -15,6 +15,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", figure_views.enterprise_record, name="enterprise_record"),
     path("enterprises/", include("apps.enterprises.urls")),
     path("service/", include("apps.service.urls")),
+    path("projects/", include("apps.projects.urls")),
     path("figures/", include("apps.figures.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,7 +17,7 @@ from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
-from . import service
+from . import projects, service
 from .district import DEMO_ACCOUNTS, DEMO_PASSWORD, TAGS, UNITS
 
 SEED = 20240219
@@ -108,6 +108,7 @@ def load(stdout=None) -> dict[str, int]:
         tags = _tags()
         _enterprises(rng, units, users, tags)
         service.load(rng, users)
+        projects.load(rng, users)
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 # greyed out with "coming", never as a page with made-up data.
 CAMPAIGNS = [
     {"key": "service", "label": _("Serving enterprises"), "url_name": "service:todo", "app": "service"},
-    {"key": "projects", "label": _("Project construction"), "url_name": None, "app": "projects"},
+    {"key": "projects", "label": _("Project construction"), "url_name": "projects:list", "app": "projects"},
     {"key": "research", "label": _("Research to production"), "url_name": None, "app": "research"},
     {"key": "investment", "label": _("Attracting investment"), "url_name": None, "app": "investment"},
     {"key": "ranking", "label": _("Ranking board"), "url_name": None, "app": "rankings"},

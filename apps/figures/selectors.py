@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,7 +81,12 @@ SERVICE_DEFINITIONS = {
         _("Key enterprises with at least one visit dated within the period, by any unit."),
     ),
     "visit_coverage_pct": (_("Visit coverage"), _("Key enterprises visited ÷ key enterprises.")),
-    "visits": (_("Visits"), _("Visits dated within the period (of a unit: that it led or joined).")),
+    "visits": (
+        _("Visits"),
+        _(
+            "Enterprise visits dated within the period (of a unit: that it led or joined); project visits count under project construction."
+        ),
+    ),
     "requests": (
         _("Requests received"),
         _("Requests received within the period (of a unit: that it handles now)."),
@@ -172,9 +177,10 @@ def _key_counts(start: date, end: date, unit_id: int | None) -> tuple[int, int]:
 
 def service_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
     """The raw values of campaign 1 for [start, end], district-wide or for one unit."""
-    requests = Request.objects.received_between(start, end)
-    due_scope = Request.objects.all()
-    visits = Visit.objects.in_period(start, end)
+    # Project visits and project problems count in project construction, not here.
+    requests = Request.objects.received_between(start, end).filter(project_link__isnull=True)
+    due_scope = Request.objects.filter(project_link__isnull=True)
+    visits = Visit.objects.in_period(start, end).filter(project_link__isnull=True)
     if unit_id is not None:
         requests = requests.filter(handling_unit_id=unit_id)
         due_scope = due_scope.filter(handling_unit_id=unit_id)
@@ -247,7 +253,7 @@ def service_by_unit(*, start: date, end: date) -> list[dict]:
     closed = Q(status__in=CLOSED_STATUSES, closed_at__lt=end_of_period(end))
     rows = (
         Request.objects.received_between(start, end)
-        .filter(handling_unit__isnull=False)
+        .filter(handling_unit__isnull=False, project_link__isnull=True)
         .values("handling_unit_id")
         .annotate(
             requests=Count("id"),
@@ -281,6 +287,224 @@ def service_by_unit(*, start: date, end: date) -> list[dict]:
                 "same_day_ack_rate_pct": pct(r["ack"], r["requests"]),
                 "satisfaction_rate_pct": pct(r["satisfied"], r["feedback"]),
                 "overdue": r["overdue"],
+            }
+        )
+    return result
+
+
+# --- campaign 2: project construction -------------------------------------------------------------
+
+
+def months_completed(as_of: date) -> int:
+    """Whole months of as_of's year completed by as_of: 15 March → 2; 31 March → 3."""
+    return as_of.month if (as_of + timedelta(days=1)).month != as_of.month else as_of.month - 1
+
+
+def time_elapsed_pct(as_of: date, *, basis: str = "month") -> Decimal:
+    """序时进度: months completed ÷ 12 (month basis), or days elapsed ÷ days in the year (day basis)."""
+    if basis == "day":
+        start = date(as_of.year, 1, 1)
+        days = (date(as_of.year + 1, 1, 1) - start).days
+        return pct((as_of - start).days + 1, days)
+    return pct(months_completed(as_of), 12)
+
+
+PROJECT_DEFINITIONS = {
+    "projects": (
+        _("Projects this year"),
+        _("Projects with an investment plan for the year of the period's end."),
+    ),
+    "annual_plan_wan": (
+        _("Annual planned investment (万元)"),
+        _("Sum of the year's planned investment of those projects."),
+    ),
+    "completed_wan": (
+        _("Completed to date (万元)"),
+        _("Investment reported for the months of the year completed by the period's end."),
+    ),
+    "completion_rate_pct": (
+        _("Investment completion rate"),
+        _("Completed to date ÷ annual planned investment."),
+    ),
+    "time_elapsed_pct": (
+        _("Time-elapsed progress (序时进度)"),
+        _("Months completed by the period's end ÷ 12 (end of February = 16.7 %)."),
+    ),
+    "ahead_pp": (
+        _("Ahead of schedule (points)"),
+        _("Completion rate − time-elapsed progress, in percentage points (negative: behind)."),
+    ),
+    "new_due": (_("New projects due to start"), _("Projects planned as new starts (新开工) this year.")),
+    "new_started": (
+        _("New projects started"),
+        _("New starts of the year with an actual start by the period's end."),
+    ),
+    "start_rate_pct": (_("Start rate"), _("New projects started ÷ new projects due to start this year.")),
+    "start_rate_due_pct": (
+        _("Start rate (of those due by now)"),
+        _("New projects due to start by the period's end that have started ÷ those due by then."),
+    ),
+    "started_early": (_("Started early"), _("New starts that started before their planned start date.")),
+    "started_late": (_("Started late"), _("New starts that started after their planned start date.")),
+    "completed": (_("Completed"), _("Projects of the year completed (竣工) by the period's end.")),
+    "project_visits": (_("Project visits"), _("Visits to projects dated within the period.")),
+    "problems_raised": (
+        _("Project problems raised"),
+        _("To-do items raised for projects within the period."),
+    ),
+    "problems_solved": (
+        _("Project problems solved"),
+        _("Project problems closed as solved within the period (by the end of the period)."),
+    ),
+    "reporting_pct": (
+        _("Reporting completeness"),
+        _("Projects of the year with a report for the last completed month ÷ projects of the year."),
+    ),
+    "lights_red": (_("Red lights"), _("More than 30 points behind, or a new start 3 months late.")),
+    "lights_yellow": (_("Yellow lights"), _("10–30 points behind time-elapsed progress.")),
+    "lights_green": (_("Green lights"), _("Less than 10 points behind, or ahead.")),
+}
+
+_PROJECT_PCT = {k for k in PROJECT_DEFINITIONS if k.endswith("_pct")}
+
+
+def projects_scope(*, unit_id: int | None = None, level: str | None = None):
+    from apps.projects.models import Project
+
+    qs = Project.objects.all()
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def project_values(*, start: date, end: date, unit_id: int | None = None, level: str | None = None) -> dict:
+    """Campaign 2 as of `end` (stocks) and within [start, end] (flows: visits, problems)."""
+    from apps.projects.models import MonthlyReport, ProjectProblem, ProjectVisit
+
+    year, months = end.year, months_completed(end)
+    scope = projects_scope(unit_id=unit_id, level=level)
+    rows = scope.for_year(year).with_progress(year=year, months=months, as_of=end)
+    totals = rows.aggregate(
+        projects=Count("id"),
+        plan=Sum("plan_wan"),
+        done=Sum("completed_wan"),
+        new_due=Count("id", filter=Q(is_new_start=True)),
+        new_started=Count("id", filter=Q(is_new_start=True, actual_start__lte=end, actual_start__year=year)),
+        due_by_now=Count("id", filter=Q(is_new_start=True, planned_start__lte=end)),
+        started_of_due=Count(
+            "id",
+            filter=Q(
+                is_new_start=True, planned_start__lte=end, actual_start__lte=end, actual_start__year=year
+            ),
+        ),
+        started_early=Count(
+            "id", filter=Q(is_new_start=True, actual_start__lte=end, actual_start__lt=F("planned_start"))
+        ),
+        started_late=Count(
+            "id", filter=Q(is_new_start=True, actual_start__lte=end, actual_start__gt=F("planned_start"))
+        ),
+        completed=Count("id", filter=Q(actual_completion__year=year, actual_completion__lte=end)),
+        red=Count("id", filter=Q(light="red")),
+        yellow=Count("id", filter=Q(light="yellow")),
+        green=Count("id", filter=Q(light="green")),
+    )
+    plan, done = totals["plan"] or Decimal(0), totals["done"] or Decimal(0)
+    elapsed = time_elapsed_pct(end)
+    exact_rate = done * 100 / plan if plan else None
+    last_month = date(year, months, 1) if months else None
+    reported = (
+        MonthlyReport.objects.filter(project__in=scope.for_year(year), month=last_month).count()
+        if last_month
+        else 0
+    )
+    visits = ProjectVisit.objects.filter(
+        project__in=scope, visit__visited_on__gte=start, visit__visited_on__lte=end
+    ).count()
+    problems = ProjectProblem.objects.filter(project__in=scope)
+    raised = problems.filter(request__received_on__gte=start, request__received_on__lte=end).count()
+    solved = problems.filter(
+        request__status__in=CLOSED_STATUSES,
+        request__outcome=Request.Outcome.SOLVED,
+        request__closed_at__gte=end_of_period(start - timedelta(days=1)),
+        request__closed_at__lt=end_of_period(end),
+    ).count()
+    return {
+        "projects": totals["projects"],
+        "annual_plan_wan": plan,
+        "completed_wan": done,
+        "completion_rate_pct": pct(done, plan) if plan else None,
+        "time_elapsed_pct": elapsed,
+        # from the exact rate and the exact elapsed share, then rounded: 43.55 亿 of 231.5 亿 at 2/12 → +2.1
+        "ahead_pp": None
+        if exact_rate is None
+        else (exact_rate - Decimal(months) * 100 / 12).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+        "new_due": totals["new_due"],
+        "new_started": totals["new_started"],
+        "start_rate_pct": pct(totals["new_started"], totals["new_due"]),
+        "start_rate_due_pct": pct(totals["started_of_due"], totals["due_by_now"]),
+        "started_early": totals["started_early"],
+        "started_late": totals["started_late"],
+        "completed": totals["completed"],
+        "project_visits": visits,
+        "problems_raised": raised,
+        "problems_solved": solved,
+        "reporting_pct": pct(reported, totals["projects"]),
+        "lights_red": totals["red"],
+        "lights_yellow": totals["yellow"],
+        "lights_green": totals["green"],
+    }
+
+
+def project_figures(**kwargs) -> list[Figure]:
+    values = project_values(**kwargs)
+    return [
+        Figure(key, label, values[key], definition, "%" if key in _PROJECT_PCT else "")
+        for key, (label, definition) in PROJECT_DEFINITIONS.items()
+    ]
+
+
+def projects_by_unit(*, end: date) -> list[dict]:
+    """Per responsible unit: projects, plan, completed, rate, lights, reporting (one grouped query + one)."""
+    from apps.projects.models import MonthlyReport, Project
+
+    year, months = end.year, months_completed(end)
+    rows = (
+        Project.objects.for_year(year)
+        .with_progress(year=year, months=months, as_of=end)
+        .values("unit_id")
+        .annotate(
+            n=Count("id"),
+            plan=Sum("plan_wan"),
+            done=Sum("completed_wan"),
+            red=Count("id", filter=Q(light="red")),
+            yellow=Count("id", filter=Q(light="yellow")),
+        )
+        .order_by()
+    )
+    reported = {}
+    if months:
+        reported = dict(
+            MonthlyReport.objects.filter(month=date(year, months, 1), project__plans__year=year)
+            .values("project__unit_id")
+            .annotate(n=Count("id"))
+            .values_list("project__unit_id", "n")
+        )
+    by_unit = {r["unit_id"]: r for r in rows}
+    result = []
+    for unit in Unit.objects.filter(pk__in=by_unit):
+        r = by_unit[unit.pk]
+        result.append(
+            {
+                "unit": unit,
+                "projects": r["n"],
+                "plan": r["plan"],
+                "done": r["done"],
+                "rate": pct(r["done"] or 0, r["plan"]) if r["plan"] else None,
+                "red": r["red"],
+                "yellow": r["yellow"],
+                "reporting_pct": pct(reported.get(unit.pk, 0), r["n"]),
             }
         )
     return result

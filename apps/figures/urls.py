@@ -7,4 +7,5 @@ app_name = "figures"
 urlpatterns = [
     path("service/", views.service_figures, name="service"),
     path("coverage/", views.coverage, name="coverage"),
+    path("projects/", views.projects_overview, name="projects"),
 ]

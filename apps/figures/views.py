@@ -155,6 +155,9 @@ def enterprise_record(request, pk):
         .prefetch_related("joint_units")
         .order_by("-visited_on", "-pk")[:50]
     )
+    from apps.projects.models import Project
+
+    projects = Project.objects.visible_to(request.user).filter(owner=enterprise).select_related("unit")
     requests = (
         Request.objects.visible_to(request.user)
         .filter(enterprise=enterprise)
@@ -169,9 +172,49 @@ def enterprise_record(request, pk):
             "can_edit": enterprise_services.can_edit_unit(request.user, enterprise.unit_id),
             "visits": visits,
             "requests": requests,
+            "projects": projects,
             "hidden_requests": Request.objects.filter(enterprise=enterprise).count() - len(requests)
             if not request.user.has_perm("accounts.view_all_units")
             else 0,
             "now": timezone.now(),
         },
     )
+
+
+def _project_links(end: date, unit: Unit | None) -> dict[str, str]:
+    base = f"{reverse('projects:list')}?year={end.year}&as_of={end:%Y-%m-%d}"
+    base += f"&unit={unit.pk}" if unit else ""
+    return {
+        "projects": base,
+        "new_due": f"{base}&new_start=new",
+        "new_started": f"{base}&new_start=new&started=true",
+        "lights_red": f"{base}&light=red",
+        "lights_yellow": f"{base}&light=yellow",
+        "lights_green": f"{base}&light=green",
+    }
+
+
+def projects_overview(request):
+    """Campaign 2 for leaders and units: the figures as of a date, by level and by responsible unit."""
+    from apps.projects.models import Project
+
+    start, end = period_from_request(request)
+    unit = _chosen_unit(request)
+    context = {
+        "start": start,
+        "end": end,
+        "unit": unit,
+        "district": _with_links(selectors.project_figures(start=start, end=end), _project_links(end, None)),
+        "unit_figures": _with_links(
+            selectors.project_figures(start=start, end=end, unit_id=unit.pk), _project_links(end, unit)
+        )
+        if unit
+        else None,
+        "by_level": [
+            (label, selectors.project_values(start=start, end=end, level=value))
+            for value, label in Project.Level.choices
+        ],
+        "by_unit": selectors.projects_by_unit(end=end),
+        "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
+    }
+    return render(request, "figures/projects.html", context)

@@ -1,0 +1,83 @@
+from django.contrib import admin
+
+from .models import (
+    MonthlyReport,
+    Project,
+    ProjectProblem,
+    ProjectVisit,
+    ReportCorrection,
+    TaskForceMember,
+    YearPlan,
+)
+
+
+class PlanInline(admin.TabularInline):
+    model = YearPlan
+    extra = 0
+
+
+class TaskForceInline(admin.TabularInline):
+    model = TaskForceMember
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "unit", "level", "stage", "planned_start", "actual_start"]
+    list_filter = ["level", "stage", "kind", "unit"]
+    search_fields = ["code", "name", "owner__name"]
+    list_select_related = ["unit", "owner"]
+    raw_id_fields = ["owner"]
+    inlines = [PlanInline, TaskForceInline]
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(admin.ModelAdmin):
+    """Amounts change only through an audited correction on the project page: read-only here."""
+
+    list_display = ["project", "month", "amount", "reported_by", "reported_at", "corrected_at"]
+    list_filter = ["month"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project", "reported_by"]
+    readonly_fields = ["project", "month", "amount", "reported_by", "reported_at", "corrected_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportCorrection)
+class ReportCorrectionAdmin(admin.ModelAdmin):
+    list_display = ["report", "old_amount", "new_amount", "by", "at", "reason"]
+    list_select_related = ["report__project", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YearPlan)
+class YearPlanAdmin(admin.ModelAdmin):
+    list_display = ["project", "year", "planned_investment", "is_new_start"]
+    list_filter = ["year", "is_new_start"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project"]
+
+
+admin.site.register(
+    ProjectVisit,
+    list_display=["project", "visit"],
+    list_select_related=["project", "visit"],
+    raw_id_fields=["project", "visit"],
+)
+admin.site.register(
+    ProjectProblem,
+    list_display=["project", "request"],
+    list_select_related=["project", "request"],
+    raw_id_fields=["project", "request"],
+)

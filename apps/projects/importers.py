@@ -1,0 +1,186 @@
+"""Excel imports of projects and of monthly investment, with the shared pipeline (apps.core.imports)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.imports import (
+    Column,
+    Importer,
+    RowResult,
+    choice_parser,
+    halfwidth,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+)
+from apps.enterprises.models import Enterprise, Industry
+from apps.units.models import Unit
+
+from .models import MAX_AMOUNT, MonthlyReport, Project, YearPlan
+from .services import can_edit_unit_id
+
+
+def _amount(text: str) -> Decimal:
+    return parse_decimal(text, min_value=Decimal(0), max_value=MAX_AMOUNT).quantize(Decimal("0.01"))
+
+
+def _month(text: str) -> date:
+    text = halfwidth(text).replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-").strip()
+    parts = text.split("-")
+    try:
+        year, month = int(parts[0]), int(parts[1])
+        return date(year, month, 1)
+    except (ValueError, IndexError):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(_("“%(value)s” is not a month (use YYYY-MM).") % {"value": text}) from None
+
+
+def _year(text: str) -> int:
+    value = parse_decimal(text, min_value=Decimal(2000), max_value=Decimal(2100))
+    return int(value)
+
+
+class ProjectImporter(Importer):
+    title = gettext_lazy("Import projects")
+    key = "项目编码"
+    columns = [
+        Column("项目编码", "code", required=True, max_length=30, example="JB2025-001"),
+        Column("项目名称", "name", required=True, max_length=200, example="示例智能制造基地项目"),
+        Column("业主企业信用代码", "owner", required=True, max_length=18, example="91350100M000100Y43"),
+        Column("责任单位", "unit", required=True, max_length=100, example="产业技术研创园"),
+        Column(
+            "项目级别", "level", required=True, parse=choice_parser(Project.Level.choices), example="市重大"
+        ),
+        Column(
+            "项目类型", "kind", required=True, parse=choice_parser(Project.Kind.choices), example="industrial"
+        ),
+        Column("行业门类", "industry", required=True, parse=choice_parser(Industry.choices), example="C"),
+        Column("总投资（万元）", "total_investment", required=True, parse=_amount, example="120000"),
+        Column("计划开工", "planned_start", parse=parse_date, example="2025-04-01"),
+        Column("年度", "year", required=True, parse=_year, example="2025"),
+        Column("年度计划投资（万元）", "planned_investment", required=True, parse=_amount, example="30000"),
+        Column("是否新开工", "is_new_start", parse=parse_bool, example="是"),
+    ]
+
+    def prepare(self, rows):
+        names = {r.data.get("unit") for r in rows if r.data.get("unit")}
+        self.units = {}
+        for unit in Unit.objects.filter(Q(name__in=names) | Q(short_name__in=names), is_active=True):
+            self.units[unit.name] = unit
+            self.units.setdefault(unit.short_name, unit)
+        codes = {str(r.data.get("owner", "")).upper() for r in rows}
+        self.owners = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
+        self.existing = {
+            p.code: p for p in Project.objects.filter(code__in=[r.data.get("code") for r in rows])
+        }
+
+    def clean_row(self, row: RowResult) -> None:
+        unit = self.units.get(row.data["unit"])
+        owner = self.owners.get(str(row.data["owner"]).upper())
+        if unit is None:
+            row.add_error("责任单位", _("No unit is called “%(name)s”.") % {"name": row.data["unit"]})
+        elif not can_edit_unit_id(self.user, unit.pk):
+            row.add_error("责任单位", _("You may only import projects of your own unit."))
+        if owner is None:
+            row.add_error(
+                "业主企业信用代码", _("No enterprise has this credit code. Record the enterprise first.")
+            )
+        existing = self.existing.get(row.data["code"])
+        if existing is not None and not can_edit_unit_id(self.user, existing.unit_id):
+            row.add_error(self.key, _("This project belongs to another unit; you may not change it."))
+        row.data["unit"], row.data["owner"] = unit, owner
+        row.action = "update" if existing else "create"
+
+    @transaction.atomic
+    def save(self, rows):
+        fields = ["name", "owner", "unit", "level", "kind", "industry", "total_investment"]
+        created = updated = 0
+        for row in rows:
+            d = row.data
+            project = self.existing.get(d["code"]) or Project(code=d["code"])
+            for f in fields:
+                setattr(project, f, d[f])
+            if d.get("planned_start"):
+                project.planned_start = d["planned_start"]
+            if project.pk:
+                updated += 1
+            else:
+                created += 1
+            project.save()
+            YearPlan.objects.update_or_create(
+                project=project,
+                year=d["year"],
+                defaults={
+                    "planned_investment": d["planned_investment"],
+                    "is_new_start": bool(d.get("is_new_start")),
+                },
+            )
+        return created, updated
+
+
+class MonthlyInvestmentImporter(Importer):
+    """A month already reported with the same amount is left as it is; a different amount is refused
+    (a past month changes only by an audited correction on the project page)."""
+
+    title = gettext_lazy("Import monthly investment")
+    columns = [
+        Column("项目编码", "code", required=True, max_length=30, example="JB2024-001"),
+        Column("项目名称", "name", max_length=200, example="（可不填，仅供核对）"),
+        Column("月份", "month", required=True, parse=_month, example="2024-02"),
+        Column("本月完成投资（万元）", "amount", required=True, parse=_amount, example="1250.5"),
+    ]
+
+    def prepare(self, rows):
+        codes = [r.data.get("code") for r in rows]
+        self.projects = {p.code: p for p in Project.objects.filter(code__in=codes)}
+        self.reports = {
+            (r.project_id, r.month): r for r in MonthlyReport.objects.filter(project__code__in=codes)
+        }
+        seen = {}
+        for row in rows:
+            key = (row.data.get("code"), row.data.get("month"))
+            if None not in key and key in seen and not row.errors:
+                row.add_error("月份", _("Same project and month as row %(row)d.") % {"row": seen[key]})
+            seen.setdefault(key, row.number)
+
+    def clean_row(self, row):
+        project = self.projects.get(row.data["code"])
+        if project is None:
+            row.add_error("项目编码", _("No project has this code."))
+            return
+        if not can_edit_unit_id(self.user, project.unit_id):
+            row.add_error("项目编码", _("This project belongs to another unit; you may not report for it."))
+        today = timezone.localdate()
+        if row.data["month"] > date(today.year, today.month, 1):
+            row.add_error("月份", _("A month that has not started cannot be reported."))
+        existing = self.reports.get((project.pk, row.data["month"]))
+        if existing is not None and existing.amount != row.data["amount"]:
+            row.add_error(
+                "本月完成投资（万元）",
+                _("This month is already reported (%(amount)s 万元); correct it on the project page.")
+                % {"amount": existing.amount},
+            )
+        row.data["project"] = project
+        row.action = "unchanged" if existing is not None else "create"
+
+    @transaction.atomic
+    def save(self, rows):
+        new = [
+            MonthlyReport(
+                project=r.data["project"],
+                month=r.data["month"],
+                amount=r.data["amount"],
+                reported_by=self.user,
+            )
+            for r in rows
+            if r.action == "create"
+        ]
+        MonthlyReport.objects.bulk_create(new, batch_size=2000)
+        return len(new), 0

@@ -1,0 +1,336 @@
+"""Campaign 2 — project construction (项目建设): major projects, their yearly plans and monthly investment.
+
+Money is Decimal in 万元 (1 亿 = 10,000 万). Cumulative investment is derived from the monthly reports,
+never typed. Project visits and project problems reuse campaign 1's visits and requests: this app holds the
+links (ProjectVisit, ProjectProblem) so the service app never knows projects exist.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf, Round
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.enterprises.models import Enterprise, Industry
+from apps.service.models import Request, Visit
+from apps.units.models import Unit
+
+MAX_AMOUNT = Decimal("100000000")  # 1 万亿元 in 万元: anything larger is a typing error
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_AMOUNT)],
+        **kwargs,
+    )
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see their unit's projects and those whose task force they serve on; leaders see all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("accounts.view_all_units"):
+            return self
+        return self.filter(
+            Q(unit_id=user.unit_id) | Q(pk__in=TaskForceMember.objects.filter(user=user).values("project_id"))
+        )
+
+    def for_year(self, year: int):
+        """Projects with a plan for `year` (the year's project list, 年度重大项目)."""
+        return self.filter(plans__year=year)
+
+    def with_progress(self, *, year: int, months: int, as_of: date):
+        """Annotate the year's plan, the investment completed in its first `months` months, the completion
+        rate and the traffic light as of `as_of` (see `light_rules`)."""
+        plans = YearPlan.objects.filter(project=OuterRef("pk"), year=year)
+        done = (
+            MonthlyReport.objects.filter(project=OuterRef("pk"), month__year=year, month__month__lte=months)
+            .values("project")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        money = DecimalField(max_digits=16, decimal_places=2)
+        rate = DecimalField(max_digits=12, decimal_places=1)
+        elapsed = Value(time_elapsed(months), output_field=rate)
+        qs = self.annotate(
+            plan_wan=Subquery(plans.values("planned_investment")[:1], output_field=money),
+            is_new_start=Subquery(plans.values("is_new_start")[:1]),
+            completed_wan=Coalesce(Subquery(done, output_field=money), Value(Decimal(0)), output_field=money),
+        ).annotate(
+            rate_pct=Round(
+                ExpressionWrapper(
+                    F("completed_wan") * 100 / NullIf(F("plan_wan"), Value(Decimal(0))), output_field=rate
+                ),
+                1,
+            ),
+        )
+        return qs.annotate(behind_pp=ExpressionWrapper(elapsed - F("rate_pct"), output_field=rate)).annotate(
+            light=Case(
+                When(
+                    is_new_start=True,
+                    actual_start__isnull=True,
+                    planned_start__lte=months_before(as_of, 3),
+                    then=Value("red"),
+                ),
+                When(rate_pct__isnull=True, then=Value("")),
+                When(behind_pp__gt=30, then=Value("red")),
+                When(behind_pp__gte=10, then=Value("yellow")),
+                default=Value("green"),
+                output_field=CharField(),
+            )
+        )
+
+
+def time_elapsed(months: int) -> Decimal:
+    """Time-elapsed progress (序时进度) on the month basis: months completed ÷ 12, in percent, one decimal."""
+    from decimal import ROUND_HALF_UP
+
+    return (Decimal(months) * 100 / 12).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    import calendar
+
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# Traffic lights (brief): green at or above time-elapsed progress (and less than 10 points behind);
+# yellow 10–30 points behind (both edges included); red more than 30 points behind, or due to start this year
+# and still not started three months after the planned start. Points are one-decimal percentages.
+LIGHTS = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("Red"))]
+
+
+class Project(models.Model):
+    class Level(models.TextChoices):
+        PROVINCIAL = "provincial", _("Provincial major project")
+        MUNICIPAL = "municipal", _("Municipal major project")
+        DISTRICT = "district", _("District project")
+
+    class Kind(models.TextChoices):
+        INDUSTRIAL = "industrial", _("Industrial")
+        HEADQUARTERS = "headquarters", _("Headquarters")
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+        PLATFORM = "platform", _("Platform")
+        SERVICE = "service", _("Modern services")
+
+    class Stage(models.TextChoices):
+        RESERVE = "reserve", _("Reserve")
+        PREPARATION = "preparation", _("Preparation")
+        CONSTRUCTION = "construction", _("Under construction")
+        COMPLETED = "completed", _("Completed")
+        PRODUCTION = "production", _("In production")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        Enterprise, verbose_name=_("owner enterprise"), on_delete=models.PROTECT, related_name="projects"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="projects"
+    )
+    park = models.ForeignKey(
+        Unit,
+        verbose_name=_("park"),
+        on_delete=models.PROTECT,
+        related_name="park_projects",
+        null=True,
+        blank=True,
+    )
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices)
+    total_investment = money_field(_("total investment (万元)"))
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.PREPARATION)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    planned_completion = models.DateField(_("planned completion"), null=True, blank=True)
+    actual_completion = models.DateField(_("actual completion"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        permissions = [("report_investment", _("Can report monthly investment"))]
+        indexes = [models.Index(fields=["unit", "code"], name="project_unit_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def start_delay_days(self) -> int | None:
+        """Days late (positive) or early (negative) against the planned start."""
+        if self.planned_start and self.actual_start:
+            return (self.actual_start - self.planned_start).days
+        return None
+
+    @property
+    def days_early(self) -> int:
+        return max(0, -(self.start_delay_days or 0))
+
+    @property
+    def days_late(self) -> int:
+        return max(0, self.start_delay_days or 0)
+
+
+class TaskForceMember(models.Model):
+    """The project's service task force (项目服务专班): users from any unit, one of them the lead."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="task_force"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+
+    class Meta:
+        ordering = ["-is_lead", "id"]
+        verbose_name = _("task force member")
+        verbose_name_plural = _("task force members")
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="taskforce_unique_member")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.user}"
+
+
+class YearPlan(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    planned_investment = money_field(_("planned investment of the year (万元)"))
+    is_new_start = models.BooleanField(
+        _("new start this year"),
+        default=False,
+        help_text=_("Due to start this year (新开工); otherwise continuing (续建)."),
+    )
+    # Optional planned cumulative share of the year's plan at the end of each month, 12 values in percent.
+    monthly_curve = models.JSONField(_("planned monthly curve (%)"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["project", "-year"]
+        verbose_name = _("yearly plan")
+        verbose_name_plural = _("yearly plans")
+        constraints = [models.UniqueConstraint(fields=["project", "year"], name="yearplan_unique_year")]
+        indexes = [models.Index(fields=["year", "project"], name="yearplan_year")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.year}"
+
+
+class MonthlyReport(models.Model):
+    """Investment completed in one month (本月完成投资). One report per project per month."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount = money_field(_("investment completed in the month (万元)"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    corrected_at = models.DateTimeField(_("last corrected at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "month"]
+        verbose_name = _("monthly investment report")
+        verbose_name_plural = _("monthly investment reports")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="report_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "project"], name="report_month")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.month:%Y-%m}"
+
+
+class ReportCorrection(models.Model):
+    """A correction of a past month's report: the audited edit (who, when, from, to, why)."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    old_amount = money_field(_("old amount (万元)"))
+    new_amount = money_field(_("new amount (万元)"))
+    reason = models.CharField(_("reason"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("report correction")
+        verbose_name_plural = _("report corrections")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.old_amount} → {self.new_amount}"
+
+
+class ProjectVisit(models.Model):
+    """A visit whose target is a project (the visit itself is campaign 1's Visit)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="visit_links"
+    )
+    visit = models.OneToOneField(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="project_link"
+    )
+
+    class Meta:
+        verbose_name = _("project visit")
+        verbose_name_plural = _("project visits")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.visit}"
+
+
+class ProjectProblem(models.Model):
+    """A to-do item (campaign 1's Request) raised for a project and handled by the same life cycle."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="problem_links"
+    )
+    request = models.OneToOneField(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="project_link"
+    )
+
+    class Meta:
+        verbose_name = _("project problem")
+        verbose_name_plural = _("project problems")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.request}"

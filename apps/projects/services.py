@@ -1,0 +1,207 @@
+"""Writes of campaign 2. Money is Decimal 万元; a past month's report changes only by an audited
+correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.service import services as service_services
+from apps.service.models import Request, Visit
+
+from .models import (
+    MAX_AMOUNT,
+    MonthlyReport,
+    Project,
+    ProjectProblem,
+    ProjectVisit,
+    ReportCorrection,
+    YearPlan,
+)
+
+
+def can_edit(user, project: Project) -> bool:
+    """The responsible unit's staff and leaders edit a project and report its investment."""
+    if not user.has_perm("projects.report_investment"):
+        return False
+    return user.has_perm("accounts.view_all_units") or project.unit_id == user.unit_id
+
+
+def _check_amount(amount: Decimal) -> Decimal:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise ValidationError(_("Enter an amount in 万元."))
+    if amount < 0:
+        raise ValidationError(_("An investment amount cannot be negative."))
+    if amount > MAX_AMOUNT:
+        raise ValidationError(
+            _("%(amount)s 万元 is not plausible; check the unit (万元).") % {"amount": amount}
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def report_month(
+    *, project: Project, month: date, amount: Decimal, by, note: str = "", at: datetime | None = None
+):
+    """Report the investment completed in `month`. A second report for the same month is refused."""
+    if not can_edit(by, project):
+        raise PermissionDenied
+    month = first_of_month(month)
+    today = timezone.localdate()
+    if month > first_of_month(today):
+        raise ValidationError(_("A month that has not started cannot be reported."))
+    report = MonthlyReport(
+        project=project,
+        month=month,
+        amount=_check_amount(amount),
+        note=note.strip(),
+        reported_by=by,
+        reported_at=at or timezone.now(),
+    )
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("%(month)s has already been reported for %(project)s; correct that report instead.")
+            % {"month": f"{month:%Y-%m}", "project": project.code}
+        ) from None
+    return report
+
+
+@transaction.atomic
+def report_correct(*, report: MonthlyReport, amount: Decimal, reason: str, by) -> MonthlyReport:
+    """Change a past report; the change is recorded with who, when, from, to and why."""
+    report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    if not can_edit(by, report.project):
+        raise PermissionDenied
+    amount = _check_amount(amount)
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the correction."))
+    if amount == report.amount:
+        return report
+    ReportCorrection.objects.create(
+        report=report, old_amount=report.amount, new_amount=amount, reason=reason.strip(), by=by
+    )
+    report.amount, report.corrected_at = amount, timezone.now()
+    report.save(update_fields=["amount", "corrected_at"])
+    return report
+
+
+@transaction.atomic
+def plan_set(
+    *,
+    project: Project,
+    year: int,
+    planned_investment: Decimal,
+    is_new_start: bool,
+    by,
+    monthly_curve: list | None = None,
+) -> YearPlan:
+    if not can_edit(by, project):
+        raise PermissionDenied
+    curve = list(monthly_curve or [])
+    if curve and (
+        len(curve) != 12 or any(b < a for a, b in zip(curve, curve[1:], strict=False)) or curve[-1] != 100
+    ):
+        raise ValidationError(_("The monthly curve has 12 rising cumulative percentages ending at 100."))
+    plan, _created = YearPlan.objects.update_or_create(
+        project=project,
+        year=year,
+        defaults={
+            "planned_investment": _check_amount(planned_investment),
+            "is_new_start": is_new_start,
+            "monthly_curve": curve,
+        },
+    )
+    return plan
+
+
+@transaction.atomic
+def project_start(*, project: Project, on: date, by) -> Project:
+    """Record the actual start (开工); the stage moves to under construction."""
+    if not can_edit(by, project):
+        raise PermissionDenied
+    if on > timezone.localdate():
+        raise ValidationError(_("A start date cannot be in the future."))
+    project.actual_start = on
+    if project.stage in (Project.Stage.RESERVE, Project.Stage.PREPARATION):
+        project.stage = Project.Stage.CONSTRUCTION
+    project.save(update_fields=["actual_start", "stage", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_visit_record(*, project: Project, by, requests: Iterable[dict] = (), **visit_fields) -> Visit:
+    """A visit to a project: campaign 1's visit (target: the project, enterprise: its owner) and its
+    problems as to-do items linked to the project."""
+    visit = service_services.visit_record(
+        by=by, enterprise=project.owner, target_name=project.name, requests=requests, **visit_fields
+    )
+    ProjectVisit.objects.create(project=project, visit=visit)
+    ProjectProblem.objects.bulk_create(
+        ProjectProblem(project=project, request=r) for r in visit.requests.all()
+    )
+    return visit
+
+
+@transaction.atomic
+def project_problem_create(*, project: Project, by, **request_fields) -> Request:
+    req = service_services.request_create(by=by, enterprise=project.owner, **request_fields)
+    ProjectProblem.objects.create(project=project, request=req)
+    return req
+
+
+PROJECT_FIELDS = [
+    "code", "name", "owner", "unit", "park", "level", "kind", "industry", "total_investment", "stage",
+    "planned_start", "actual_start", "planned_completion", "actual_completion", "location",
+]  # fmt: skip
+
+
+@transaction.atomic
+def project_save(
+    *, by, project: Project | None = None, task_force: Iterable | None = None, lead=None, **fields
+):
+    """Create a project (no `project`) or change one; the user must be allowed to edit the unit."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    project = project or Project()
+    old_unit = project.unit_id
+    for name, value in fields.items():
+        setattr(project, name, value)
+    if project.pk and old_unit != project.unit_id and not can_edit_unit_id(by, old_unit):
+        raise PermissionDenied
+    if not can_edit(by, project):
+        raise PermissionDenied
+    project.full_clean()
+    project.save()
+    if task_force is not None:
+        from .models import TaskForceMember
+
+        TaskForceMember.objects.filter(project=project).delete()
+        members = {u.pk: u for u in task_force}
+        if lead is not None:
+            members[lead.pk] = lead
+        TaskForceMember.objects.bulk_create(
+            TaskForceMember(project=project, user=u, is_lead=lead is not None and u.pk == lead.pk)
+            for u in members.values()
+        )
+    return project
+
+
+def can_edit_unit_id(user, unit_id) -> bool:
+    return user.has_perm("projects.report_investment") and (
+        user.has_perm("accounts.view_all_units") or user.unit_id == unit_id
+    )

@@ -1,0 +1,432 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from apps.core.exports import xlsx_response
+from apps.core.views import ImportView
+from apps.service.forms import RequestItemFormSet, VisitForm
+from apps.service.models import Request
+
+from . import services
+from .filters import ProjectFilter
+from .forms import CorrectionForm, PlanForm, ProjectForm, ReportRowForm, StartForm
+from .importers import MonthlyInvestmentImporter, ProjectImporter
+from .models import MonthlyReport, Project, TaskForceMember, YearPlan, months_before, time_elapsed
+
+
+def months_completed(as_of: date) -> int:
+    from apps.figures.selectors import months_completed as completed  # noqa: PLC0415
+
+    return completed(as_of)
+
+
+def year_and_as_of(request) -> tuple[int, date]:
+    """?year= (default: the latest year with plans) and ?as_of= (default: today, or 31 Dec of a past year)."""
+    today = timezone.localdate()
+    latest = YearPlan.objects.filter(year__lte=today.year).aggregate(y=Max("year"))["y"] or today.year
+    try:
+        year = int(request.GET.get("year") or latest)
+    except ValueError:
+        year = latest
+    year = min(max(year, 2000), today.year + 1)
+    as_of = today if year == today.year else date(year, 12, 31)
+    if request.GET.get("as_of"):
+        try:
+            chosen = date.fromisoformat(request.GET["as_of"])
+            if chosen.year == year:
+                as_of = chosen
+        except ValueError:
+            pass
+    return year, as_of
+
+
+def _rows(request, year, as_of):
+    return (
+        Project.objects.visible_to(request.user)
+        .for_year(year)
+        .with_progress(year=year, months=months_completed(as_of), as_of=as_of)
+        .select_related("unit", "owner")
+    )
+
+
+class ProjectListView(FilterView):
+    filterset_class = ProjectFilter
+    template_name = "projects/project_list.html"
+    paginate_by = settings.PAGE_SIZE
+    strict = False
+
+    def get_queryset(self):
+        self.year, self.as_of = year_and_as_of(self.request)
+        return _rows(self.request, self.year, self.as_of).order_by("code")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            query_string=query.urlencode(),
+            year=self.year,
+            as_of=self.as_of,
+            elapsed=time_elapsed(months_completed(self.as_of)),
+            can_add=self.request.user.has_perm("projects.add_project"),
+        )
+        return context
+
+
+class ProjectExportView(View):
+    def get(self, request):
+        year, as_of = year_and_as_of(request)
+        qs = ProjectFilter(request.GET, queryset=_rows(request, year, as_of), request=request).qs
+        headers = [
+            "项目编码", "项目名称", "业主企业", "责任单位", "级别", "阶段", "新开工", "年度计划投资（万元）",
+            "累计完成（万元）", "完成率（%）", "序时进度（%）", "亮灯", "计划开工", "实际开工",
+        ]  # fmt: skip
+        elapsed = time_elapsed(months_completed(as_of))
+        light = {"green": "绿", "yellow": "黄", "red": "红", "": ""}
+        rows = (
+            [
+                p.code,
+                p.name,
+                p.owner.name,
+                p.unit.name,
+                p.get_level_display(),
+                p.get_stage_display(),
+                "是" if p.is_new_start else "否",
+                p.plan_wan,
+                p.completed_wan,
+                p.rate_pct,
+                elapsed,
+                light[p.light],
+                p.planned_start.isoformat() if p.planned_start else "",
+                p.actual_start.isoformat() if p.actual_start else "",
+            ]  # fmt: skip
+            for p in qs.order_by("code")
+        )
+        return xlsx_response(f"projects-{year}", headers, rows)
+
+
+def project_detail(request, pk):
+    year, as_of = year_and_as_of(request)
+    months = months_completed(as_of)
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user)
+        .with_progress(year=year, months=months, as_of=as_of)
+        .select_related("unit", "owner", "park")
+        .prefetch_related(
+            Prefetch("task_force", queryset=TaskForceMember.objects.select_related("user__unit"))
+        ),
+        pk=pk,
+    )
+    plan = YearPlan.objects.filter(project=project, year=year).first()
+    reports = list(MonthlyReport.objects.filter(project=project, month__year=year).order_by("month"))
+    visits = project.visit_links.select_related("visit__lead_unit").order_by("-visit__visited_on")[:50]
+    problems = Request.objects.filter(project_link__project=project).select_related(
+        "category", "handling_unit", "handler", "enterprise"
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "year": year,
+            "as_of": as_of,
+            "plan": plan,
+            "plans": project.plans.all(),
+            "reports": reports,
+            "chart": _chart(plan, reports, months),
+            "visits": visits,
+            "problems": problems,
+            "can_edit": services.can_edit(request.user, project),
+            "elapsed": time_elapsed(months),
+            "correction_form": CorrectionForm(),
+            "start_form": StartForm(),
+            "plan_form": PlanForm(initial={"year": year}),
+            "red_start_limit": months_before(as_of, 3),
+        },
+    )
+
+
+def _chart(plan, reports, months) -> dict | None:
+    """Cumulative investment against the year's plan, month by month, as SVG coordinates (no JavaScript)."""
+    if plan is None or not plan.planned_investment:
+        return None
+    width, height, left, bottom = 600, 240, 50, 210
+    by_month = {r.month.month: r.amount for r in reports}
+    top = max(plan.planned_investment, sum(by_month.values(), Decimal(0))) or Decimal(1)
+
+    def x(m):
+        return left + (width - left - 10) * m / 12
+
+    def y(v):
+        return bottom - float(v / top) * (bottom - 20)
+
+    cumulative, points = Decimal(0), [(x(0), y(0))]
+    for m in range(1, 13):
+        if m not in by_month:
+            break
+        cumulative += by_month[m]
+        points.append((x(m), y(cumulative)))
+    curve = plan.monthly_curve or [round(100 * m / 12, 1) for m in range(1, 13)]
+    plan_points = [(x(0), y(0))] + [
+        (x(m), y(plan.planned_investment * Decimal(str(curve[m - 1])) / 100)) for m in range(1, 13)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "actual": " ".join(f"{a:.1f},{b:.1f}" for a, b in points),
+        "plan": " ".join(f"{a:.1f},{b:.1f}" for a, b in plan_points),
+        "elapsed_x": f"{x(months):.1f}",
+        "top_label": f"{top:,.0f}",
+        "months": [(f"{x(m):.1f}", m) for m in range(1, 13)],
+        "bottom": bottom,
+        "left": left,
+    }
+
+
+class ProjectFormView(View):
+    template_name = "projects/project_form.html"
+
+    def dispatch(self, request, *args, pk=None, **kwargs):
+        self.project = None
+        if pk is not None:
+            self.project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+            if not services.can_edit(request.user, self.project):
+                raise PermissionDenied
+        elif not request.user.has_perm("projects.add_project"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self._render(ProjectForm(instance=self.project, user=request.user))
+
+    def post(self, request):
+        form = ProjectForm(request.POST, instance=self.project, user=request.user)
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in services.PROJECT_FIELDS if f in form.cleaned_data}
+            data["owner"] = form.cleaned_data["owner_code"]
+            try:
+                project = services.project_save(
+                    by=request.user,
+                    project=self.project,
+                    task_force=form.cleaned_data["task_force"],
+                    lead=form.cleaned_data["lead"],
+                    **data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved “%(name)s”.") % {"name": project.name})
+                return redirect("projects:detail", pk=project.pk)
+        return self._render(form)
+
+    def _render(self, form):
+        return render(self.request, self.template_name, {"form": form, "project": self.project})
+
+
+@require_POST
+def project_plan(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_set(project=project, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Plan saved."))
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Check the plan: year and a non-negative amount in 万元."))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@require_POST
+def project_start(request, pk):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    form = StartForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_start(project=project, on=form.cleaned_data["on"], by=request.user)
+            messages.success(request, _("Start recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Enter the start date."))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@require_POST
+def report_correct(request, pk):
+    report = get_object_or_404(
+        MonthlyReport.objects.filter(project__in=Project.objects.visible_to(request.user)), pk=pk
+    )
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_correct(report=report, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Report corrected; the correction is recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Give a non-negative amount in 万元 and the reason."))
+    return redirect("projects:detail", pk=report.project_id)
+
+
+def monthly_report(request):
+    """The unit's monthly reporting page: every project of the unit for one month, last month beside."""
+    today = timezone.localdate()
+    try:
+        month = date.fromisoformat(request.GET.get("month", "") + "-01") if request.GET.get("month") else None
+    except ValueError:
+        month = None
+    month = month or (
+        date(today.year, today.month, 1) if today.day > 25 else months_before(today.replace(day=1), 1)
+    )
+    month = min(month, date(today.year, today.month, 1))
+    previous = months_before(month, 1)
+    unit_id = request.user.unit_id
+    if request.GET.get("unit", "").isdigit() and request.user.has_perm("accounts.view_all_units"):
+        unit_id = int(request.GET["unit"])
+    projects = list(Project.objects.filter(unit_id=unit_id, plans__year=month.year).order_by("code"))
+    reports = {
+        (r.project_id, r.month): r
+        for r in MonthlyReport.objects.filter(project__in=projects, month__in=[month, previous])
+    }
+    can_report = request.user.has_perm("projects.report_investment") and (
+        unit_id == request.user.unit_id or request.user.has_perm("accounts.view_all_units")
+    )
+    if request.method == "POST":
+        if not can_report:
+            raise PermissionDenied
+        saved, errors = _save_reports(request, projects, month, reports)
+        if errors:
+            for e in errors:
+                messages.error(request, e)
+        if saved:
+            messages.success(request, _("%(n)d reports saved.") % {"n": saved})
+        return redirect(
+            f"{reverse('projects:monthly_report')}?month={month:%Y-%m}"
+            + (f"&unit={unit_id}" if unit_id != request.user.unit_id else "")
+        )
+    lines = [
+        {"project": p, "this": reports.get((p.pk, month)), "last": reports.get((p.pk, previous))}
+        for p in projects
+    ]
+    return render(
+        request,
+        "projects/monthly_report.html",
+        {
+            "lines": lines,
+            "month": month,
+            "previous": previous,
+            "can_report": can_report,
+            "done": sum(1 for line in lines if line["this"]),
+            "total": len(lines),
+        },
+    )
+
+
+def _save_reports(request, projects, month, existing):
+    by_pk = {p.pk: p for p in projects}
+    saved, errors = 0, []
+    for index in range(len(projects)):
+        form = ReportRowForm(
+            {k.split("-", 1)[1]: v for k, v in request.POST.items() if k.startswith(f"r{index}-")}
+        )
+        if not form.is_valid():
+            errors.append(
+                _("Line %(n)d: %(errors)s")
+                % {"n": index + 1, "errors": " ".join(str(e) for errs in form.errors.values() for e in errs)}
+            )
+            continue
+        project = by_pk.get(form.cleaned_data["project"])
+        amount = form.cleaned_data["amount"]
+        if project is None or amount is None or (project.pk, month) in existing:
+            continue
+        try:
+            services.report_month(
+                project=project, month=month, amount=amount, by=request.user, note=form.cleaned_data["note"]
+            )
+            saved += 1
+        except ValidationError as exc:
+            errors.append(f"{project.code}: {' '.join(exc.messages)}")
+    return saved, errors
+
+
+class ProjectVisitCreateView(View):
+    """Campaign 1's visit form with a project as target: its requests become the project's problems."""
+
+    template_name = "service/visit_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.project = get_object_or_404(
+            Project.objects.visible_to(request.user).select_related("owner"), pk=pk
+        )
+        if not request.user.has_perm("service.add_visit"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        form = VisitForm(user=request.user, initial={"enterprise": self.project.owner})
+        return self._render(form, RequestItemFormSet(prefix="requests"))
+
+    def post(self, request):
+        data = request.POST.copy()
+        data["enterprise"] = self.project.owner_id
+        form = VisitForm(data, user=request.user)
+        formset = RequestItemFormSet(request.POST, prefix="requests")
+        if form.is_valid() and formset.is_valid():
+            items = [f.cleaned_data for f in formset if f.cleaned_data]
+            try:
+                services.project_visit_record(
+                    project=self.project,
+                    by=request.user,
+                    visited_on=form.cleaned_data["visited_on"],
+                    lead_unit=form.cleaned_data["lead_unit"],
+                    joint_units=form.cleaned_data["joint_units"],
+                    staff=form.cleaned_data["staff"],
+                    mode=form.cleaned_data["mode"],
+                    summary=form.cleaned_data["summary"],
+                    requests=[
+                        {k: i[k] for k in ("category", "title", "description", "urgency", "handling_unit")}
+                        for i in items
+                    ],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, getattr(exc, "messages", [_("Not allowed.")])[0])
+            else:
+                messages.success(request, _("Project visit logged."))
+                return redirect("projects:detail", pk=self.project.pk)
+        return self._render(form, formset)
+
+    def _render(self, form, formset):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "formset": formset, "enterprise": self.project.owner, "project": self.project},
+        )
+
+
+class ProjectImportView(ImportView):
+    permission = "projects.add_project"
+    importer_class = ProjectImporter
+    success_url = reverse_lazy("projects:list")
+    filename_stem = "projects"
+
+
+class InvestmentImportView(ImportView):
+    permission = "projects.report_investment"
+    importer_class = MonthlyInvestmentImporter
+    success_url = reverse_lazy("projects:monthly_report")
+    filename_stem = "monthly-investment"
