@@ -7,6 +7,8 @@ Statuses: 200 (shown), 302 (anonymous: redirected to the login page), 403 (actio
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apps.enterprises.models import Enterprise
+from apps.projects.models import MonthlyReport, Project, YearPlan
 from apps.service import services
 from apps.service.models import (
     Attachment,
@@ -238,6 +241,64 @@ CASES = [
         may_change=frozenset({"staff_b"}),
     ),
     Case("figures:service", lambda w: reverse("figures:service"), everyone(200)),
+    Case("figures:projects", lambda w: reverse("figures:projects"), everyone(200)),
+    # --- campaign 2: project construction ----------------------------------------------------------
+    Case("projects:list", lambda w: reverse("projects:list"), everyone(200)),
+    Case("projects:export", lambda w: reverse("projects:export"), everyone(200)),
+    Case("projects:create", lambda w: reverse("projects:create"), everyone(200)),
+    Case("projects:import", lambda w: reverse("projects:import"), everyone(200)),
+    Case("projects:investment_import", lambda w: reverse("projects:investment_import"), everyone(200)),
+    Case("projects:monthly_report", lambda w: reverse("projects:monthly_report"), everyone(200)),
+    Case(
+        "projects:monthly_report",
+        lambda w: reverse("projects:monthly_report") + f"?unit={w['project_b'].unit_id}",
+        everyone(302),  # the page posts for the user's own unit; ?unit= is for leaders reading
+        method="post",
+        data=lambda w: {"r0-project": w["project_b"].pk, "r0-amount": "999"},
+        snapshot=lambda w: MonthlyReport.objects.filter(project=w["project_b"]).count(),
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case("projects:detail", lambda w: reverse("projects:detail", args=[w["project_b"].pk]), _UNIT_B_READ),
+    Case("projects:update", lambda w: reverse("projects:update", args=[w["project_b"].pk]), _UNIT_B_READ),
+    Case(
+        "projects:update",
+        lambda w: reverse("projects:update", args=[w["project_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 200, "leader": 200, "admin": 200},  # the form returns with errors
+        method="post",
+        data=lambda w: {"name": ""},
+        snapshot=lambda w: model_to_dict(Project.objects.get(pk=w["project_b"].pk)),
+    ),
+    Case(
+        "projects:plan",
+        lambda w: reverse("projects:plan", args=[w["project_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 302, "admin": 302},
+        method="post",
+        data=lambda w: {"year": "2024", "planned_investment": "-5"},
+        snapshot=lambda w: list(YearPlan.objects.filter(project=w["project_b"]).values()),
+    ),
+    Case(
+        "projects:start",
+        lambda w: reverse("projects:start", args=[w["project_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 302, "admin": 302},
+        method="post",
+        data=lambda w: {"on": "2024-03-01"},
+        snapshot=lambda w: Project.objects.get(pk=w["project_b"].pk).actual_start,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "projects:report_correct",
+        lambda w: reverse("projects:report_correct", args=[w["report_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 302, "admin": 302},
+        method="post",
+        data=lambda w: {"amount": "1", "reason": "录入错误"},
+        snapshot=lambda w: MonthlyReport.objects.get(pk=w["report_b"].pk).amount,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "projects:visit_create",
+        lambda w: reverse("projects:visit_create", args=[w["project_b"].pk]),
+        _UNIT_B_READ,
+    ),
     Case("figures:coverage", lambda w: reverse("figures:coverage"), everyone(200)),
 ]
 
@@ -278,6 +339,20 @@ def world(users, unit_a, unit_b):
     for user in users.values():
         if user is not None:
             Notification.objects.create(user=user, request=request_a, message="x")
+    project_b = Project.objects.create(
+        code="B-001",
+        name="医药谷项目",
+        owner=enterprise_b,
+        unit=unit_b,
+        level="district",
+        kind="industrial",
+        industry="C",
+        total_investment=Decimal("1000"),
+    )
+    YearPlan.objects.create(project=project_b, year=2024, planned_investment=Decimal("500"))
+    report_b = MonthlyReport.objects.create(
+        project=project_b, month=date(2024, 1, 1), amount=Decimal("50"), reported_by=users["staff_b"]
+    )
     return {
         **users,
         "enterprise_a": enterprise_a,
@@ -288,6 +363,8 @@ def world(users, unit_a, unit_b):
         "request_b": request_b,
         "action_b": action_b,
         "attachment_b": attachment_b,
+        "project_b": project_b,
+        "report_b": report_b,
     }
 
 

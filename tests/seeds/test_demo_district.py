@@ -4,6 +4,7 @@ The district is built once for this module inside a transaction that is rolled b
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -49,6 +50,22 @@ def test_a_little_over_1200_requests_of_which_over_90_percent_closed(values):
     assert str(values["closure_rate_pct"]) == "90.6"
 
 
+def test_project_construction_reproduces_the_march_report(district, db):
+    v = selectors.project_values(start=START, end=END)
+    assert v["projects"] == 129
+    assert v["completed_wan"] == Decimal("435500.00")  # 43.55 亿元 through February
+    assert v["annual_plan_wan"] == Decimal("2315000.00")
+    assert str(v["completion_rate_pct"]) == "18.8"
+    assert str(v["time_elapsed_pct"]) == "16.7"
+    assert str(v["ahead_pp"]) == "2.1"
+    assert (v["new_due"], v["new_started"], str(v["start_rate_pct"])) == (43, 23, "53.5")
+    assert v["project_visits"] == 281
+    assert v["problems_solved"] == 50
+    assert str(v["reporting_pct"]) == "96.9"
+    assert v["lights_red"] == 3  # planned to start in late 2023, still not started
+    assert v["started_early"] > 0 and v["started_late"] > 0
+
+
 def test_the_life_cycle_is_realistic(values):
     assert values["reopened"] == 7
     assert values["withdrawn"] == 12
@@ -75,7 +92,7 @@ def test_loading_twice_changes_nothing(district, db):
         Request.objects.count(),
         RequestEvent.objects.count(),
     )
-    assert demo.load()["requests"] == 1203
+    assert demo.load()["requests"] == 1203 + 56  # campaign 1's requests and the project problems
     after = (
         Unit.objects.count(),
         User.objects.count(),
@@ -84,7 +101,7 @@ def test_loading_twice_changes_nothing(district, db):
         Request.objects.count(),
         RequestEvent.objects.count(),
     )
-    assert after == before == (22, 51, 366, 294, 1203, before[5])
+    assert after == before == (22, 51, 366, 294 + 281, 1203 + 56, before[5])
 
 
 def test_every_demo_credit_code_is_valid(district, db):
