@@ -16,6 +16,7 @@ urlpatterns = [
     path("enterprises/", include("apps.enterprises.urls")),
     path("service/", include("apps.service.urls")),
     path("projects/", include("apps.projects.urls")),
+    path("research/", include("apps.research.urls")),
     path("figures/", include("apps.figures.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 CAMPAIGNS = [
     {"key": "service", "label": _("Serving enterprises"), "url_name": "service:todo", "app": "service"},
     {"key": "projects", "label": _("Project construction"), "url_name": "projects:list", "app": "projects"},
-    {"key": "research", "label": _("Research to production"), "url_name": None, "app": "research"},
+    {
+        "key": "research",
+        "label": _("Research to production"),
+        "url_name": "research:result_list",
+        "app": "research",
+    },
     {"key": "investment", "label": _("Attracting investment"), "url_name": None, "app": "investment"},
     {"key": "ranking", "label": _("Ranking board"), "url_name": None, "app": "rankings"},
 ]

@@ -180,7 +180,7 @@ def service_values(*, start: date, end: date, unit_id: int | None = None) -> dic
     # Project visits and project problems count in project construction, not here.
     requests = Request.objects.received_between(start, end).filter(project_link__isnull=True)
     due_scope = Request.objects.filter(project_link__isnull=True)
-    visits = Visit.objects.in_period(start, end).filter(project_link__isnull=True)
+    visits = Visit.objects.in_period(start, end).filter(project_link__isnull=True, rd_link__isnull=True)
     if unit_id is not None:
         requests = requests.filter(handling_unit_id=unit_id)
         due_scope = due_scope.filter(handling_unit_id=unit_id)
@@ -391,13 +391,12 @@ def project_values(*, start: date, end: date, unit_id: int | None = None, level:
         plan=Sum("plan_wan"),
         done=Sum("completed_wan"),
         new_due=Count("id", filter=Q(is_new_start=True)),
-        new_started=Count("id", filter=Q(is_new_start=True, actual_start__lte=end, actual_start__year=year)),
+        # a new start of the year that started early, even in the last days of the year before, has started
+        new_started=Count("id", filter=Q(is_new_start=True, actual_start__lte=end)),
         due_by_now=Count("id", filter=Q(is_new_start=True, planned_start__lte=end)),
         started_of_due=Count(
             "id",
-            filter=Q(
-                is_new_start=True, planned_start__lte=end, actual_start__lte=end, actual_start__year=year
-            ),
+            filter=Q(is_new_start=True, planned_start__lte=end, actual_start__lte=end),
         ),
         started_early=Count(
             "id", filter=Q(is_new_start=True, actual_start__lte=end, actual_start__lt=F("planned_start"))
@@ -508,3 +507,102 @@ def projects_by_unit(*, end: date) -> list[dict]:
             }
         )
     return result
+
+
+# --- campaign 3: research to production -----------------------------------------------------------
+
+RESEARCH_DEFINITIONS = {
+    "rd_entities": (_("R&D entities"), _("R&D entities on record (of a unit: it is responsible for).")),
+    "rd_entities_visited": (
+        _("R&D entities visited"),
+        _("R&D entities with at least one visit dated within the period."),
+    ),
+    "results": (_("Results catalogued"), _("Results entered into the results library within the period.")),
+    "results_matching": (
+        _("Results in matching"),
+        _("Results whose status is matching at the period's end."),
+    ),
+    "results_landed": (_("Results landed"), _("Results landed (落地) within the period.")),
+    "matches_open": (_("Matches under way"), _("Matches proposed, contacted or negotiating.")),
+    "matches_landed": (_("Matches landed"), _("Matches that landed.")),
+    "matches_failed": (_("Matches failed"), _("Matches that failed.")),
+    "carriers": (
+        _("Carriers"),
+        _("Buildings, incubators, factories and land parcels in the carrier library."),
+    ),
+    "free_area_m2": (_("Free area (m²)"), _("Free area of all carriers.")),
+    "avg_days_to_land": (
+        _("Average days from catalogued to landed"),
+        _("Mean calendar days from cataloguing to landing of the results landed within the period."),
+    ),
+}
+
+
+def research_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
+    from apps.research.models import Carrier, Entity, EntityVisit, Match, Result
+
+    entities, results, carriers = Entity.objects.all(), Result.objects.all(), Carrier.objects.all()
+    matches, visits = Match.objects.all(), EntityVisit.objects.all()
+    if unit_id is not None:
+        entities, results = entities.filter(unit_id=unit_id), results.filter(unit_id=unit_id)
+        carriers, matches = carriers.filter(unit_id=unit_id), matches.filter(result__unit_id=unit_id)
+        visits = visits.filter(entity__unit_id=unit_id)
+    visited = (
+        visits.filter(visit__visited_on__gte=start, visit__visited_on__lte=end)
+        .values("entity_id")
+        .distinct()
+        .count()
+    )
+    r = results.aggregate(
+        catalogued=Count("id", filter=Q(catalogued_on__gte=start, catalogued_on__lte=end)),
+        matching=Count("id", filter=Q(status="matching")),
+        landed=Count("id", filter=Q(landed_on__gte=start, landed_on__lte=end)),
+    )
+    landed = results.filter(landed_on__gte=start, landed_on__lte=end).values_list(
+        "catalogued_on", "landed_on"
+    )
+    days = [(b - a).days for a, b in landed]
+    m = matches.aggregate(
+        open=Count("id", filter=Q(status__in=["proposed", "contacted", "negotiating"])),
+        landed=Count("id", filter=Q(status="landed")),
+        failed=Count("id", filter=Q(status="failed")),
+    )
+    c = carriers.aggregate(n=Count("id"), free=Sum("free_area_m2"))
+    return {
+        "rd_entities": entities.count(),
+        "rd_entities_visited": visited,
+        "results": r["catalogued"],
+        "results_matching": r["matching"],
+        "results_landed": r["landed"],
+        "matches_open": m["open"],
+        "matches_landed": m["landed"],
+        "matches_failed": m["failed"],
+        "carriers": c["n"],
+        "free_area_m2": c["free"] or Decimal(0),
+        "avg_days_to_land": (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if days
+        else None,
+    }
+
+
+def research_figures(**kwargs) -> list[Figure]:
+    values = research_values(**kwargs)
+    return [
+        Figure(key, label, values[key], definition)
+        for key, (label, definition) in RESEARCH_DEFINITIONS.items()
+    ]
+
+
+def free_area_by_kind_and_park() -> list[dict]:
+    from apps.research.models import Carrier
+
+    kinds = dict(Carrier.Kind.choices)
+    rows = (
+        Carrier.objects.values("park__short_name", "kind")
+        .annotate(n=Count("id"), total=Sum("total_area_m2"), free=Sum("free_area_m2"))
+        .order_by("park__short_name", "kind")
+    )
+    return [
+        {**row, "kind_label": kinds[row["kind"]], "pct": pct(int(row["free"]), int(row["total"]))}
+        for row in rows
+    ]

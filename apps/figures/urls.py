@@ -8,4 +8,5 @@ urlpatterns = [
     path("service/", views.service_figures, name="service"),
     path("coverage/", views.coverage, name="coverage"),
     path("projects/", views.projects_overview, name="projects"),
+    path("research/", views.research_overview, name="research"),
 ]

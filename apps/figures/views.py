@@ -156,8 +156,11 @@ def enterprise_record(request, pk):
         .order_by("-visited_on", "-pk")[:50]
     )
     from apps.projects.models import Project
+    from apps.research.models import Entity, Result
 
     projects = Project.objects.visible_to(request.user).filter(owner=enterprise).select_related("unit")
+    rd_entities = Entity.objects.visible_to(request.user).filter(enterprise=enterprise)
+    rd_results = Result.objects.visible_to(request.user).filter(entity__enterprise=enterprise)
     requests = (
         Request.objects.visible_to(request.user)
         .filter(enterprise=enterprise)
@@ -173,6 +176,8 @@ def enterprise_record(request, pk):
             "visits": visits,
             "requests": requests,
             "projects": projects,
+            "rd_entities": rd_entities,
+            "rd_results": rd_results,
             "hidden_requests": Request.objects.filter(enterprise=enterprise).count() - len(requests)
             if not request.user.has_perm("accounts.view_all_units")
             else 0,
@@ -218,3 +223,32 @@ def projects_overview(request):
         "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
     }
     return render(request, "figures/projects.html", context)
+
+
+def research_overview(request):
+    start, end = period_from_request(request)
+    unit = _chosen_unit(request)
+    links = {
+        "rd_entities": reverse("research:entity_list"),
+        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
+        "results_matching": f"{reverse('research:result_list')}?status=matching",
+        "matches_open": reverse("research:match_list"),
+        "matches_landed": f"{reverse('research:match_list')}?status=landed",
+        "matches_failed": f"{reverse('research:match_list')}?status=failed",
+        "carriers": reverse("research:carrier_list"),
+    }
+    return render(
+        request,
+        "figures/research.html",
+        {
+            "start": start,
+            "end": end,
+            "unit": unit,
+            "district": _with_links(selectors.research_figures(start=start, end=end), links),
+            "unit_figures": _with_links(selectors.research_figures(start=start, end=end, unit_id=unit.pk), {})
+            if unit
+            else None,
+            "areas": selectors.free_area_by_kind_and_park(),
+            "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
+        },
+    )

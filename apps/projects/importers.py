@@ -42,6 +42,19 @@ def _month(text: str) -> date:
         raise ValidationError(_("“%(value)s” is not a month (use YYYY-MM).") % {"value": text}) from None
 
 
+_LEVEL = choice_parser(Project.Level.choices)
+# The short names everyone writes (and the template's example shows): 省重大, 市重大, 区级.
+_LEVEL_SHORT = {
+    "省重大": Project.Level.PROVINCIAL,
+    "市重大": Project.Level.MUNICIPAL,
+    "区级": Project.Level.DISTRICT,
+}
+
+
+def _level(text: str) -> str:
+    return _LEVEL_SHORT.get(text) or _LEVEL(text)
+
+
 def _year(text: str) -> int:
     value = parse_decimal(text, min_value=Decimal(2000), max_value=Decimal(2100))
     return int(value)
@@ -55,9 +68,7 @@ class ProjectImporter(Importer):
         Column("项目名称", "name", required=True, max_length=200, example="示例智能制造基地项目"),
         Column("业主企业信用代码", "owner", required=True, max_length=18, example="91350100M000100Y43"),
         Column("责任单位", "unit", required=True, max_length=100, example="产业技术研创园"),
-        Column(
-            "项目级别", "level", required=True, parse=choice_parser(Project.Level.choices), example="市重大"
-        ),
+        Column("项目级别", "level", required=True, parse=_level, example="市重大"),
         Column(
             "项目类型", "kind", required=True, parse=choice_parser(Project.Kind.choices), example="industrial"
         ),

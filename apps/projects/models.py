@@ -88,8 +88,9 @@ class ProjectQuerySet(models.QuerySet):
         return qs.annotate(behind_pp=ExpressionWrapper(elapsed - F("rate_pct"), output_field=rate)).annotate(
             light=Case(
                 When(
+                    # not started as of `as_of`: a start recorded after that day does not count yet
+                    Q(actual_start__isnull=True) | Q(actual_start__gt=as_of),
                     is_new_start=True,
-                    actual_start__isnull=True,
                     planned_start__lte=months_before(as_of, 3),
                     then=Value("red"),
                 ),

@@ -99,6 +99,15 @@ def report_correct(*, report: MonthlyReport, amount: Decimal, reason: str, by) -
     return report
 
 
+def _curve_ok(curve: list) -> bool:
+    """12 numbers (JSON: int or float), each from 0 to 100, never falling, the last one 100."""
+    if len(curve) != 12:
+        return False
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100 for v in curve):
+        return False  # also refuses NaN, which compares false with everything
+    return all(a <= b for a, b in zip(curve, curve[1:], strict=False)) and curve[-1] == 100
+
+
 @transaction.atomic
 def plan_set(
     *,
@@ -112,9 +121,7 @@ def plan_set(
     if not can_edit(by, project):
         raise PermissionDenied
     curve = list(monthly_curve or [])
-    if curve and (
-        len(curve) != 12 or any(b < a for a, b in zip(curve, curve[1:], strict=False)) or curve[-1] != 100
-    ):
+    if curve and not _curve_ok(curve):
         raise ValidationError(_("The monthly curve has 12 rising cumulative percentages ending at 100."))
     plan, _created = YearPlan.objects.update_or_create(
         project=project,

@@ -46,9 +46,10 @@ class VisitForm(forms.Form):
         label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, enterprise_required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["enterprise"].required = enterprise_required  # not when the target is an R&D entity
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
         units = Unit.objects.active()

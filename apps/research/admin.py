@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "park", "unit"]
+    list_filter = ["type", "park"]
+    search_fields = ["name", "fields"]
+    list_select_related = ["park", "unit"]
+    raw_id_fields = ["enterprise"]
+
+
+@admin.register(Result)
+class ResultAdmin(admin.ModelAdmin):
+    list_display = ["title", "entity", "industry", "maturity", "status", "catalogued_on", "unit"]
+    list_filter = ["status", "maturity", "type", "industry"]
+    search_fields = ["title", "entity__name"]
+    list_select_related = ["entity", "unit"]
+    readonly_fields = ["status", "shelved_reason", "landed_on"]
+    raw_id_fields = ["entity", "staff"]
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "park", "total_area_m2", "free_area_m2", "unit"]
+    list_filter = ["kind", "park"]
+    search_fields = ["name", "address"]
+    list_select_related = ["park", "unit"]
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = ["result", "carrier", "enterprise", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["result__title", "carrier__name", "enterprise__name"]
+    list_select_related = ["result", "carrier", "enterprise"]
+    readonly_fields = ["status", "landed_how", "failed_reason"]
+    raw_id_fields = ["result", "carrier", "enterprise", "created_by"]
+
+
+for model in (MatchEvent, ResultEvent, EntityVisit):
+    admin.site.register(model, list_display=["__str__"])

@@ -1,0 +1,77 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.enterprises.models import Industry
+from apps.units.models import Unit
+
+from .models import Carrier, Entity, Match, Result
+
+
+def _units(request):
+    return Unit.objects.active()
+
+
+class EntityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or field"), method="filter_q")
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=Entity.Type.choices)
+    park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
+    unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
+
+    class Meta:
+        model = Entity
+        fields = ["q", "type", "park", "unit"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value.strip()) | Q(fields__icontains=value.strip()))
+
+
+class ResultFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Title or field"), method="filter_q")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Result.Status.choices)
+    industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
+    maturity = django_filters.ChoiceFilter(label=_("Maturity"), choices=Result.Maturity.choices)
+    landing_mode = django_filters.ChoiceFilter(label=_("Landing mode"), choices=Result.Landing.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
+    date_from = django_filters.DateFilter(
+        label=_("Catalogued from"), field_name="catalogued_on", lookup_expr="gte"
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Catalogued to"), field_name="catalogued_on", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = Result
+        fields = ["q", "status", "industry", "maturity", "landing_mode", "unit"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value.strip()) | Q(field__icontains=value.strip()))
+
+
+class CarrierFilter(django_filters.FilterSet):
+    park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Carrier.Kind.choices)
+    industry = django_filters.ChoiceFilter(
+        label=_("Suits industry"), choices=Industry.choices, method="filter_industry"
+    )
+    min_free = django_filters.NumberFilter(
+        label=_("Free area at least (m²)"), field_name="free_area_m2", lookup_expr="gte"
+    )
+
+    class Meta:
+        model = Carrier
+        fields = ["park", "kind", "industry", "min_free"]
+
+    def filter_industry(self, queryset, name, value):
+        return queryset.filter(industries__contains=[value])
+
+
+class MatchFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Match.Status.choices)
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Responsible unit"), queryset=_units, field_name="result__unit"
+    )
+
+    class Meta:
+        model = Match
+        fields = ["status", "unit"]

@@ -1,0 +1,229 @@
+"""Writes of campaign 3: results and matches move only through these transition services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.enterprises import services as enterprise_services
+from apps.service import services as service_services
+
+from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
+
+R = Result.Status
+M = Match.Status
+
+# The one table of result moves (matching and landing are reached through matches).
+RESULT_MOVES = {
+    (R.CATALOGUED, R.MATCHING),
+    (R.MATCHING, R.LANDED),
+    (R.CATALOGUED, R.SHELVED),
+    (R.MATCHING, R.SHELVED),
+    (R.SHELVED, R.CATALOGUED),
+}
+# The one table of match moves: forward one step at a time, or failed from any open status.
+MATCH_MOVES = {
+    (M.PROPOSED, M.CONTACTED),
+    (M.CONTACTED, M.NEGOTIATING),
+    (M.NEGOTIATING, M.LANDED),
+    (M.PROPOSED, M.FAILED),
+    (M.CONTACTED, M.FAILED),
+    (M.NEGOTIATING, M.FAILED),
+}
+OPEN_MATCH = (M.PROPOSED, M.CONTACTED, M.NEGOTIATING)
+
+
+def can_edit(user, obj) -> bool:
+    if not user.has_perm("research.change_result"):
+        return False
+    return user.has_perm("accounts.view_all_units") or obj.unit_id == user.unit_id
+
+
+@transaction.atomic
+def result_transition(*, result: Result, to: str, by, note: str = "", at=None) -> Result:
+    result = Result.objects.select_for_update().get(pk=result.pk)
+    if not can_edit(by, result):
+        raise PermissionDenied
+    if (result.status, to) not in RESULT_MOVES:
+        raise ValidationError(
+            _("A result cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": result.get_status_display(), "to": Result.Status(to).label}
+        )
+    if to == R.SHELVED and not note.strip():
+        raise ValidationError(_("Give the reason for shelving."))
+    at = at or timezone.now()
+    ResultEvent.objects.create(
+        result=result, from_status=result.status, to_status=to, by=by, at=at, note=note.strip()
+    )
+    result.status = to
+    result.shelved_reason = note.strip() if to == R.SHELVED else ""
+    result.landed_on = timezone.localdate(at) if to == R.LANDED else None
+    result.save(update_fields=["status", "shelved_reason", "landed_on"])
+    return result
+
+
+@transaction.atomic
+def result_create(*, by, at=None, **fields) -> Result:
+    result = Result(**fields)
+    if not can_edit(by, result):
+        raise PermissionDenied
+    if at is not None:
+        result.catalogued_on = timezone.localdate(at)
+    result.full_clean()
+    result.save()
+    ResultEvent.objects.create(result=result, to_status=R.CATALOGUED, by=by, at=at or timezone.now())
+    return result
+
+
+@transaction.atomic
+def match_propose(
+    *, result: Result, by, carrier: Carrier | None = None, enterprise=None, note: str = "", at=None
+):
+    """Propose a match of a result with a carrier and/or an enterprise; the result moves to matching."""
+    result = Result.objects.select_for_update().get(pk=result.pk)
+    if not can_edit(by, result):
+        raise PermissionDenied
+    if carrier is None and enterprise is None:
+        raise ValidationError(_("Choose a carrier or an enterprise."))
+    if result.status not in (R.CATALOGUED, R.MATCHING):
+        raise ValidationError(_("Only a catalogued result or one in matching can be matched."))
+    at = at or timezone.now()
+    match = Match.objects.create(
+        result=result, carrier=carrier, enterprise=enterprise, note=note.strip(), created_by=by, created_at=at
+    )
+    MatchEvent.objects.create(match=match, to_status=M.PROPOSED, by=by, at=at, note=note.strip())
+    if result.status == R.CATALOGUED:
+        result_transition(result=result, to=R.MATCHING, by=by, at=at)
+    return match
+
+
+@transaction.atomic
+def match_transition(
+    *, match: Match, to: str, by, note: str = "", at=None, landed_how: str = "", spin_off: dict | None = None
+) -> Match:
+    """Move a match one step. Landing records where and how, can create the spin-off's enterprise record,
+    and lands the result."""
+    match = Match.objects.select_for_update().select_related("result").get(pk=match.pk)
+    if not can_edit(by, match.result):
+        raise PermissionDenied
+    if (match.status, to) not in MATCH_MOVES:
+        raise ValidationError(
+            _("A match cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": match.get_status_display(), "to": Match.Status(to).label}
+        )
+    note = note.strip()
+    at = at or timezone.now()
+    fields = ["status", "updated_at"]
+    if to == M.FAILED:
+        if not note:
+            raise ValidationError(_("Give the reason the match failed."))
+        match.failed_reason = note[:300]
+        fields.append("failed_reason")
+    if to == M.LANDED:
+        if not landed_how.strip():
+            raise ValidationError(_("Say where and how the result landed."))
+        match.landed_how = landed_how.strip()[:300]
+        fields.append("landed_how")
+        if spin_off:
+            match.enterprise = enterprise_services.enterprise_create(by=by, **spin_off)
+            fields.append("enterprise")
+    MatchEvent.objects.create(match=match, from_status=match.status, to_status=to, by=by, at=at, note=note)
+    match.status = to
+    match.save(update_fields=fields)
+    if to == M.LANDED and match.result.status == R.MATCHING:
+        result_transition(result=match.result, to=R.LANDED, by=by, at=at, note=landed_how)
+    return match
+
+
+@transaction.atomic
+def entity_visit_record(*, entity: Entity, by, **visit_fields):
+    visit = service_services.visit_record(
+        by=by, enterprise=entity.enterprise, target_name=entity.name, **visit_fields
+    )
+    EntityVisit.objects.create(entity=entity, visit=visit)
+    return visit
+
+
+# --- suggestions -----------------------------------------------------------------------------------
+
+INDUSTRY_POINTS, ANY_INDUSTRY_POINTS, AREA_POINTS, NO_NEED_POINTS, PARK_POINTS = 50, 20, 30, 15, 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    carrier: Carrier
+    score: Decimal
+    reasons: list[str]
+
+
+def suggest_carriers(result: Result, carriers) -> list[Suggestion]:
+    """Rank carriers with free space for `result`: industry fit (50), free area against the space needed
+    (30, pro rata when short), same park as the owning entity (20). Deterministic: ties go to more free
+    area, then the older record."""
+    scored = []
+    need = result.need_space_m2
+    entity_park = result.entity.park_id
+    for carrier in carriers:
+        if carrier.free_area_m2 <= 0:
+            continue
+        reasons, score = [], Decimal(0)
+        if result.industry in carrier.industries:
+            score += INDUSTRY_POINTS
+            reasons.append(_("suits the result's industry (+%(p)d)") % {"p": INDUSTRY_POINTS})
+        elif not carrier.industries:
+            score += ANY_INDUSTRY_POINTS
+            reasons.append(_("open to any industry (+%(p)d)") % {"p": ANY_INDUSTRY_POINTS})
+        else:
+            reasons.append(_("meant for other industries (+0)"))
+        if not need:
+            score += NO_NEED_POINTS
+            reasons.append(_("no space need stated (+%(p)d)") % {"p": NO_NEED_POINTS})
+        elif carrier.free_area_m2 >= need:
+            score += AREA_POINTS
+            reasons.append(
+                _("%(free)s m² free covers the %(need)s m² needed (+%(p)d)")
+                % {"free": carrier.free_area_m2, "need": need, "p": AREA_POINTS}
+            )
+        else:
+            part = (Decimal(AREA_POINTS) * carrier.free_area_m2 / need).quantize(
+                Decimal("0.1"), ROUND_HALF_UP
+            )
+            score += part
+            reasons.append(
+                _("only %(free)s of the %(need)s m² needed (+%(p)s)")
+                % {"free": carrier.free_area_m2, "need": need, "p": part}
+            )
+        if entity_park is not None and carrier.park_id == entity_park:
+            score += PARK_POINTS
+            reasons.append(_("in the entity's own park (+%(p)d)") % {"p": PARK_POINTS})
+        scored.append(Suggestion(carrier, score, reasons))
+    scored.sort(key=lambda s: (-s.score, -s.carrier.free_area_m2, s.carrier.pk))
+    return scored
+
+
+MATCH_LABELS = {
+    M.CONTACTED: gettext_lazy("Contacted"),
+    M.NEGOTIATING: gettext_lazy("Negotiating"),
+    M.LANDED: gettext_lazy("Landed"),
+    M.FAILED: gettext_lazy("Failed"),
+}
+
+
+@transaction.atomic
+def record_save(*, by, instance):
+    """Create or change an R&D entity or a carrier (plain records without a life cycle)."""
+    if instance.pk:
+        stored = type(instance).objects.get(pk=instance.pk)
+        if not can_edit(by, stored):
+            raise PermissionDenied
+    if not can_edit(by, instance):
+        raise PermissionDenied
+    instance.full_clean()
+    instance.save()
+    return instance
