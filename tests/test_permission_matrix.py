@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from apps.enterprises.models import Enterprise
 from apps.projects.models import MonthlyReport, Project, YearPlan
+from apps.research import services as rd_services
+from apps.research.models import Carrier, Entity, Match, Result
 from apps.service import services
 from apps.service.models import (
     Attachment,
@@ -96,6 +98,12 @@ _UNIT_B_READ = {
     "leader": 200,
     "admin": 200,
 }
+
+
+# Shared records (R&D): everyone reads; the owner unit (B), leaders and admins write; others get 403.
+_WRITE_B = {"anonymous": 302, "staff_a": 403, "colleague_a": 403, "staff_b": 200, "manager_a": 403,
+            "leader": 200, "admin": 200}  # fmt: skip
+_WRITE_B_POST = {**_WRITE_B, "staff_b": 302, "leader": 302, "admin": 302}
 
 
 def _request_state(world):
@@ -300,6 +308,91 @@ CASES = [
         _UNIT_B_READ,
     ),
     Case("figures:coverage", lambda w: reverse("figures:coverage"), everyone(200)),
+    # --- campaign 3: research to production: records are shared reading; the owner unit writes -----
+    *[
+        Case(f"research:{name}", lambda w, name=name: reverse(f"research:{name}"), everyone(200))
+        for name in [
+            "entity_list",
+            "entity_export",
+            "entity_create",
+            "result_list",
+            "result_export",
+            "result_import",
+            "result_create",
+            "match_list",
+            "match_export",
+            "carrier_list",
+            "carrier_export",
+            "carrier_import",
+            "carrier_create",
+        ]
+    ],  # fmt: skip
+    Case(
+        "research:entity_detail",
+        lambda w: reverse("research:entity_detail", args=[w["entity_b"].pk]),
+        everyone(200),
+    ),
+    Case(
+        "research:entity_visit",
+        lambda w: reverse("research:entity_visit", args=[w["entity_b"].pk]),
+        everyone(200),
+    ),
+    Case(
+        "research:result_detail",
+        lambda w: reverse("research:result_detail", args=[w["result_b"].pk]),
+        everyone(200),
+    ),
+    Case(
+        "research:entity_update",
+        lambda w: reverse("research:entity_update", args=[w["entity_b"].pk]),
+        _WRITE_B,
+    ),
+    Case(
+        "research:result_update",
+        lambda w: reverse("research:result_update", args=[w["result_b"].pk]),
+        _WRITE_B,
+    ),
+    Case(
+        "research:carrier_update",
+        lambda w: reverse("research:carrier_update", args=[w["carrier_b"].pk]),
+        _WRITE_B,
+    ),
+    Case(
+        "research:result_update",
+        lambda w: reverse("research:result_update", args=[w["result_b"].pk]),
+        _WRITE_B,  # the form comes back with errors for those who may write
+        method="post",
+        data=lambda w: {"title": ""},
+        snapshot=lambda w: model_to_dict(Result.objects.get(pk=w["result_b"].pk)),
+    ),
+    Case(
+        "research:result_move",
+        lambda w: reverse("research:result_move", args=[w["result_b"].pk]),
+        _WRITE_B_POST,
+        method="post",
+        data=lambda w: {"to": "shelved", "note": "暂不转化"},
+        snapshot=lambda w: Result.objects.get(pk=w["result_b"].pk).status,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "research:match_propose",
+        lambda w: reverse("research:match_propose", args=[w["result_b"].pk]),
+        _WRITE_B_POST,
+        method="post",
+        data=lambda w: {"carrier": w["carrier_b"].pk},
+        snapshot=lambda w: Match.objects.count(),
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "research:match_move",
+        lambda w: reverse("research:match_move", args=[w["match_b"].pk]),
+        _WRITE_B_POST,
+        method="post",
+        data=lambda w: {"to": "contacted"},
+        snapshot=lambda w: Match.objects.get(pk=w["match_b"].pk).status,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case("figures:research", lambda w: reverse("figures:research"), everyone(200)),
 ]
 
 
@@ -353,8 +446,42 @@ def world(users, unit_a, unit_b):
     report_b = MonthlyReport.objects.create(
         project=project_b, month=date(2024, 1, 1), amount=Decimal("50"), reported_by=users["staff_b"]
     )
+    entity_b = Entity.objects.create(name="医药谷研究院", type="institute", unit=unit_b, park=unit_b)
+    result_b = rd_services.result_create(
+        by=users["staff_b"],
+        title="抗体药物",
+        entity=entity_b,
+        industry="C",
+        type="patent",
+        maturity="pilot",
+        landing_mode="transfer",
+        unit=unit_b,
+    )
+    carrier_b = Carrier.objects.create(
+        name="医药谷孵化器",
+        kind="incubator",
+        park=unit_b,
+        unit=unit_b,
+        total_area_m2=Decimal("1000"),
+        free_area_m2=Decimal("300"),
+    )
+    other_result = rd_services.result_create(
+        by=users["staff_b"],
+        title="检测试剂",
+        entity=entity_b,
+        industry="C",
+        type="product",
+        maturity="lab",
+        landing_mode="licence",
+        unit=unit_b,
+    )
+    match_b = rd_services.match_propose(result=other_result, by=users["staff_b"], carrier=carrier_b)
     return {
         **users,
+        "entity_b": entity_b,
+        "result_b": result_b,
+        "carrier_b": carrier_b,
+        "match_b": match_b,
         "enterprise_a": enterprise_a,
         "enterprise_b": enterprise_b,
         "visit_a": visit_a,

@@ -66,6 +66,16 @@ def test_project_construction_reproduces_the_march_report(district, db):
     assert v["started_early"] > 0 and v["started_late"] > 0
 
 
+def test_research_to_production_reproduces_the_march_report(district, db):
+    v = selectors.research_values(start=START, end=END)
+    assert v["rd_entities_visited"] == 391
+    assert v["results"] == 232
+    assert v["results_matching"] == 52  # some in matching
+    assert v["results_landed"] == 6  # a few landed
+    assert v["carriers"] == 30
+    assert selectors.service_values(start=START, end=END)["visits"] == 294  # R&D and project visits apart
+
+
 def test_the_life_cycle_is_realistic(values):
     assert values["reopened"] == 7
     assert values["withdrawn"] == 12
@@ -101,7 +111,7 @@ def test_loading_twice_changes_nothing(district, db):
         Request.objects.count(),
         RequestEvent.objects.count(),
     )
-    assert after == before == (22, 51, 366, 294 + 281, 1203 + 56, before[5])
+    assert after == before == (22, 51, 366, 294 + 281 + 391, 1203 + 56, before[5])
 
 
 def test_every_demo_credit_code_is_valid(district, db):
