@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from seeds import demo
 from seeds.district import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -8,7 +10,9 @@ class Command(BaseCommand):
     help = "Load the demo district (units, demo accounts, enterprises). Running it again changes nothing."
 
     def handle(self, *args, **options):
-        counts = demo.load()
+        # Texts the services write into records (notifications, answers) are in the district's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            counts = demo.load()
         self.stdout.write(
             "Demo district: {units} units, {users} users, {enterprises} enterprises "
             "({key_enterprises} key), {visits} visits, {requests} requests.".format(**counts)
