@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "apps.service",
     "apps.projects",
     "apps.research",
+    "apps.investment",
     "apps.figures",
     "seeds",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("service/", include("apps.service.urls")),
     path("projects/", include("apps.projects.urls")),
     path("research/", include("apps.research.urls")),
+    path("investment/", include("apps.investment.urls")),
     path("figures/", include("apps.figures.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,12 @@ CAMPAIGNS = [
         "url_name": "research:result_list",
         "app": "research",
     },
-    {"key": "investment", "label": _("Attracting investment"), "url_name": None, "app": "investment"},
+    {
+        "key": "investment",
+        "label": _("Attracting investment"),
+        "url_name": "investment:pipeline",
+        "app": "investment",
+    },
     {"key": "ranking", "label": _("Ranking board"), "url_name": None, "app": "rankings"},
 ]
 

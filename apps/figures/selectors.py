@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +47,7 @@ class Figure:
         return f"{self.value}{self.unit}"
 
 
-def pct(numerator: int, denominator: int) -> Decimal | None:
+def pct(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
     """numerator ÷ denominator as a percentage, one decimal, rounded half up; None when nothing to measure."""
     if not denominator:
         return None
@@ -603,6 +615,147 @@ def free_area_by_kind_and_park() -> list[dict]:
         .order_by("park__short_name", "kind")
     )
     return [
-        {**row, "kind_label": kinds[row["kind"]], "pct": pct(int(row["free"]), int(row["total"]))}
+        # the exact areas: int() would truncate 99.90 of 200 m² to 49.5 % instead of 50.0 %
+        {**row, "kind_label": kinds[row["kind"]], "pct": pct(row["free"], row["total"])}
         for row in rows
+    ]
+
+
+# --- campaign 4: attracting investment ------------------------------------------------------------
+
+INVESTMENT_DEFINITIONS = {
+    "trips": (_("Trips"), _("Investment trips that started within the period (of a unit: it organised).")),
+    "trips_led_by_head": (
+        _("Trips led by the unit head (一把手带队)"),
+        _("Of those trips, the ones its head led."),
+    ),
+    "leads": (_("Leads created"), _("Investment leads recorded within the period.")),
+    "signed": (_("Signed projects"), _("Leads signed within the period (签约).")),
+    "signed_amount_wan": (
+        _("Signed amount (万元)"),
+        _("Sum of the signed amounts of the leads signed within the period."),
+    ),
+    "pipeline_100m_plus": (
+        _("Pipeline ≥ 1 亿 (在手在谈)"),
+        _("Leads open at the period's end (not signed, not dropped) expecting at least 1 亿元."),
+    ),
+    "pipeline_5bn_plus": (_("of which ≥ 50 亿"), _("Open leads expecting at least 50 亿元.")),
+    "pipeline_1bn_to_5bn": (
+        _("of which 10–50 亿"),
+        _("Open leads expecting at least 10 and less than 50 亿元."),
+    ),
+    "pipeline_100m_to_1bn": (
+        _("of which 1–10 亿"),
+        _("Open leads expecting at least 1 and less than 10 亿元."),
+    ),
+    "conversion_pct": (
+        _("Conversion to signing"),
+        _("Leads created within the period that were signed by its end ÷ leads created within the period."),
+    ),
+    "stale": (
+        _("Past a handling limit"),
+        _("Open leads past a limit: response, assessment, feedback or 2-week update."),
+    ),
+}
+
+
+def _stage_as_of(end: date):
+    """A lead's stage at the end of `end`, from its events (so past periods stay right)."""
+    from apps.investment.models import LeadEvent
+
+    return Subquery(
+        LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=end_of_period(end))
+        .exclude(to_stage="")
+        .order_by("-at", "-id")
+        .values("to_stage")[:1]
+    )
+
+
+def investment_values(
+    *, start: date, end: date, unit_id: int | None = None, source: str | None = None
+) -> dict:
+    """Aggregates only: safe to show to every unit (lead details stay confidential)."""
+    from apps.investment.models import YI, Lead, Trip
+
+    trips, leads = Trip.objects.filter(start_on__gte=start, start_on__lte=end), Lead.objects.all()
+    if unit_id is not None:
+        trips, leads = trips.filter(unit_id=unit_id), leads.filter(unit_id=unit_id)
+    if source:
+        leads = leads.filter(source=source)
+    t = trips.aggregate(n=Count("id"), head=Count("id", filter=Q(led_by_head=True)))
+    created = leads.filter(
+        created_at__gte=end_of_period(start - timedelta(days=1)), created_at__lt=end_of_period(end)
+    )
+    signed = leads.filter(signed_on__gte=start, signed_on__lte=end).aggregate(
+        n=Count("id"), amount=Sum("signed_wan")
+    )
+    open_at_end = (
+        leads.filter(created_at__lt=end_of_period(end))
+        .annotate(stage_then=_stage_as_of(end))
+        .filter(stage_then__in=Lead.OPEN_STAGES, expected_wan__gte=YI)
+    )
+    bands = open_at_end.aggregate(
+        total=Count("id"),
+        big=Count("id", filter=Q(expected_wan__gte=50 * YI)),
+        mid=Count("id", filter=Q(expected_wan__gte=10 * YI, expected_wan__lt=50 * YI)),
+        small=Count("id", filter=Q(expected_wan__lt=10 * YI)),
+    )
+    created_counts = created.aggregate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
+    return {
+        "trips": t["n"],
+        "trips_led_by_head": t["head"],
+        "leads": created_counts["n"],
+        "signed": signed["n"],
+        "signed_amount_wan": signed["amount"] or Decimal("0.00"),
+        "pipeline_100m_plus": bands["total"],
+        "pipeline_5bn_plus": bands["big"],
+        "pipeline_1bn_to_5bn": bands["mid"],
+        "pipeline_100m_to_1bn": bands["small"],
+        "conversion_pct": pct(created_counts["signed"], created_counts["n"]),
+        "stale": leads.stale().count(),
+    }
+
+
+def investment_figures(**kwargs) -> list[Figure]:
+    values = investment_values(**kwargs)
+    return [
+        Figure(key, label, values[key], definition, "%" if key.endswith("_pct") else "")
+        for key, (label, definition) in INVESTMENT_DEFINITIONS.items()
+    ]
+
+
+def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
+    """Leads created in the period and how many were signed by its end, grouped by `source` or `unit`."""
+    from apps.investment.models import Lead
+
+    rows = (
+        Lead.objects.filter(
+            created_at__gte=end_of_period(start - timedelta(days=1)), created_at__lt=end_of_period(end)
+        )
+        .values(field)
+        .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)), amount=Sum("signed_wan"))
+        .order_by(field)
+    )
+    return [{**r, "pct": pct(r["signed"], r["n"])} for r in rows]
+
+
+def stage_ageing(*, unit_id: int | None = None) -> list[dict]:
+    """Open leads per stage and the average days they have spent in it (one grouped query)."""
+    from apps.investment.models import Lead
+
+    leads = Lead.objects.open()
+    if unit_id is not None:
+        leads = leads.filter(unit_id=unit_id)
+    age = ExpressionWrapper(Value(timezone.now()) - F("stage_since"), output_field=DurationField())
+    rows = leads.values("stage").annotate(n=Count("id"), age=Avg(age)).order_by()
+    labels = dict(Lead.Stage.choices)
+    by_stage = {r["stage"]: r for r in rows}
+    return [
+        {
+            "stage": labels[s],
+            "n": by_stage[s]["n"],
+            "avg_days": round(by_stage[s]["age"].total_seconds() / 86400, 1),
+        }
+        for s in Lead.OPEN_STAGES
+        if s in by_stage
     ]

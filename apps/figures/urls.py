@@ -9,4 +9,5 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("projects/", views.projects_overview, name="projects"),
     path("research/", views.research_overview, name="research"),
+    path("investment/", views.investment_overview, name="investment"),
 ]

@@ -252,3 +252,58 @@ def research_overview(request):
             "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
         },
     )
+
+
+def investment_overview(request):
+    """Campaign 4 in aggregates (lead details stay confidential to their unit)."""
+    from apps.investment.models import Lead
+
+    start, end = period_from_request(request)
+    unit = _chosen_unit(request)
+    sources = dict(Lead.Source.choices)
+    by_source = selectors.conversion_by("source", start=start, end=end)
+    widest = max([r["n"] for r in by_source] or [1]) or 1
+    rows = [
+        {
+            **r,
+            "label": sources[r["source"]],
+            "y": 8 + i * 30,
+            "created_w": round(400 * r["n"] / widest),
+            "signed_w": round(400 * r["signed"] / widest),
+        }
+        for i, r in enumerate(by_source)
+    ]
+    units = {u.pk: u.short_name for u in Unit.objects.all()}
+    by_unit = [
+        {**r, "unit_name": units.get(r["unit"], "")}
+        for r in selectors.conversion_by("unit", start=start, end=end)
+    ]
+    trips = f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+    links = {
+        "leads": reverse("investment:lead_list"),
+        "trips": trips,
+        "trips_led_by_head": f"{trips}&led_by_head=true",
+        "pipeline_100m_plus": reverse("investment:pipeline"),
+        "stale": f"{reverse('investment:lead_list')}?stale=true",
+    }
+    return render(
+        request,
+        "figures/investment.html",
+        {
+            "start": start,
+            "end": end,
+            "unit": unit,
+            "district": _with_links(selectors.investment_figures(start=start, end=end), links),
+            "unit_figures": _with_links(
+                selectors.investment_figures(start=start, end=end, unit_id=unit.pk), links
+            )
+            if unit
+            else None,
+            "funnel": {"rows": rows, "height": 16 + 30 * len(rows)},
+            "by_unit": by_unit,
+            "ageing": selectors.stage_ageing(
+                unit_id=None if request.user.has_perm("accounts.view_all_units") else request.user.unit_id
+            ),
+            "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
+        },
+    )

@@ -129,7 +129,11 @@ def project_detail(request, pk):
         pk=pk,
     )
     plan = YearPlan.objects.filter(project=project, year=year).first()
-    reports = list(MonthlyReport.objects.filter(project=project, month__year=year).order_by("month"))
+    reports = list(
+        MonthlyReport.objects.filter(project=project, month__year=year)
+        .select_related("reported_by")
+        .order_by("month")
+    )
     visits = project.visit_links.select_related("visit__lead_unit").order_by("-visit__visited_on")[:50]
     problems = Request.objects.filter(project_link__project=project).select_related(
         "category", "handling_unit", "handler", "enterprise"
@@ -301,7 +305,9 @@ def monthly_report(request):
     projects = list(Project.objects.filter(unit_id=unit_id, plans__year=month.year).order_by("code"))
     reports = {
         (r.project_id, r.month): r
-        for r in MonthlyReport.objects.filter(project__in=projects, month__in=[month, previous])
+        for r in MonthlyReport.objects.filter(
+            project__in=projects, month__in=[month, previous]
+        ).select_related("reported_by")
     }
     can_report = request.user.has_perm("projects.report_investment") and (
         unit_id == request.user.unit_id or request.user.has_perm("accounts.view_all_units")

@@ -6,7 +6,7 @@ incubators, factories, land) and enterprises until they land (落地). Status ch
 go through services with an event row each.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -227,7 +227,7 @@ class Carrier(models.Model):
     @property
     def free_share(self) -> Decimal:
         return (
-            (self.free_area_m2 * 100 / self.total_area_m2).quantize(Decimal("0.1"))
+            (self.free_area_m2 * 100 / self.total_area_m2).quantize(Decimal("0.1"), ROUND_HALF_UP)
             if self.total_area_m2
             else Decimal(0)
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.enterprises import services as enterprise_services
+from apps.enterprises.models import Enterprise
 from apps.service import services as service_services
 
 from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
@@ -105,10 +106,21 @@ def match_propose(
 
 @transaction.atomic
 def match_transition(
-    *, match: Match, to: str, by, note: str = "", at=None, landed_how: str = "", spin_off: dict | None = None
+    *,
+    match: Match,
+    to: str,
+    by,
+    note: str = "",
+    at=None,
+    landed_how: str = "",
+    spin_off: dict | None = None,
+    enterprise: Enterprise | None = None,
 ) -> Match:
-    """Move a match one step. Landing records where and how, can create the spin-off's enterprise record,
-    and lands the result."""
+    """Move a match one step. Landing records where and how, can create the spin-off's enterprise record
+    (`spin_off`: the keyword arguments of `enterprise_create`) or link an existing one (`enterprise`), and
+    lands the result."""
+    if spin_off and enterprise is not None:
+        raise ValueError("Give either spin_off or enterprise, not both.")
     match = Match.objects.select_for_update().select_related("result").get(pk=match.pk)
     if not can_edit(by, match.result):
         raise PermissionDenied
@@ -132,6 +144,9 @@ def match_transition(
         fields.append("landed_how")
         if spin_off:
             match.enterprise = enterprise_services.enterprise_create(by=by, **spin_off)
+            fields.append("enterprise")
+        elif enterprise is not None:
+            match.enterprise = enterprise
             fields.append("enterprise")
     MatchEvent.objects.create(match=match, from_status=match.status, to_status=to, by=by, at=at, note=note)
     match.status = to

@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,7 +95,10 @@ class CarrierListView(_ListView):
             {
                 **row,
                 "kind_label": kinds[row["kind"]],
-                "pct": round(row["free"] * 100 / row["total"], 1) if row["total"] else 0,
+                # rounded half up, like every percentage (round() would round 12.25 to 12.2)
+                "pct": (row["free"] * 100 / row["total"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                if row["total"]
+                else 0,
             }
             for row in summary
         ]

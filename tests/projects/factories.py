@@ -7,6 +7,7 @@ first day of the month, and every helper takes amounts as strings so that no flo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -100,7 +101,7 @@ def reports(project: Project, amounts: dict[str, str], *, by=None) -> list[Month
     return [report(project, when, amount, by=by) for when, amount in amounts.items()]
 
 
-def project_visit(project: Project, by, on: date, problems: list[dict] = ()):
+def project_visit(project: Project, by, on: date, problems: Sequence[dict] = ()):
     """A visit to `project` through the service, with one problem (request) per dict in `problems`;
     each problem is received at 11:00 on the visit's day unless it says otherwise."""
     items = [{"received_at": local(on.year, on.month, on.day, 11), **p} for p in problems]

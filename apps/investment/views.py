@@ -1,0 +1,293 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from apps.core.exports import xlsx_response
+from apps.core.views import ImportView, safe_next
+from apps.enterprises.models import Enterprise
+from apps.projects.models import Project
+
+from . import services
+from .filters import LeadFilter, TripFilter
+from .forms import LeadForm, MoveForm, RecordForm, TripForm, TripLeadFormSet
+from .importers import LeadImporter
+from .models import Lead, Trip
+
+
+def _leads(request):
+    """Every page reaches leads only through here: confidential to the responsible unit and leaders."""
+    return Lead.objects.visible_to(request.user).select_related("unit", "owner", "trip", "referrer")
+
+
+class LeadListView(FilterView):
+    filterset_class = LeadFilter
+    template_name = "investment/lead_list.html"
+    paginate_by = settings.PAGE_SIZE
+    strict = False
+
+    def get_queryset(self):
+        return _leads(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        context["can_add"] = self.request.user.has_perm("investment.add_lead")
+        context["now"] = timezone.now()
+        return context
+
+
+def lead_export(request):
+    qs = LeadFilter(request.GET, queryset=_leads(request), request=request).qs
+    headers = [
+        "项目名称",
+        "投资方",
+        "来源地",
+        "行业门类",
+        "预计投资（万元）",
+        "来源",
+        "阶段",
+        "签约日期",
+        "签约金额（万元）",
+        "责任单位",
+        "负责人",
+    ]
+    rows = (
+        [
+            x.name,
+            x.investor,
+            x.investor_city,
+            x.industry,
+            x.expected_wan,
+            x.get_source_display(),
+            x.get_stage_display(),
+            x.signed_on.isoformat() if x.signed_on else "",
+            x.signed_wan or "",
+            x.unit.name,
+            str(x.owner),
+        ]
+        for x in qs
+    )
+    return xlsx_response("leads", headers, rows)
+
+
+def pipeline(request):
+    """The pipeline board: one column per open stage (plus signed), moved with POST buttons."""
+    leads = _leads(request).exclude(stage__in=["dropped", "production"]).order_by("-expected_wan")
+    columns = [(value, label, []) for value, label in Lead.Stage.choices if value in Lead.ORDER[:-1]]
+    index = {value: col for value, _label, col in columns}
+    for lead in leads[:600]:
+        index[lead.stage].append(lead)
+    return render(request, "investment/pipeline.html", {"columns": columns, "now": timezone.now()})
+
+
+def lead_detail(request, pk):
+    lead = get_object_or_404(_leads(request).select_related("enterprise", "project"), pk=pk)
+    order = Lead.ORDER
+    nxt = order[order.index(lead.stage) + 1] if lead.stage in order[:-1] else None
+    return render(
+        request,
+        "investment/lead_detail.html",
+        {
+            "lead": lead,
+            "events": lead.events.select_related("by"),
+            "next_stage": nxt,
+            "next_label": Lead.Stage(nxt).label if nxt else "",
+            "can_work": services.can_work_on(request.user, lead),
+            "flags": lead.flags(),
+        },
+    )
+
+
+@require_POST
+def lead_move(request, pk):
+    lead = get_object_or_404(_leads(request), pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("investment:lead_detail", pk=lead.pk)
+    d = form.cleaned_data
+    enterprise = project = None
+    if d["enterprise_code"]:
+        enterprise = Enterprise.objects.filter(credit_code=d["enterprise_code"].strip().upper()).first()
+        if enterprise is None:
+            messages.error(request, _("No enterprise has this credit code."))
+            return redirect("investment:lead_detail", pk=lead.pk)
+    new_project = None
+    if d["project_code"]:
+        project = Project.objects.filter(code=d["project_code"].strip()).first()
+        if project is None and d["project_name"]:
+            new_project = {
+                "code": d["project_code"].strip(),
+                "name": d["project_name"],
+                "level": "district",
+                "kind": "industrial",
+            }
+    try:
+        services.lead_move(
+            lead=lead,
+            to=d["to"],
+            by=request.user,
+            note=d["note"],
+            signed_on=d["signed_on"],
+            signed_wan=d["signed_wan"],
+            enterprise=enterprise,
+            project=project,
+            new_project=new_project,
+        )
+        messages.success(request, _("Stage updated."))
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(safe_next(request, reverse("investment:lead_detail", args=[lead.pk])))
+
+
+@require_POST
+def lead_record(request, pk):
+    lead = get_object_or_404(_leads(request), pk=pk)
+    form = RecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_record(lead=lead, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Write what was said or done."))
+    return redirect("investment:lead_detail", pk=lead.pk)
+
+
+class LeadCreateView(View):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("investment.add_lead"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, "investment/lead_form.html", {"form": LeadForm(user=request.user)})
+
+    def post(self, request):
+        form = LeadForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "referrer_code"}
+            try:
+                lead = services.lead_create(
+                    by=request.user,
+                    unit=request.user.unit,
+                    owner=request.user,
+                    referrer=form.cleaned_data["referrer_code"],
+                    **data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Lead recorded."))
+                return redirect("investment:lead_detail", pk=lead.pk)
+        return render(request, "investment/lead_form.html", {"form": form})
+
+
+def _trips(request):
+    return Trip.objects.select_related("unit", "leader").prefetch_related("members", "units")
+
+
+class TripListView(FilterView):
+    filterset_class = TripFilter
+    template_name = "investment/trip_list.html"
+    paginate_by = settings.PAGE_SIZE
+    strict = False
+
+    def get_queryset(self):
+        return _trips(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+def trip_export(request):
+    qs = TripFilter(request.GET, queryset=_trips(request), request=request).qs
+    headers = ["出发日期", "返回日期", "目的地", "类型", "组织单位", "带队", "一把手带队", "洽谈企业"]
+    rows = (
+        [
+            t.start_on.isoformat(),
+            t.end_on.isoformat(),
+            t.cities,
+            t.get_kind_display(),
+            t.unit.name,
+            str(t.leader),
+            "是" if t.led_by_head else "否",
+            t.companies_met,
+        ]
+        for t in qs
+    )
+    return xlsx_response("trips", headers, rows)
+
+
+def trip_detail(request, pk):
+    """Trips are public within the district (who went where); their leads stay confidential."""
+    trip = get_object_or_404(_trips(request), pk=pk)
+    leads = Lead.objects.visible_to(request.user).filter(trip=trip)
+    return render(
+        request,
+        "investment/trip_detail.html",
+        {
+            "trip": trip,
+            "leads": leads,
+            "hidden_leads": Lead.objects.filter(trip=trip).count() - leads.count(),
+        },
+    )
+
+
+class TripCreateView(View):
+    """The trip report: the trip and the leads it created, in one form quick enough for the train home."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("investment.add_trip"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self._render(TripForm(user=request.user), TripLeadFormSet(prefix="leads"))
+
+    def post(self, request):
+        form = TripForm(request.POST, user=request.user)
+        formset = TripLeadFormSet(request.POST, prefix="leads")
+        if form.is_valid() and formset.is_valid():
+            data = dict(form.cleaned_data)
+            members = data.pop("members")
+            try:
+                trip = services.trip_record(
+                    by=request.user,
+                    unit=request.user.unit,
+                    members=members,
+                    leads=[f.cleaned_data for f in formset if f.cleaned_data],
+                    **data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Trip reported."))
+                return redirect("investment:trip_detail", pk=trip.pk)
+        return self._render(form, formset)
+
+    def _render(self, form, formset):
+        return render(self.request, "investment/trip_form.html", {"form": form, "formset": formset})
+
+
+class LeadImportView(ImportView):
+    permission = "investment.add_lead"
+    importer_class = LeadImporter
+    success_url = reverse_lazy("investment:lead_list")
+    filename_stem = "leads"
