@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apps.enterprises.models import Enterprise
+from apps.investment import services as inv_services
+from apps.investment.models import Lead, LeadEvent
 from apps.projects.models import MonthlyReport, Project, YearPlan
 from apps.research import services as rd_services
 from apps.research.models import Carrier, Entity, Match, Result
@@ -393,6 +395,49 @@ CASES = [
         may_change=frozenset({"staff_b", "leader", "admin"}),
     ),
     Case("figures:research", lambda w: reverse("figures:research"), everyone(200)),
+    # --- campaign 4: attracting investment: leads are confidential to their unit and leaders --------
+    *[
+        Case(f"investment:{name}", lambda w, name=name: reverse(f"investment:{name}"), everyone(200))
+        for name in [
+            "pipeline",
+            "lead_list",
+            "lead_export",
+            "lead_import",
+            "lead_create",
+            "trip_list",
+            "trip_export",
+            "trip_create",
+        ]
+    ],  # fmt: skip
+    Case(
+        "investment:lead_detail",
+        lambda w: reverse("investment:lead_detail", args=[w["lead_b"].pk]),
+        _UNIT_B_READ,
+    ),
+    Case(
+        "investment:trip_detail",
+        lambda w: reverse("investment:trip_detail", args=[w["trip_b"].pk]),
+        everyone(200),
+    ),
+    Case(
+        "investment:lead_move",
+        lambda w: reverse("investment:lead_move", args=[w["lead_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 302, "admin": 302},
+        method="post",
+        data=lambda w: {"to": "assessed"},
+        snapshot=lambda w: Lead.objects.get(pk=w["lead_b"].pk).stage,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "investment:lead_record",
+        lambda w: reverse("investment:lead_record", args=[w["lead_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 302, "admin": 302},
+        method="post",
+        data=lambda w: {"action": "progress", "note": "已约见"},
+        snapshot=lambda w: LeadEvent.objects.filter(lead=w["lead_b"]).count(),
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case("figures:investment", lambda w: reverse("figures:investment"), everyone(200)),
 ]
 
 
@@ -476,8 +521,29 @@ def world(users, unit_a, unit_b):
         unit=unit_b,
     )
     match_b = rd_services.match_propose(result=other_result, by=users["staff_b"], carrier=carrier_b)
+    trip_b = inv_services.trip_record(
+        by=users["staff_b"],
+        unit=unit_b,
+        start_on=date(2024, 3, 1),
+        end_on=date(2024, 3, 2),
+        cities="上海",
+        leader=users["staff_b"],
+    )
+    lead_b = inv_services.lead_create(
+        by=users["staff_b"],
+        unit=unit_b,
+        owner=users["staff_b"],
+        name="机密项目",
+        investor="某集团",
+        industry="C",
+        expected_wan=Decimal("50000"),
+        source="trip",
+        trip=trip_b,
+    )
     return {
         **users,
+        "trip_b": trip_b,
+        "lead_b": lead_b,
         "entity_b": entity_b,
         "result_b": result_b,
         "carrier_b": carrier_b,

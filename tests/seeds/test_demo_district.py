@@ -76,6 +76,17 @@ def test_research_to_production_reproduces_the_march_report(district, db):
     assert selectors.service_values(start=START, end=END)["visits"] == 294  # R&D and project visits apart
 
 
+def test_attracting_investment_reproduces_the_march_report(district, db):
+    v = selectors.investment_values(start=START, end=END)
+    assert v["trips_led_by_head"] == 88
+    assert v["signed"] == 78
+    assert v["signed_amount_wan"] == Decimal("1998800.00")  # 199.88 亿元
+    assert v["pipeline_100m_plus"] == 176
+    assert (v["pipeline_5bn_plus"], v["pipeline_1bn_to_5bn"], v["pipeline_100m_to_1bn"]) == (5, 20, 151)
+    sources = {row["source"] for row in selectors.conversion_by("source", start=date(2024, 1, 1), end=END)}
+    assert {"trip", "small_team", "referral", "fair"} <= sources
+
+
 def test_the_life_cycle_is_realistic(values):
     assert values["reopened"] == 7
     assert values["withdrawn"] == 12
@@ -111,7 +122,7 @@ def test_loading_twice_changes_nothing(district, db):
         Request.objects.count(),
         RequestEvent.objects.count(),
     )
-    assert after == before == (22, 51, 366, 294 + 281 + 391, 1203 + 56, before[5])
+    assert after == before == (22, 51, 366 + 9, 294 + 281 + 391, 1203 + 56, before[5])
 
 
 def test_every_demo_credit_code_is_valid(district, db):
