@@ -36,8 +36,8 @@ class Trip(models.Model):
         FAIR = "fair", _("Trade fair")
         PROMOTION = "promotion", _("Promotion event")
 
-    start_on = models.DateField(_("from"))
-    end_on = models.DateField(_("to"))
+    start_on = models.DateField(_("departure date"))
+    end_on = models.DateField(_("return date"))
     cities = models.CharField(_("destination cities"), max_length=200, help_text=_("e.g. 上海、深圳、香港"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VISIT)
     unit = models.ForeignKey(
@@ -101,7 +101,7 @@ class Lead(models.Model):
         SMALL_TEAM = "small_team", _("Small team")
         REFERRAL = "referral", _("Business introduces business")
         FAIR = "fair", _("Trade fair")
-        ONLINE = "online", _("Online")
+        ONLINE = "online", _("Online channel")
         OTHER = "other", _("Other")
 
     class Stage(models.TextChoices):
@@ -110,7 +110,7 @@ class Lead(models.Model):
         NEGOTIATING = "negotiating", _("Negotiating")
         SIGNED = "signed", _("Signed")
         REGISTERED = "registered", _("Registered")
-        STARTED = "started", _("Started")
+        STARTED = "started", _("Construction started")
         PRODUCTION = "production", _("In production")
         DROPPED = "dropped", _("Dropped")
 
@@ -224,7 +224,9 @@ class LeadEvent(models.Model):
         PROGRESS = "progress", _("Progress update")
         MOVE = "move", _("Stage changed")
 
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="events")
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("investment lead"), on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     from_stage = models.CharField(_("from"), max_length=12, choices=Lead.Stage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=12, choices=Lead.Stage.choices, blank=True)

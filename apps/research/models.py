@@ -116,7 +116,7 @@ class Result(models.Model):
         READY = "ready", _("Ready to industrialise")
 
     class Landing(models.TextChoices):
-        TRANSFER = "transfer", _("Transfer")
+        TRANSFER = "transfer", _("Technology transfer")
         LICENCE = "licence", _("Licence")
         SPIN_OFF = "spin_off", _("Spin-off company")
         JOINT = "joint", _("Joint development")
@@ -128,7 +128,7 @@ class Result(models.Model):
         LANDED = "landed", _("Landed")
         SHELVED = "shelved", _("Shelved")
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("result name"), max_length=200)
     entity = models.ForeignKey(
         Entity, verbose_name=_("owning entity"), on_delete=models.PROTECT, related_name="results"
     )
