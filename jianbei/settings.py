@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "apps.research",
     "apps.investment",
     "apps.figures",
+    "apps.rankings",
     "seeds",
 ]
 

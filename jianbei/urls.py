@@ -19,5 +19,7 @@ urlpatterns = [
     path("research/", include("apps.research.urls")),
     path("investment/", include("apps.investment.urls")),
     path("figures/", include("apps.figures.urls")),
+    path("ranking/", include("apps.rankings.urls")),
+    path("api/figures/", figure_views.figures_api, name="figures_api"),
     path("admin/", admin.site.urls),
 ]

@@ -17,7 +17,7 @@ from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
-from . import investment, projects, research, service
+from . import investment, projects, rankings, research, service
 from .district import DEMO_ACCOUNTS, DEMO_PASSWORD, TAGS, UNITS
 
 SEED = 20240219
@@ -111,6 +111,7 @@ def load(stdout=None) -> dict[str, int]:
         projects.load(rng, users)
         research.load(rng, users)
         investment.load(rng, users)
+        rankings.load(rng, users)
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),

@@ -17,7 +17,7 @@ CAMPAIGNS = [
         "url_name": "investment:pipeline",
         "app": "investment",
     },
-    {"key": "ranking", "label": _("Ranking board"), "url_name": None, "app": "rankings"},
+    {"key": "ranking", "label": _("Ranking board"), "url_name": "rankings:board", "app": "rankings"},
 ]
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.context_processors import CAMPAIGNS
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
 from apps.service.forms import AssignVisitForm
@@ -307,3 +308,127 @@ def investment_overview(request):
             "units": Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None,
         },
     )
+
+
+# --- the progress bar (dashboard) and the figures API -----------------------------------------------
+
+API_KEYS = {
+    "service": ["key_enterprises", "key_enterprises_visited", "visit_coverage_pct", "visits", "requests",
+                "requests_closed", "closure_rate_pct", "closed_on_time", "on_time_rate_pct",
+                "same_day_ack_rate_pct", "satisfaction_rate_pct"],
+    "projects": ["projects", "annual_plan_wan", "completed_wan", "completion_rate_pct", "time_elapsed_pct",
+                 "ahead_pp", "new_due", "new_started", "start_rate_pct", "project_visits", "problems_solved"],
+    "research": ["rd_entities_visited", "results", "results_matching", "results_landed", "carriers"],
+    "investment": ["trips", "trips_led_by_head", "signed", "signed_amount_wan", "pipeline_100m_plus",
+                   "pipeline_5bn_plus", "pipeline_1bn_to_5bn", "pipeline_100m_to_1bn"],
+}  # fmt: skip
+_CAMPAIGN_VALUES = {
+    "service": selectors.service_values,
+    "projects": selectors.project_values,
+    "research": selectors.research_values,
+    "investment": selectors.investment_values,
+}
+
+
+def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
+    """Every campaign's values for the dashboard and the API (one source, so they always agree)."""
+    return {name: fn(start=start, end=end, unit_id=unit_id) for name, fn in _CAMPAIGN_VALUES.items()}
+
+
+def _json_value(key: str, value):
+    if value is None or isinstance(value, int):
+        return value
+    if key.endswith("_wan"):
+        return f"{value:.2f}"  # money as a string in 万元
+    return float(value)  # rates: one decimal already
+
+
+def figures_api(request):
+    """GET /api/figures/?from=YYYY-MM-DD&to=YYYY-MM-DD[&unit=<id>] — JSON for big screens and integrations.
+
+    Flows count what happened within [from, to]; stocks are as of `to` (see the README). A unit other than
+    the user's own is answered only for leaders (404 otherwise); investment figures are aggregates only.
+    """
+    from django.http import JsonResponse
+
+    try:
+        start = date.fromisoformat(request.GET["from"])
+        end = date.fromisoformat(request.GET["to"])
+    except (KeyError, ValueError):
+        return JsonResponse({"error": "from and to are required as YYYY-MM-DD"}, status=400)
+    if end < start or start.year < 2000 or (end - start).days > 3660:
+        return JsonResponse({"error": "to must be on or after from, within ten years"}, status=400)
+    unit_id = None
+    if request.GET.get("unit"):
+        raw = request.GET["unit"]
+        if not raw.isdigit():
+            return JsonResponse({"error": "unit must be a unit id"}, status=400)
+        unit_id = int(raw)
+        allowed = request.user.has_perm("accounts.view_all_units") or unit_id == request.user.unit_id
+        if not allowed or not Unit.objects.filter(pk=unit_id).exists():
+            return JsonResponse({"error": "not found"}, status=404)
+    values = campaign_values(start=start, end=end, unit_id=unit_id)
+    body = {"from": start.isoformat(), "to": end.isoformat(), "unit": unit_id}
+    for campaign, keys in API_KEYS.items():
+        body[campaign] = {key: _json_value(key, values[campaign][key]) for key in keys}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+# The dashboard's headline figures per campaign; a figure tied to a ranking indicator shows its target.
+DASHBOARD = {
+    "service": [("visit_coverage_pct", "visit_coverage"), ("requests", None), ("requests_closed", None),
+                ("closure_rate_pct", "closure_rate"), ("on_time_rate_pct", "on_time_rate"),
+                ("same_day_ack_rate_pct", "same_day_ack"), ("satisfaction_rate_pct", "satisfaction")],
+    "projects": [("projects", None), ("completed_wan", None), ("completion_rate_pct", None),
+                 ("time_elapsed_pct", None), ("ahead_pp", None), ("new_due", None), ("new_started", None),
+                 ("start_rate_pct", None), ("project_visits", None), ("problems_solved", None)],
+    "research": [("rd_entities_visited", None), ("results", None), ("results_matching", None),
+                 ("results_landed", None), ("carriers", None)],
+    "investment": [("trips_led_by_head", None), ("signed", None), ("signed_amount_wan", None),
+                   ("pipeline_100m_plus", None), ("pipeline_5bn_plus", None), ("pipeline_1bn_to_5bn", None),
+                   ("pipeline_100m_to_1bn", None)],
+}  # fmt: skip
+_DEFINITIONS = {
+    "service": selectors.SERVICE_DEFINITIONS,
+    "projects": selectors.PROJECT_DEFINITIONS,
+    "research": selectors.RESEARCH_DEFINITIONS,
+    "investment": selectors.INVESTMENT_DEFINITIONS,
+}
+
+
+def dashboard(request):
+    """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
+    definition, a bar against its target where it has one, and a link to the records behind it."""
+    from apps.rankings.models import Indicator
+
+    start, end = period_from_request(request)
+    unit = _chosen_unit(request) if request.GET.get("unit") else None
+    values = campaign_values(start=start, end=end, unit_id=unit.pk if unit else None)
+    targets = dict(Indicator.objects.filter(is_active=True).values_list("code", "target"))
+    links = {
+        **_drill_links(start, end, unit),
+        **_project_links(end, unit),
+        "rd_entities_visited": reverse("research:entity_list"),
+        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
+        "carriers": reverse("research:carrier_list"),
+        "trips_led_by_head": f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}"
+        f"&date_to={end:%Y-%m-%d}&led_by_head=true",
+        "pipeline_100m_plus": f"{reverse('investment:lead_list')}?band=1",
+    }
+    campaigns = []
+    labels = {c["key"]: c["label"] for c in CAMPAIGNS}
+    for name, items in DASHBOARD.items():
+        cards = []
+        for key, indicator in items:
+            label, definition = _DEFINITIONS[name][key]
+            value = values[name][key]
+            target = targets.get(indicator) if indicator else None
+            if key == "completion_rate_pct":
+                target = values[name]["time_elapsed_pct"]
+            cards.append({"key": key, "label": label, "definition": definition, "value": value,
+                          "is_pct": key.endswith("_pct"), "target": target, "link": links.get(key),
+                          "met": target is not None and value is not None and value >= target})  # fmt: skip
+        campaigns.append({"key": name, "label": labels.get(name, name), "cards": cards})
+    units = Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None
+    context = {"start": start, "end": end, "unit": unit, "campaigns": campaigns, "units": units}
+    return render(request, "figures/dashboard.html", context)

@@ -1,0 +1,174 @@
+"""Computing a month's board: values per unit and indicator, points, weighted score, ranks within each peer
+group, red and black lists. The result is plain JSON, so that a published board is a frozen copy of it.
+
+Scoring (each indicator gives a ratio between 0 and its cap, multiplied by its weight):
+- linear: value ÷ target (target ÷ value when lower is better), capped;
+- relative: value ÷ the best value of the peer group (best ÷ value when lower is better);
+- threshold: 0 below the threshold (above it, when lower is better), otherwise as linear.
+An indicator with nothing to measure for a unit is not applicable: the unit's score is its points ÷ the
+weights that apply to it × 100, so the weight goes to its other indicators instead of scoring zero.
+Ties share a rank (1, 2, 2, 4). The red and black lists name the top and bottom two of a group of six or
+more ranked units (one in smaller groups); a unit that met every target is never on the black list.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from apps.units.models import Unit
+
+from .computations import COMPUTATIONS
+from .models import Indicator
+
+
+def list_size(ranked: int) -> int:
+    """How many units the red and the black list each name: two in a group of six or more, else one."""
+    return 2 if ranked >= 6 else 1
+
+
+ONE = Decimal(1)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    return date(month.year, month.month, 1), date(
+        month.year, month.month, calendar.monthrange(month.year, month.month)[1]
+    )
+
+
+def indicators_for(month: date) -> list[Indicator]:
+    _start, end = month_bounds(month)
+    return list(Indicator.objects.filter(is_active=True, valid_from__lte=end).filter(~Q(weight=0)))
+
+
+def _ratio(ind: Indicator, value: Decimal, best: Decimal | None) -> Decimal:
+    lower = ind.direction == Indicator.Direction.LOWER
+    if ind.rule == Indicator.Rule.THRESHOLD and ind.threshold is not None:
+        worse_than_threshold = value > ind.threshold if lower else value < ind.threshold
+        if worse_than_threshold:
+            return Decimal(0)
+    reference = best if ind.rule == Indicator.Rule.RELATIVE else ind.target
+    if not reference:
+        return ind.cap if not lower or value == 0 else Decimal(0)
+    ratio = (reference / value if value else ind.cap) if lower else value / reference
+    return max(Decimal(0), min(ratio, ind.cap if ind.rule != Indicator.Rule.RELATIVE else ONE))
+
+
+def _met(ind: Indicator, value: Decimal) -> bool:
+    return value <= ind.target if ind.direction == Indicator.Direction.LOWER else value >= ind.target
+
+
+def compute_board(month: date) -> dict:
+    start, end = month_bounds(month)
+    indicators = indicators_for(month)
+    measures = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
+    units = list(Unit.objects.active())
+    groups = []
+    for group, label in Unit.PeerGroup.choices:
+        members = [u for u in units if u.peer_group == group]
+        applicable = [i for i in indicators if group in i.peer_groups]
+        if not members or not applicable:
+            continue
+        best = {}
+        for ind in applicable:
+            values = [measures[ind.computation].get(u.pk, (None, 0, 0))[0] for u in members]
+            values = [v for v in values if v is not None]
+            if values:
+                best[ind.code] = min(values) if ind.direction == Indicator.Direction.LOWER else max(values)
+        rows = []
+        for unit in members:
+            cells, points_sum, weight_sum, all_met = {}, Decimal(0), Decimal(0), True
+            for ind in applicable:
+                value, num, den = measures[ind.computation].get(unit.pk, (None, 0, 0))
+                if value is None:
+                    cells[ind.code] = {"na": True, "num": str(num), "den": str(den)}
+                    continue
+                points = (ind.weight * _ratio(ind, value, best.get(ind.code))).quantize(
+                    Decimal("0.01"), ROUND_HALF_UP
+                )
+                met = _met(ind, value)
+                all_met &= met
+                points_sum += points
+                weight_sum += ind.weight
+                cells[ind.code] = {"na": False, "value": str(value), "num": str(num), "den": str(den),
+                                   "points": str(points), "met": met}  # fmt: skip
+            score = (
+                (points_sum / weight_sum * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                if weight_sum
+                else None
+            )
+            rows.append({"unit_id": unit.pk, "unit": unit.short_name, "score": score, "cells": cells,
+                         "all_met": all_met and weight_sum > 0})  # fmt: skip
+        _rank(rows)
+        ranked = [r for r in rows if r["score"] is not None]
+        size = list_size(len(ranked))
+        red = [r["unit_id"] for r in ranked if r["rank"] <= size]
+        bottom = sorted(ranked, key=lambda r: (-r["rank"], r["unit"]))
+        black = [r["unit_id"] for r in bottom if not r["all_met"] and r["unit_id"] not in red][:size]
+        for r in rows:
+            r["score"] = None if r["score"] is None else str(r["score"])
+        groups.append({"group": group, "label": str(label), "indicators": [i.code for i in applicable],
+                       "rows": rows, "red": red, "black": black})  # fmt: skip
+    return {
+        "month": f"{start:%Y-%m}",
+        "indicators": [
+            {
+                "code": i.code,
+                "name": i.name,
+                "campaign": i.campaign,
+                "definition": i.definition,
+                "direction": i.direction,
+                "measure": i.measure,
+                "weight": str(i.weight),
+                "target": str(i.target),
+                "rule": i.rule,
+                "version": i.version,
+            }
+            for i in indicators
+        ],  # fmt: skip
+        "groups": groups,
+    }
+
+
+def _rank(rows: list[dict]) -> None:
+    """Competition ranking by score, highest first; units without a score come last, unranked."""
+    scored = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
+    previous, rank = None, 0
+    for position, row in enumerate(scored, start=1):
+        if row["score"] != previous:
+            rank, previous = position, row["score"]
+        row["rank"] = rank
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["unit"]))
+    for row in rows:
+        row.setdefault("rank", None)
+
+
+def compare(board: dict, previous: dict | None) -> None:
+    """Add each row's rank change against last month ("up", "down", "same", "new") and the indicators that
+    changed its points most (for "why did it move")."""
+    last = {}
+    if previous:
+        for group in previous["groups"]:
+            for row in group["rows"]:
+                last[row["unit_id"]] = row
+    for group in board["groups"]:
+        for row in group["rows"]:
+            before = last.get(row["unit_id"])
+            if before is None or before.get("rank") is None or row["rank"] is None:
+                row["move"], row["delta"] = "new", None
+            else:
+                row["delta"] = before["rank"] - row["rank"]
+                row["move"] = "up" if row["delta"] > 0 else "down" if row["delta"] < 0 else "same"
+            changes = []
+            for code, cell in row["cells"].items():
+                old = (before or {}).get("cells", {}).get(code, {})
+                new_points = Decimal(cell.get("points", "0")) if not cell["na"] else Decimal(0)
+                old_points = Decimal(old.get("points", "0")) if old and not old.get("na") else Decimal(0)
+                if new_points != old_points:
+                    changes.append({"code": code, "delta": str(new_points - old_points),
+                                    "from": old.get("value"), "to": cell.get("value")})  # fmt: skip
+            changes.sort(key=lambda c: -abs(Decimal(c["delta"])))
+            row["why"] = changes[:3]

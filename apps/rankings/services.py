@@ -1,0 +1,59 @@
+"""Publishing boards and versioning indicators."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .board import compute_board
+from .models import Indicator, IndicatorVersion, Publication
+
+
+@transaction.atomic
+def board_publish(*, month: date, by, reason: str = "", at=None) -> Publication:
+    """Freeze month M's board. Republishing a month needs an admin and a recorded reason."""
+    if not by.has_perm("rankings.add_publication"):
+        raise PermissionDenied
+    month = date(month.year, month.month, 1)
+    today = timezone.localdate()
+    if month > date(today.year, today.month, 1):
+        raise ValidationError(_("A month that has not started cannot be published."))
+    current = Publication.objects.select_for_update().filter(month=month, is_current=True).first()
+    if current is not None:
+        if not by.has_perm("rankings.change_publication"):
+            raise PermissionDenied
+        if not reason.strip():
+            raise ValidationError(_("Republishing needs a reason, which is recorded."))
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    return Publication.objects.create(
+        month=month,
+        board=compute_board(month),
+        published_by=by,
+        published_at=at or timezone.now(),
+        reason=reason.strip(),
+    )
+
+
+def indicator_version(*, indicator: Indicator, by) -> IndicatorVersion:
+    """Record the indicator as it is now (called on every save, admin included)."""
+    data = model_to_dict(indicator)
+    data = {k: (str(v) if not isinstance(v, (int, bool, list, type(None))) else v) for k, v in data.items()}
+    return IndicatorVersion.objects.create(
+        indicator=indicator, version=indicator.version, data=data, changed_by=by
+    )
+
+
+@transaction.atomic
+def indicator_save(*, indicator: Indicator, by) -> Indicator:
+    if not by.has_perm("rankings.change_indicator"):
+        raise PermissionDenied
+    if indicator.pk:
+        indicator.version = Indicator.objects.get(pk=indicator.pk).version + 1
+    indicator.full_clean()
+    indicator.save()
+    indicator_version(indicator=indicator, by=by)
+    return indicator

@@ -1,0 +1,202 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.exports import xlsx_response
+from apps.investment.models import Lead
+from apps.projects.models import Project
+from apps.service.models import Request
+from apps.units.models import Unit
+
+from . import services
+from .board import compare, compute_board, month_bounds
+from .computations import COMPUTATIONS
+from .models import Publication
+
+
+def _month(request) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        chosen = date(year, month, 1)
+    except ValueError:
+        chosen = date(today.year, today.month, 1)
+    if chosen.year < 2000 or chosen > date(today.year, today.month, 1):
+        chosen = date(today.year, today.month, 1)
+    return chosen
+
+
+def _previous(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def get_board(month: date) -> tuple[dict, Publication | None]:
+    """The published (frozen) board of a month if there is one, else the live board."""
+    publication = (
+        Publication.objects.filter(month=month, is_current=True).select_related("published_by").first()
+    )
+    return (publication.board if publication else compute_board(month)), publication
+
+
+def _decorated(month: date) -> tuple[dict, Publication | None]:
+    board, publication = get_board(month)
+    previous, _pub = get_board(_previous(month))
+    compare(board, previous)
+    names = {i["code"]: i for i in board["indicators"]}
+    start, end = month_bounds(month)
+    for group in board["groups"]:
+        group["columns"] = [names[c] for c in group["indicators"]]
+        for row in group["rows"]:
+            row["ordered"] = []
+            for code in group["indicators"]:
+                cell = dict(row["cells"].get(code, {"na": True}))
+                computation = COMPUTATIONS.get(_computation_of(code))
+                cell["url"] = computation.drill(row["unit_id"], start, end) if computation else ""
+                row["ordered"].append(cell)
+            row["on_red"] = row["unit_id"] in group["red"]
+            row["on_black"] = row["unit_id"] in group["black"]
+    return board, publication
+
+
+_COMPUTATION_BY_CODE: dict[str, str] = {}
+
+
+def _computation_of(code: str) -> str:
+    if not _COMPUTATION_BY_CODE:
+        from .models import Indicator
+
+        _COMPUTATION_BY_CODE.update(dict(Indicator.objects.values_list("code", "computation")))
+    return _COMPUTATION_BY_CODE.get(code, "")
+
+
+def board_view(request):
+    month = _month(request)
+    board, publication = _decorated(month)
+    return render(
+        request,
+        "rankings/board.html",
+        {
+            "board": board,
+            "month": month,
+            "publication": publication,
+            "history": Publication.objects.filter(month=month).select_related("published_by"),
+            "can_publish": request.user.has_perm("rankings.add_publication"),
+            "can_republish": request.user.has_perm("rankings.change_publication"),
+            "previous": _previous(month),
+        },
+    )
+
+
+def projector(request):
+    month = _month(request)
+    board, publication = _decorated(month)
+    return render(
+        request, "rankings/projector.html", {"board": board, "month": month, "publication": publication}
+    )
+
+
+@require_POST
+def publish(request):
+    month = _month(request)
+    try:
+        services.board_publish(month=month, by=request.user, reason=request.POST.get("reason", ""))
+        messages.success(
+            request, _("The board of %(month)s is published and frozen.") % {"month": f"{month:%Y-%m}"}
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(f"{request.path.replace('publish/', '')}?month={month:%Y-%m}")
+
+
+def published(request):
+    return render(
+        request,
+        "rankings/published.html",
+        {
+            "publications": Publication.objects.select_related("published_by").order_by(
+                "-month", "-published_at"
+            )
+        },
+    )
+
+
+def export(request):
+    month = _month(request)
+    board, _pub = _decorated(month)
+    headers = ["同类分组", "排名", "单位", "得分", "名次变化"]
+    codes = [i["code"] for i in board["indicators"]]
+    names = {i["code"]: i["name"] for i in board["indicators"]}
+    headers += [f"{names[c]}（值/得分）" for c in codes]
+    rows = []
+    for group in board["groups"]:
+        for row in group["rows"]:
+            cells = []
+            for c in codes:
+                cell = row["cells"].get(c)
+                cells.append(
+                    "" if cell is None else "不适用" if cell["na"] else f"{cell['value']} / {cell['points']}"
+                )
+            rows.append(
+                [
+                    group["label"],
+                    row["rank"] or "",
+                    row["unit"],
+                    row["score"] or "",
+                    row.get("delta") or 0,
+                    *cells,
+                ]
+            )
+    return xlsx_response(f"ranking-{month:%Y-%m}", headers, rows)
+
+
+def memo(request, unit_id):
+    """The pre-meeting memo of one unit: its figures and rank, worst indicators, overdue requests with their
+    handlers, stale leads and red-light projects."""
+    unit = get_object_or_404(Unit, pk=unit_id)
+    if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
+        raise Http404
+    month = _month(request)
+    board, publication = _decorated(month)
+    row = group = None
+    for g in board["groups"]:
+        for r in g["rows"]:
+            if r["unit_id"] == unit.pk:
+                row, group = r, g
+    worst = []
+    if row:
+        names = {i["code"]: i for i in board["indicators"]}
+        for code, cell in row["cells"].items():
+            if not cell["na"]:
+                share = (
+                    float(cell["points"]) / float(names[code]["weight"])
+                    if float(names[code]["weight"])
+                    else 1
+                )
+                worst.append((share, names[code], cell))
+        worst.sort(key=lambda x: x[0])
+    _start, end = month_bounds(month)
+    year_projects = (
+        Project.objects.filter(unit=unit).for_year(end.year)
+        .with_progress(year=end.year, months=end.month, as_of=end).filter(light="red")
+    )  # fmt: skip
+    overdue = Request.objects.overdue().filter(handling_unit=unit).select_related("handler", "enterprise")
+    context = {
+        "unit": unit,
+        "month": month,
+        "row": row,
+        "group": group,
+        "worst": worst[:3],
+        "overdue": overdue[:50],
+        "stale": Lead.objects.filter(unit=unit).stale().select_related("owner")[:50],
+        "red_projects": year_projects[:50],
+        "publication": publication,
+    }
+    return render(request, "rankings/memo.html", context)
