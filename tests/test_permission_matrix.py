@@ -20,6 +20,7 @@ from apps.enterprises.models import Enterprise
 from apps.investment import services as inv_services
 from apps.investment.models import Lead, LeadEvent
 from apps.projects.models import MonthlyReport, Project, YearPlan
+from apps.rankings.models import Publication
 from apps.research import services as rd_services
 from apps.research.models import Carrier, Entity, Match, Result
 from apps.service import services
@@ -438,6 +439,39 @@ CASES = [
         may_change=frozenset({"staff_b", "leader", "admin"}),
     ),
     Case("figures:investment", lambda w: reverse("figures:investment"), everyone(200)),
+    # --- the progress bar, the ranking board and the figures API ----------------------------------------
+    Case("figures:dashboard", lambda w: reverse("figures:dashboard"), everyone(200)),
+    Case("figures_api", lambda w: reverse("figures_api") + "?from=2024-02-01&to=2024-02-29", everyone(200)),
+    Case(
+        "figures_api",
+        lambda w: reverse("figures_api") + f"?from=2024-02-01&to=2024-02-29&unit={w['enterprise_b'].unit_id}",
+        {**_UNIT_B_READ},  # another unit's figures: leaders only
+    ),
+    Case("rankings:board", lambda w: reverse("rankings:board") + "?month=2024-02", everyone(200)),
+    Case("rankings:projector", lambda w: reverse("rankings:projector") + "?month=2024-02", everyone(200)),
+    Case("rankings:published", lambda w: reverse("rankings:published"), everyone(200)),
+    Case("rankings:export", lambda w: reverse("rankings:export") + "?month=2024-02", everyone(200)),
+    Case(
+        "rankings:memo",
+        lambda w: reverse("rankings:memo", args=[w["enterprise_b"].unit_id]) + "?month=2024-02",
+        _UNIT_B_READ,
+    ),
+    Case(
+        "rankings:publish",
+        lambda w: reverse("rankings:publish") + "?month=2024-02",
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 403,
+            "leader": 302,
+            "admin": 302,
+        },
+        method="post",
+        snapshot=lambda w: Publication.objects.count(),
+        may_change=frozenset({"leader", "admin"}),
+    ),
 ]
 
 
