@@ -39,9 +39,14 @@ def month_bounds(month: date) -> tuple[date, date]:
     )
 
 
+CAMPAIGN_ORDER = [c for c, _label in Indicator.Campaign.choices]
+
+
 def indicators_for(month: date) -> list[Indicator]:
+    """The indicators in force in `month`, in campaign order (serving enterprises first)."""
     _start, end = month_bounds(month)
-    return list(Indicator.objects.filter(is_active=True, valid_from__lte=end).filter(~Q(weight=0)))
+    indicators = Indicator.objects.filter(is_active=True, valid_from__lte=end).filter(~Q(weight=0))
+    return sorted(indicators, key=lambda i: (CAMPAIGN_ORDER.index(i.campaign), -i.weight, i.code))
 
 
 def _ratio(ind: Indicator, value: Decimal, best: Decimal | None) -> Decimal:
