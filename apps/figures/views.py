@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.context_processors import CAMPAIGNS
 from apps.enterprises import services as enterprise_services
@@ -425,9 +426,22 @@ def dashboard(request):
             target = targets.get(indicator) if indicator else None
             if key == "completion_rate_pct":
                 target = values[name]["time_elapsed_pct"]
-            cards.append({"key": key, "label": label, "definition": definition, "value": value,
-                          "is_pct": key.endswith("_pct"), "target": target, "link": links.get(key),
-                          "met": target is not None and value is not None and value >= target})  # fmt: skip
+            shown = None
+            if key.endswith("_wan") and value is not None:
+                shown = _("%(amount)s 亿元") % {"amount": f"{value / 10000:,.2f}"}  # stored in 万元
+            cards.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "definition": definition,
+                    "value": value,
+                    "shown": shown,
+                    "is_pct": key.endswith("_pct"),
+                    "target": target,
+                    "link": links.get(key),
+                    "met": target is not None and value is not None and value >= target,
+                }
+            )
         campaigns.append({"key": name, "label": labels.get(name, name), "cards": cards})
     units = Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None
     context = {"start": start, "end": end, "unit": unit, "campaigns": campaigns, "units": units}

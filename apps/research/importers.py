@@ -19,59 +19,6 @@ def _area(text: str) -> Decimal:
     return parse_decimal(text, min_value=Decimal(0), max_value=Decimal("100000000"))
 
 
-def _zh_choice(choices, zh: dict[str, str]):
-    """A choice parser that also reads the Chinese words the template shows (专利, 中试, 技术转让, 孵化器…):
-    the research labels have no Chinese catalogue entries, and "Transfer" there is a request's 转办."""
-    parse = choice_parser(choices)
-
-    def parser(text: str) -> str:
-        return zh.get(text) or parse(text)
-
-    return parser
-
-
-RESULT_TYPE_ZH = {
-    "专利": "patent",
-    "软件": "software",
-    "软件著作权": "software",
-    "新产品": "product",
-    "工艺": "process",
-    "新工艺": "process",
-    "标准": "standard",
-    "其他": "other",
-}
-MATURITY_ZH = {
-    "实验室": "lab",
-    "实验室阶段": "lab",
-    "中试": "pilot",
-    "小批量": "small_batch",
-    "小批量生产": "small_batch",
-    "可产业化": "ready",
-}
-LANDING_ZH = {
-    "技术转让": "transfer",
-    "转让": "transfer",
-    "许可": "licence",
-    "技术许可": "licence",
-    "衍生企业": "spin_off",
-    "创办企业": "spin_off",
-    "合作开发": "joint",
-    "联合开发": "joint",
-    "自行转化": "in_house",
-    "自行生产": "in_house",
-}
-CARRIER_KIND_ZH = {
-    "办公楼": "office",
-    "写字楼": "office",
-    "孵化器": "incubator",
-    "加速器": "accelerator",
-    "标准厂房": "factory",
-    "厂房": "factory",
-    "工业用地": "land",
-    "工业地块": "land",
-}
-
-
 def _units_by_name(names):
     units = {}
     for unit in Unit.objects.filter(Q(name__in=names) | Q(short_name__in=names), is_active=True):
@@ -90,21 +37,21 @@ class ResultImporter(Importer):
             "成果类型",
             "type",
             required=True,
-            parse=_zh_choice(Result.Type.choices, RESULT_TYPE_ZH),
+            parse=choice_parser(Result.Type.choices),
             example="专利",
         ),
         Column(
             "成熟度",
             "maturity",
             required=True,
-            parse=_zh_choice(Result.Maturity.choices, MATURITY_ZH),
+            parse=choice_parser(Result.Maturity.choices),
             example="中试",
         ),
         Column(
             "拟落地方式",
             "landing_mode",
             required=True,
-            parse=_zh_choice(Result.Landing.choices, LANDING_ZH),
+            parse=choice_parser(Result.Landing.choices),
             example="技术转让",
         ),
         Column("需求面积（㎡）", "need_space_m2", parse=_area, example="800"),
@@ -158,7 +105,7 @@ class CarrierImporter(Importer):
             "载体类型",
             "kind",
             required=True,
-            parse=_zh_choice(Carrier.Kind.choices, CARRIER_KIND_ZH),
+            parse=choice_parser(Carrier.Kind.choices),
             example="孵化器",
         ),
         Column("所属园区", "park", required=True, max_length=100, example="产业技术研创园"),
