@@ -45,3 +45,10 @@ def sync_role_permissions(apps, role_permissions: dict[str, list[str]], *, admin
     if admin_gets_all:
         admin, _ = Group.objects.get_or_create(name=ADMIN)
         admin.permissions.add(*Permission.objects.all())
+
+
+def revoke_app_permissions(apps, app_label: str) -> None:
+    """Reverse of an app's roles migration: take that app's permissions away from every group."""
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.all():
+        group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label))

@@ -725,7 +725,8 @@ def investment_figures(**kwargs) -> list[Figure]:
 
 
 def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
-    """Leads created in the period and how many were signed by its end, grouped by `source` or `unit`."""
+    """Leads created in the period, how many of them were signed by its end and for how much (万元; a signing
+    after the end counts in neither), grouped by `source` or `unit`."""
     from apps.investment.models import Lead
 
     rows = (
@@ -733,7 +734,11 @@ def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
             created_at__gte=end_of_period(start - timedelta(days=1)), created_at__lt=end_of_period(end)
         )
         .values(field)
-        .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)), amount=Sum("signed_wan"))
+        .annotate(
+            n=Count("id"),
+            signed=Count("id", filter=Q(signed_on__lte=end)),
+            amount=Sum("signed_wan", filter=Q(signed_on__lte=end)),
+        )
         .order_by(field)
     )
     return [{**r, "pct": pct(r["signed"], r["n"])} for r in rows]

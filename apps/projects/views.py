@@ -9,14 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
 from apps.core.views import ImportView
-from apps.service.forms import RequestItemFormSet, VisitForm
 from apps.service.models import Request
+from apps.service.views.visits import VisitCreateView
 
 from . import services
 from .filters import ProjectFilter
@@ -370,58 +371,31 @@ def _save_reports(request, projects, month, existing):
     return saved, errors
 
 
-class ProjectVisitCreateView(View):
+class ProjectVisitCreateView(VisitCreateView):
     """Campaign 1's visit form with a project as target: its requests become the project's problems."""
 
-    template_name = "service/visit_form.html"
+    success_message = gettext_lazy("Project visit logged with %(count)d problem(s).")
 
     def dispatch(self, request, *args, pk, **kwargs):
         self.project = get_object_or_404(
             Project.objects.visible_to(request.user).select_related("owner"), pk=pk
         )
-        if not request.user.has_perm("service.add_visit"):
-            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request):
-        form = VisitForm(user=request.user, initial={"enterprise": self.project.owner})
-        return self._render(form, RequestItemFormSet(prefix="requests"))
+    def fixed_enterprise(self):
+        return self.project.owner
 
-    def post(self, request):
-        data = request.POST.copy()
-        data["enterprise"] = self.project.owner_id
-        form = VisitForm(data, user=request.user)
-        formset = RequestItemFormSet(request.POST, prefix="requests")
-        if form.is_valid() and formset.is_valid():
-            items = [f.cleaned_data for f in formset if f.cleaned_data]
-            try:
-                services.project_visit_record(
-                    project=self.project,
-                    by=request.user,
-                    visited_on=form.cleaned_data["visited_on"],
-                    lead_unit=form.cleaned_data["lead_unit"],
-                    joint_units=form.cleaned_data["joint_units"],
-                    staff=form.cleaned_data["staff"],
-                    mode=form.cleaned_data["mode"],
-                    summary=form.cleaned_data["summary"],
-                    requests=[
-                        {k: i[k] for k in ("category", "title", "description", "urgency", "handling_unit")}
-                        for i in items
-                    ],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, getattr(exc, "messages", [_("Not allowed.")])[0])
-            else:
-                messages.success(request, _("Project visit logged."))
-                return redirect("projects:detail", pk=self.project.pk)
-        return self._render(form, formset)
-
-    def _render(self, form, formset):
-        return render(
-            self.request,
-            self.template_name,
-            {"form": form, "formset": formset, "enterprise": self.project.owner, "project": self.project},
+    def record(self, fields, requests):
+        fields.pop("enterprise")
+        return services.project_visit_record(
+            project=self.project, by=self.request.user, requests=requests, **fields
         )
+
+    def success_url(self, visit):
+        return reverse("projects:detail", args=[self.project.pk])
+
+    def extra_context(self):
+        return {"project": self.project}
 
 
 class ProjectImportView(ImportView):

@@ -5,8 +5,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
@@ -14,7 +15,7 @@ from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
 from apps.core.views import ImportView
-from apps.service.forms import RequestItemFormSet, VisitForm
+from apps.service.views.visits import VisitCreateView
 
 from . import services
 from .filters import CarrierFilter, EntityFilter, MatchFilter, ResultFilter
@@ -350,55 +351,32 @@ class CarrierFormView(RecordFormView):
     model, form_class, success = Carrier, CarrierForm, "research:carrier_update"
 
 
-class EntityVisitCreateView(View):
-    """Campaign 1's visit form with an R&D entity as target."""
+class EntityVisitCreateView(VisitCreateView):
+    """Campaign 1's visit form with an R&D entity as target (its company, if any, is the enterprise)."""
 
-    template_name = "service/visit_form.html"
+    enterprise_required = False
+    success_message = gettext_lazy("Visit logged with %(count)d request(s).")
 
     def dispatch(self, request, *args, pk, **kwargs):
         self.entity = get_object_or_404(
             Entity.objects.visible_to(request.user).select_related("enterprise"), pk=pk
         )
-        if not request.user.has_perm("service.add_visit"):
-            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request):
-        return self._render(
-            VisitForm(user=request.user, enterprise_required=False), RequestItemFormSet(prefix="requests")
+    def fixed_enterprise(self):
+        return self.entity.enterprise
+
+    def record(self, fields, requests):
+        fields.pop("enterprise")
+        return services.entity_visit_record(
+            entity=self.entity, by=self.request.user, requests=requests, **fields
         )
 
-    def post(self, request):
-        form = VisitForm(request.POST, user=request.user, enterprise_required=False)
-        formset = RequestItemFormSet(request.POST, prefix="requests")
-        if form.is_valid() and formset.is_valid():
-            items = [f.cleaned_data for f in formset if f.cleaned_data]
-            try:
-                services.entity_visit_record(
-                    entity=self.entity,
-                    by=request.user,
-                    visited_on=form.cleaned_data["visited_on"],
-                    lead_unit=form.cleaned_data["lead_unit"],
-                    joint_units=form.cleaned_data["joint_units"],
-                    staff=form.cleaned_data["staff"],
-                    mode=form.cleaned_data["mode"],
-                    summary=form.cleaned_data["summary"],
-                    requests=[
-                        {k: i[k] for k in ("category", "title", "description", "urgency", "handling_unit")}
-                        for i in items
-                    ],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, getattr(exc, "messages", [_("Not allowed.")])[0])
-            else:
-                messages.success(request, _("Visit logged."))
-                return redirect("research:entity_detail", pk=self.entity.pk)
-        return self._render(form, formset)
+    def success_url(self, visit):
+        return reverse("research:entity_detail", args=[self.entity.pk])
 
-    def _render(self, form, formset):
-        return render(
-            self.request, self.template_name, {"form": form, "formset": formset, "target": self.entity}
-        )
+    def extra_context(self):
+        return {"target": self.entity}
 
 
 class ResultImportView(ImportView):

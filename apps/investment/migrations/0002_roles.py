@@ -1,7 +1,7 @@
 # Data migration: the investment permissions of each role.
 from django.db import migrations
 
-from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, sync_role_permissions
+from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, revoke_app_permissions, sync_role_permissions
 
 _STAFF = [
     "investment.view_lead",
@@ -19,9 +19,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.all():
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="investment"))
+    revoke_app_permissions(apps, "investment")
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,7 @@
 # Data migration: the project permissions of each role.
 from django.db import migrations
 
-from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, sync_role_permissions
+from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, revoke_app_permissions, sync_role_permissions
 
 _STAFF = [
     "projects.view_project",
@@ -20,9 +20,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.all():
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="projects"))
+    revoke_app_permissions(apps, "projects")
 
 
 class Migration(migrations.Migration):

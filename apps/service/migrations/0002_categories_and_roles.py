@@ -1,7 +1,7 @@
 # Data migration: the seeded request categories with their default limits, and this app's role permissions.
 from django.db import migrations
 
-from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, sync_role_permissions
+from apps.accounts.roles import LEADER, STAFF, UNIT_MANAGER, revoke_app_permissions, sync_role_permissions
 
 # (name, first contact within, close within) in working days
 CATEGORIES = [
@@ -44,9 +44,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.all():
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="service"))
+    revoke_app_permissions(apps, "service")
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
@@ -84,69 +86,80 @@ class VisitDetailView(DetailView):
 
 
 class VisitCreateView(View):
-    """One form for the visit and every request heard there; quick on a phone."""
+    """One form for the visit and every request heard there; quick on a phone.
+
+    Later campaigns reuse it for their own targets (a project, an R&D entity) by overriding `record`,
+    `fixed_enterprise`, `success_url` and `extra_context`: one visit form, no second workflow.
+    """
 
     template_name = "service/visit_form.html"
+    enterprise_required = True
+    success_message = gettext_lazy("Visit logged with %(count)d request(s).")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("service.add_visit"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    # --- hooks -----------------------------------------------------------------------------------------
+
+    def fixed_enterprise(self):
+        """The enterprise the visit is about when the target decides it (None: the user picks one)."""
+        return None
+
+    def record(self, fields: dict, requests: list[dict]):
+        return services.visit_record(by=self.request.user, requests=requests, **fields)
+
+    def success_url(self, visit) -> str:
+        return reverse("service:visit_detail", args=[visit.pk])
+
+    def extra_context(self) -> dict:
+        return {}
+
+    # --- the form --------------------------------------------------------------------------------------
+
     def get(self, request):
-        initial = {}
-        enterprise = None
-        if request.GET.get("enterprise", "").isdigit():
+        enterprise = self.fixed_enterprise()
+        if enterprise is None and request.GET.get("enterprise", "").isdigit():
             enterprise = (
                 Enterprise.objects.visible_to(request.user).filter(pk=request.GET["enterprise"]).first()
             )
-            initial["enterprise"] = enterprise
-        form = VisitForm(user=request.user, initial=initial)
-        formset = RequestItemFormSet(prefix="requests")
-        return self._render(form, formset, enterprise)
+        form = VisitForm(user=request.user, initial={"enterprise": enterprise},
+                         enterprise_required=self.enterprise_required)  # fmt: skip
+        return self._render(form, RequestItemFormSet(prefix="requests"), enterprise)
 
     def post(self, request):
-        form = VisitForm(request.POST, user=request.user)
+        data = request.POST.copy()
+        if self.fixed_enterprise() is not None:
+            data["enterprise"] = self.fixed_enterprise().pk
+        form = VisitForm(data, user=request.user, enterprise_required=self.enterprise_required)
         formset = RequestItemFormSet(request.POST, prefix="requests")
-        enterprise = None
         if form.is_valid() and formset.is_valid():
-            items = [f.cleaned_data for f in formset if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            items = [
+                {
+                    k: f.cleaned_data[k]
+                    for k in ("category", "title", "description", "urgency", "handling_unit")
+                }
+                for f in formset
+                if f.cleaned_data
+            ]
+            fields = {k: form.cleaned_data[k] for k in VISIT_FIELDS}
             try:
-                visit = services.visit_record(
-                    by=request.user,
-                    visited_on=form.cleaned_data["visited_on"],
-                    enterprise=form.cleaned_data["enterprise"],
-                    lead_unit=form.cleaned_data["lead_unit"],
-                    joint_units=form.cleaned_data["joint_units"],
-                    staff=form.cleaned_data["staff"],
-                    mode=form.cleaned_data["mode"],
-                    summary=form.cleaned_data["summary"],
-                    requests=[
-                        {
-                            "category": i["category"],
-                            "title": i["title"],
-                            "description": i["description"],
-                            "urgency": i["urgency"],
-                            "handling_unit": i["handling_unit"],
-                        }
-                        for i in items
-                    ],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+                visit = self.record(fields, items)
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, getattr(exc, "messages", [_("Not allowed.")])[0])
             else:
-                messages.success(
-                    request,
-                    _("Visit logged with %(count)d request(s).") % {"count": len(items)},
-                )
-                return redirect("service:visit_detail", pk=visit.pk)
+                messages.success(request, self.success_message % {"count": len(items)})
+                return redirect(self.success_url(visit))
         enterprise = form.cleaned_data.get("enterprise") if hasattr(form, "cleaned_data") else None
-        return self._render(form, formset, enterprise)
+        return self._render(form, formset, self.fixed_enterprise() or enterprise)
 
     def _render(self, form, formset, enterprise):
-        return render(
-            self.request, self.template_name, {"form": form, "formset": formset, "enterprise": enterprise}
-        )
+        context = {"form": form, "formset": formset, "enterprise": enterprise, **self.extra_context()}
+        return render(self.request, self.template_name, context)
+
+
+VISIT_FIELDS = ["visited_on", "enterprise", "lead_unit", "joint_units", "staff", "mode", "summary"]
 
 
 @require_POST
