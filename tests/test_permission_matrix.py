@@ -12,10 +12,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.forms.models import model_to_dict
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.enterprises.models import Enterprise
 from apps.investment import services as inv_services
 from apps.investment.models import Lead, LeadEvent
@@ -35,7 +38,7 @@ from apps.service.models import (
 )
 
 from .conftest import client_for
-from .factories import EnterpriseFactory
+from .factories import EnterpriseFactory, UnitFactory, UserFactory
 
 ROLES = ["anonymous", "staff_a", "colleague_a", "staff_b", "manager_a", "leader", "admin"]
 SIGNED_IN = ROLES[1:]
@@ -475,8 +478,62 @@ CASES = [
 ]
 
 
+def _canonical_users():
+    """The canonical users of tests/conftest.py, built once for this module."""
+    unit_a = UnitFactory(code="unit-a", name="产业技术研创园", short_name="研创园")
+    unit_b = UnitFactory(code="unit-b", name="生物医药谷", short_name="医药谷")
+    office = UnitFactory(
+        code="office", name="党政办公室", short_name="党政办", kind="office", peer_group="bureaus"
+    )
+    users = {
+        "staff_a": UserFactory(username="staff_a", unit=unit_a, role=roles.STAFF),
+        "colleague_a": UserFactory(username="colleague_a", unit=unit_a, role=roles.STAFF),
+        "staff_b": UserFactory(username="staff_b", unit=unit_b, role=roles.STAFF),
+        "manager_a": UserFactory(username="manager_a", unit=unit_a, role=roles.UNIT_MANAGER),
+        "leader": UserFactory(username="leader", unit=office, role=roles.LEADER),
+        "admin": UserFactory(
+            username="admin", unit=office, role=roles.ADMIN, is_staff=True, is_superuser=True
+        ),
+        "anonymous": None,
+    }
+    return users, unit_a, unit_b
+
+
+@pytest.fixture(scope="module")
+def _media(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-media")
+
+
+@pytest.fixture(autouse=True)
+def _module_media(settings, _media):
+    settings.MEDIA_ROOT = _media
+
+
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup, django_db_blocker, _media):
+    """Every case reads the same world: built once in a transaction that each test's own transaction nests
+    in (and rolls back to), and that is rolled back when the module ends."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=_media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        ),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _build_world(*_canonical_users())
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(users, unit_a, unit_b):
+def world(_world_once, db):
+    return _world_once
+
+
+def _build_world(users, unit_a, unit_b):
     enterprise_a = EnterpriseFactory(unit=unit_a, name="研创园企业", is_key=True)
     enterprise_b = EnterpriseFactory(unit=unit_b, name="医药谷企业", is_key=True)
     category = Category.objects.first()
