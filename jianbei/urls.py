@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from apps.core.health import healthz
 from apps.figures import views as figure_views
 
 urlpatterns = [
@@ -22,4 +23,5 @@ urlpatterns = [
     path("ranking/", include("apps.rankings.urls")),
     path("api/figures/", figure_views.figures_api, name="figures_api"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

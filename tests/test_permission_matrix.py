@@ -44,7 +44,7 @@ ROLES = ["anonymous", "staff_a", "colleague_a", "staff_b", "manager_a", "leader"
 SIGNED_IN = ROLES[1:]
 
 # URL names that are not pages of the product (Django admin has its own access control, tested below).
-EXEMPT = {"login", "logout", "set_language"}
+EXEMPT = {"login", "logout", "set_language", "healthz"}
 
 
 def everyone(status: int) -> dict[str, int]:
