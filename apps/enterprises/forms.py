@@ -2,6 +2,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.units.models import Unit
 
 from .models import Contact, Enterprise
@@ -22,7 +23,7 @@ class EnterpriseForm(forms.ModelForm):
             "founded_on",
         ]
         widgets = {
-            "founded_on": forms.DateInput(attrs={"type": "date"}),
+            "founded_on": DateInput(),
             "tags": forms.CheckboxSelectMultiple,
             "credit_code": forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
         }

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
 
@@ -46,8 +47,12 @@ class LeadFilter(django_filters.FilterSet):
 
 
 class TripFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(label=_("From"), field_name="start_on", lookup_expr="gte")
-    date_to = django_filters.DateFilter(label=_("To"), field_name="start_on", lookup_expr="lte")
+    date_from = django_filters.DateFilter(
+        label=_("From"), field_name="start_on", lookup_expr="gte", widget=DateInput()
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="start_on", lookup_expr="lte", widget=DateInput()
+    )
     unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_units)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Trip.Kind.choices)
     led_by_head = django_filters.BooleanFilter(label=_("Led by the unit's head"))

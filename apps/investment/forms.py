@@ -5,6 +5,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise, Industry
 from apps.projects.forms import AmountField
 
@@ -53,9 +54,7 @@ class LeadForm(forms.ModelForm):
 class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=Lead.Stage.choices)
     note = forms.CharField(label=_("Note / reason"), max_length=2000, required=False)
-    signed_on = forms.DateField(
-        label=_("Signed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DateInput())
     signed_wan = AmountField(label=_("Signed amount (万元)"), required=False, min_value=Decimal("0.01"))
     enterprise_code = forms.CharField(
         label=_("Registered enterprise (credit code)"), max_length=18, required=False
@@ -86,8 +85,8 @@ class TripForm(forms.ModelForm):
             "summary",
         ]
         widgets = {
-            "start_on": forms.DateInput(attrs={"type": "date"}),
-            "end_on": forms.DateInput(attrs={"type": "date"}),
+            "start_on": DateInput(),
+            "end_on": DateInput(),
             "members": forms.CheckboxSelectMultiple,
             "companies_met": forms.Textarea(attrs={"rows": 3}),
             "summary": forms.Textarea(attrs={"rows": 3}),

@@ -32,10 +32,16 @@ class LeadImporter(Importer):
         self.existing = set(
             Lead.objects.filter(name__in=[k[0] for k in keys]).values_list("name", "investor")
         )
+        self.seen: dict[tuple[str, str], int] = {}  # (name, investor) → its first row in this file
 
     def clean_row(self, row):
-        if (row.data["name"], row.data["investor"]) in self.existing:
+        key = (row.data["name"], row.data["investor"])
+        if key in self.existing:
             row.add_error("项目名称", _("This lead of this investor is already recorded."))
+        elif key in self.seen:
+            row.add_error("项目名称", _("Same as row %(row)d.") % {"row": self.seen[key]})
+        else:
+            self.seen[key] = row.number
         if row.data["source"] == Lead.Source.REFERRAL:
             row.add_error(
                 "来源", _("Leads introduced by a business are recorded one by one, with the referrer.")

@@ -123,7 +123,8 @@ def lead_move(request, pk):
             return redirect("investment:lead_detail", pk=lead.pk)
     new_project = None
     if d["project_code"]:
-        project = Project.objects.filter(code=d["project_code"].strip()).first()
+        # Projects are confidential to their unit: only a project the user may open can be linked.
+        project = Project.objects.visible_to(request.user).filter(code=d["project_code"].strip()).first()
         if project is None and d["project_name"]:
             new_project = {
                 "code": d["project_code"].strip(),
@@ -188,7 +189,11 @@ class LeadCreateView(View):
                     **data,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                # The service names model fields; the form asks for the referrer by its credit code.
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for field, field_errors in errors.items():
+                    field = "referrer_code" if field == "referrer" else field
+                    form.add_error(field if field in form.fields else None, field_errors)
             else:
                 messages.success(request, _("Lead recorded."))
                 return redirect("investment:lead_detail", pk=lead.pk)
@@ -196,7 +201,8 @@ class LeadCreateView(View):
 
 
 def _trips(request):
-    return Trip.objects.select_related("unit", "leader").prefetch_related("members", "units")
+    """Trips are public within the district (who went where); their leads stay confidential."""
+    return Trip.objects.select_related("unit", "leader")
 
 
 class TripListView(FilterView):
@@ -237,7 +243,7 @@ def trip_export(request):
 
 def trip_detail(request, pk):
     """Trips are public within the district (who went where); their leads stay confidential."""
-    trip = get_object_or_404(_trips(request), pk=pk)
+    trip = get_object_or_404(_trips(request).prefetch_related("members", "units"), pk=pk)
     leads = Lead.objects.visible_to(request.user).filter(trip=trip)
     return render(
         request,

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -55,7 +56,7 @@ class ProjectForm(forms.ModelForm):
             "code", "name", "unit", "park", "level", "kind", "industry", "total_investment", "stage",
             "planned_start", "actual_start", "planned_completion", "actual_completion", "location",
         ]  # fmt: skip
-        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in
+        widgets = {f: DateInput() for f in
                    ["planned_start", "actual_start", "planned_completion", "actual_completion"]}  # fmt: skip
 
     def __init__(self, *args, user, **kwargs):
@@ -111,4 +112,4 @@ class CorrectionForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    on = forms.DateField(label=_("Actual start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Actual start date"), widget=DateInput())

@@ -8,7 +8,8 @@ Scoring (each indicator gives a ratio between 0 and its cap, multiplied by its w
 An indicator with nothing to measure for a unit is not applicable: the unit's score is its points ÷ the
 weights that apply to it × 100, so the weight goes to its other indicators instead of scoring zero.
 Ties share a rank (1, 2, 2, 4). The red and black lists name the top and bottom two of a group of six or
-more ranked units (one in smaller groups); a unit that met every target is never on the black list.
+more ranked units (one in smaller groups), units tied with the last one named included; a unit that met
+every target is never on the black list.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ def _ratio(ind: Indicator, value: Decimal, best: Decimal | None) -> Decimal:
         if worse_than_threshold:
             return Decimal(0)
     reference = best if ind.rule == Indicator.Rule.RELATIVE else ind.target
+    # The best of a peer group gets the full weight, never more: the cap is for linear scoring only.
+    limit = ONE if ind.rule == Indicator.Rule.RELATIVE else ind.cap
     if not reference:
-        return ind.cap if not lower or value == 0 else Decimal(0)
-    ratio = (reference / value if value else ind.cap) if lower else value / reference
-    return max(Decimal(0), min(ratio, ind.cap if ind.rule != Indicator.Rule.RELATIVE else ONE))
+        return limit if not lower or value == 0 else Decimal(0)
+    ratio = (reference / value if value else limit) if lower else value / reference
+    return max(Decimal(0), min(ratio, limit))
 
 
 def _met(ind: Indicator, value: Decimal) -> bool:
@@ -112,7 +115,10 @@ def compute_board(month: date) -> dict:
         size = list_size(len(ranked))
         red = [r["unit_id"] for r in ranked if r["rank"] <= size]
         bottom = sorted(ranked, key=lambda r: (-r["rank"], r["unit"]))
-        black = [r["unit_id"] for r in bottom if not r["all_met"] and r["unit_id"] not in red][:size]
+        candidates = [r for r in bottom if not r["all_met"] and r["unit_id"] not in red]
+        # Units tied with the last one named share its place, as ties do on the red list (not cut by name).
+        cut = candidates[:size]
+        black = [r["unit_id"] for r in candidates if cut and r["rank"] >= cut[-1]["rank"]]
         for r in rows:
             r["score"] = None if r["score"] is None else str(r["score"])
         groups.append({"group": group, "label": str(label), "indicators": [i.code for i in applicable],

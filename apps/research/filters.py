@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
 
@@ -34,10 +35,10 @@ class ResultFilter(django_filters.FilterSet):
     landing_mode = django_filters.ChoiceFilter(label=_("Landing mode"), choices=Result.Landing.choices)
     unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
     date_from = django_filters.DateFilter(
-        label=_("Catalogued from"), field_name="catalogued_on", lookup_expr="gte"
+        label=_("Catalogued from"), field_name="catalogued_on", lookup_expr="gte", widget=DateInput()
     )
     date_to = django_filters.DateFilter(
-        label=_("Catalogued to"), field_name="catalogued_on", lookup_expr="lte"
+        label=_("Catalogued to"), field_name="catalogued_on", lookup_expr="lte", widget=DateInput()
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
 
@@ -53,7 +54,7 @@ class CarrierForm(forms.ModelForm):
             "name", "kind", "park", "address", "total_area_m2", "free_area_m2", "land_mu", "price",
             "industries", "power_notes", "floor_load_notes", "available_from", "contact", "unit",
         ]  # fmt: skip
-        widgets = {"available_from": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"available_from": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import DateInput
 from apps.units.models import Unit
 
 from .models import Category, Request, Status, Visit
@@ -23,12 +24,8 @@ def _colleagues(request):
 
 
 class DateRangeMixin(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
-        label=_("From"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        label=_("To"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = django_filters.DateFilter(label=_("From"), method="filter_from", widget=DateInput())
+    date_to = django_filters.DateFilter(label=_("To"), method="filter_to", widget=DateInput())
     date_field = ""
 
     def filter_from(self, queryset, name, value):

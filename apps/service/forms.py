@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -22,7 +23,7 @@ class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=_("Date"), widget=DateInput())
     enterprise = forms.ModelChoiceField(
         label=_("Enterprise"), queryset=Enterprise.objects.none(), widget=forms.HiddenInput
     )
@@ -154,7 +155,7 @@ class AssignVisitForm(forms.Form):
         queryset=Enterprise.objects.filter(is_key=True), widget=forms.HiddenInput
     )
     assignee = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
-    due_on = forms.DateField(label=_("Visit by"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Visit by"), widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
