@@ -92,12 +92,25 @@ class MatchMoveForm(forms.Form):
     to = forms.ChoiceField(choices=[])
     note = forms.CharField(label=_("Note / reason"), max_length=2000, required=False)
     landed_how = forms.CharField(label=_("Where and how it landed"), max_length=300, required=False)
+    # On landing: link an existing enterprise by its credit code, or record the spin-off company.
+    enterprise_code = forms.CharField(label=_("Enterprise (credit code)"), max_length=18, required=False)
+    spin_off_name = forms.CharField(label=_("Spin-off company name"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         from .models import Match
 
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = Match.Status.choices
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("enterprise_code") or "").strip().upper()
+        data["enterprise"] = None
+        if code and not data.get("spin_off_name"):
+            data["enterprise"] = Enterprise.objects.filter(credit_code=code).first()
+            if data["enterprise"] is None:
+                self.add_error("enterprise_code", _("No enterprise has this credit code."))
+        return data
 
 
 class ShelveForm(forms.Form):

@@ -264,19 +264,30 @@ def match_move(request, pk):
     match = get_object_or_404(_matches(request), pk=pk)
     form = MatchMoveForm(request.POST)
     if form.is_valid():
+        d = form.cleaned_data
+        spin_off = None
+        if d["spin_off_name"]:
+            # The spin-off company is recorded by the result's unit, with the credit code it registered.
+            spin_off = {
+                "name": d["spin_off_name"],
+                "credit_code": d["enterprise_code"],
+                "unit": match.result.unit,
+                "industry": match.result.industry,
+                "size": "micro",
+            }
         try:
             services.match_transition(
-                match=match,
-                to=form.cleaned_data["to"],
-                by=request.user,
-                note=form.cleaned_data["note"],
-                landed_how=form.cleaned_data["landed_how"],
-            )
+                match=match, to=d["to"], by=request.user, note=d["note"], landed_how=d["landed_how"],
+                enterprise=d["enterprise"], spin_off=spin_off,
+            )  # fmt: skip
             messages.success(request, _("Match updated."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, _("Choose the next status."))
+        messages.error(
+            request,
+            " ".join(e for errs in form.errors.values() for e in errs) or _("Choose the next status."),
+        )
     return redirect("research:result_detail", pk=match.result_id)
 
 
