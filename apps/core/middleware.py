@@ -23,3 +23,27 @@ class DefaultLanguageMiddleware:
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Sign a user out after SESSION_IDLE_SECONDS without a request (default 30 minutes) and, whatever the
+    activity, SESSION_COOKIE_AGE after signing in (default 12 hours)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from time import time
+
+        from django.contrib.auth import logout
+
+        if request.user.is_authenticated:
+            now = time()
+            session = request.session
+            started = session.setdefault("signed_in_at", now)
+            seen = session.get("seen_at", now)
+            if now - seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_COOKIE_AGE:
+                logout(request)
+            elif now - seen > 60 or "seen_at" not in session:
+                session["seen_at"] = now  # at most one session write a minute
+        return self.get_response(request)

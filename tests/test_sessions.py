@@ -1,0 +1,37 @@
+"""Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the activity."""
+
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _get_at(client, seconds):
+    with mock.patch("time.time", return_value=seconds):
+        return client.get(reverse("home"))
+
+
+def test_a_request_within_the_idle_limit_keeps_the_user_signed_in(staff_a):
+    client = client_for(staff_a)
+    assert _get_at(client, 1_000_000).status_code == 200
+    assert _get_at(client, 1_000_000 + 29 * 60).status_code == 200
+
+
+def test_thirty_minutes_without_a_request_signs_the_user_out(staff_a):
+    client = client_for(staff_a)
+    assert _get_at(client, 1_000_000).status_code == 200
+    response = _get_at(client, 1_000_000 + 30 * 60 + 1)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_twelve_hours_after_signing_in_the_user_is_signed_out_even_when_active(staff_a):
+    client = client_for(staff_a)
+    start = 1_000_000
+    for minutes in range(0, 12 * 60, 20):  # a request every 20 minutes for 12 hours
+        assert _get_at(client, start + minutes * 60).status_code == 200
+    response = _get_at(client, start + 12 * 3600 + 1)
+    assert response.status_code == 302
