@@ -24,6 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -550,6 +551,19 @@ RESEARCH_DEFINITIONS = {
 }
 
 
+def _result_status_as_of(end: date):
+    """A result's status at the end of `end`, from its events (so past periods stay right); a result with no
+    event at all keeps its current status."""
+    from apps.research.models import ResultEvent
+
+    then = (
+        ResultEvent.objects.filter(result=OuterRef("pk"), at__lt=end_of_period(end))
+        .order_by("-at", "-id")
+        .values("to_status")[:1]
+    )
+    return Coalesce(Subquery(then), F("status"))
+
+
 def research_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
     from apps.research.models import Carrier, Entity, EntityVisit, Match, Result
 
@@ -565,9 +579,10 @@ def research_values(*, start: date, end: date, unit_id: int | None = None) -> di
         .distinct()
         .count()
     )
-    r = results.aggregate(
+    r = results.annotate(status_then=_result_status_as_of(end)).aggregate(
         catalogued=Count("id", filter=Q(catalogued_on__gte=start, catalogued_on__lte=end)),
-        matching=Count("id", filter=Q(status="matching")),
+        # a stock: in matching at the period's end — not one catalogued or moved to matching after it
+        matching=Count("id", filter=Q(catalogued_on__lte=end, status_then="matching")),
         landed=Count("id", filter=Q(landed_on__gte=start, landed_on__lte=end)),
     )
     landed = results.filter(landed_on__gte=start, landed_on__lte=end).values_list(

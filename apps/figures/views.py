@@ -357,8 +357,12 @@ def figures_api(request):
         end = date.fromisoformat(request.GET["to"])
     except (KeyError, ValueError):
         return JsonResponse({"error": "from and to are required as YYYY-MM-DD"}, status=400)
-    if end < start or start.year < 2000 or (end - start).days > 3660:
-        return JsonResponse({"error": "to must be on or after from, within ten years"}, status=400)
+    # Bounded as the pages' periods are: a `to` near date.max would overflow the end-of-period arithmetic.
+    too_late = end.year > timezone.localdate().year + 1
+    if end < start or start.year < 2000 or too_late or (end - start).days > 3660:
+        return JsonResponse(
+            {"error": "to must be on or after from, within ten years and by the end of next year"}, status=400
+        )
     unit_id = None
     if request.GET.get("unit"):
         raw = request.GET["unit"]

@@ -136,6 +136,7 @@ def compute_board(month: date) -> dict:
                 "weight": str(i.weight),
                 "target": str(i.target),
                 "rule": i.rule,
+                "computation": i.computation,
                 "version": i.version,
             }
             for i in indicators

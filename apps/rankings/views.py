@@ -49,6 +49,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None]:
     previous, _pub = get_board(_previous(month))
     compare(board, previous)
     names = {i["code"]: i for i in board["indicators"]}
+    computations = _computations_of(board)
     start, end = month_bounds(month)
     for group in board["groups"]:
         group["columns"] = [names[c] for c in group["indicators"]]
@@ -56,7 +57,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None]:
             row["ordered"] = []
             for code in group["indicators"]:
                 cell = dict(row["cells"].get(code, {"na": True}))
-                computation = COMPUTATIONS.get(_computation_of(code))
+                computation = COMPUTATIONS.get(computations.get(code, ""))
                 cell["url"] = computation.drill(row["unit_id"], start, end) if computation else ""
                 row["ordered"].append(cell)
             row["on_red"] = row["unit_id"] in group["red"]
@@ -64,15 +65,17 @@ def _decorated(month: date) -> tuple[dict, Publication | None]:
     return board, publication
 
 
-_COMPUTATION_BY_CODE: dict[str, str] = {}
-
-
-def _computation_of(code: str) -> str:
-    if not _COMPUTATION_BY_CODE:
+def _computations_of(board: dict) -> dict[str, str]:
+    """The computation behind each indicator of the board, for its drill-down links: as frozen with the board,
+    or (boards published before it was frozen with them) as the indicator says now — read per request, never
+    cached across requests, so a new or changed indicator links to its records at once."""
+    frozen = {i["code"]: i["computation"] for i in board["indicators"] if "computation" in i}
+    missing = [i["code"] for i in board["indicators"] if "computation" not in i]
+    if missing:
         from .models import Indicator
 
-        _COMPUTATION_BY_CODE.update(dict(Indicator.objects.values_list("code", "computation")))
-    return _COMPUTATION_BY_CODE.get(code, "")
+        frozen.update(Indicator.objects.filter(code__in=missing).values_list("code", "computation"))
+    return frozen
 
 
 def board_view(request):
@@ -150,7 +153,7 @@ def export(request):
                     row["rank"] or "",
                     row["unit"],
                     row["score"] or "",
-                    row.get("delta") or 0,
+                    "" if row.get("delta") is None else row["delta"],  # blank for a unit new to the board
                     *cells,
                 ]
             )

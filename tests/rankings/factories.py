@@ -53,7 +53,9 @@ def fixed(monkeypatch, key: str, values) -> str:
         }
 
     monkeypatch.setitem(
-        COMPUTATIONS, key, Computation(f"test {key}", measure, lambda unit_id, start, end: f"/drill/{unit_id}/")
+        COMPUTATIONS,
+        key,
+        Computation(f"test {key}", measure, lambda unit_id, start, end: f"/drill/{unit_id}/"),
     )
     return key
 

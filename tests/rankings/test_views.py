@@ -1,0 +1,215 @@
+"""The board page, the projector view, the Excel export and the pre-meeting memo.
+
+The dataset (`boards`): only the seeded closure-rate indicator is on (weight 20, target 90 %, linear, capped
+at the target). Parks: unit A (研创园), unit B (医药谷), 江北园; bureaus: the office (党政办).
+  February 2024: A 1 of 1 closed (100.0 % → 20.00 points, score 100.0, rank 1) · B 1 of 2 (50.0 % → 11.11,
+  55.6, rank 2) · 江北园 nothing received (not ranked) · office 1 of 1 (rank 1 of the bureaus).
+  March 2024:    B 2 of 2 (100.0, rank 1: up one) · A 1 of 2 (55.6, rank 2: down one) · 江北园 1 of 4
+  (25.0 % → 5.56, 27.8, rank 3: new) · office 1 of 1 (rank 1: unchanged).
+"""
+
+import re
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from apps.accounts import roles
+from apps.rankings.models import Indicator
+from apps.rankings.services import indicator_save
+from apps.service.models import Request
+
+from ..conftest import client_for
+from ..factories import UnitFactory, UserFactory
+from ..service.factories import acknowledge, local, make_request, walk_to
+from .factories import IndicatorFactory, only_indicators
+
+pytestmark = pytest.mark.django_db
+
+BOARD = reverse("rankings:board") + "?month=2024-03"
+
+
+@pytest.fixture
+def boards(staff_a, staff_b, manager_a, unit_a, unit_b, office):
+    only_indicators("closure_rate")
+    jiangbei = UnitFactory(short_name="江北园", name="江北新材料科技园")
+    handlers = {
+        unit_a: staff_a,
+        unit_b: staff_b,
+        jiangbei: UserFactory(unit=jiangbei, role=roles.STAFF),
+        office: UserFactory(unit=office, role=roles.STAFF),
+    }
+
+    def received(unit, day: date, closed: bool):
+        req = make_request(staff_a, handling_unit=unit, at=local(day.year, day.month, day.day, 10))
+        if closed:
+            walk_to(
+                req,
+                "closed",
+                handler=handlers[unit],
+                manager=None,
+                at=local(day.year, day.month, day.day, 11),
+            )
+        return req
+
+    for unit, day, closed in [
+        (unit_a, date(2024, 2, 5), True),
+        (unit_b, date(2024, 2, 5), True),
+        (unit_b, date(2024, 2, 5), False),
+        (office, date(2024, 2, 5), True),
+        (unit_a, date(2024, 3, 4), True),
+        (unit_a, date(2024, 3, 4), False),
+        (unit_b, date(2024, 3, 11), True),
+        (unit_b, date(2024, 3, 11), True),
+        (jiangbei, date(2024, 3, 12), True),
+        *[(jiangbei, date(2024, 3, 12), False)] * 3,
+        (office, date(2024, 3, 4), True),
+    ]:
+        received(unit, day, closed)
+    return {"jiangbei": jiangbei}
+
+
+def row_html(html: str, unit_name: str) -> str:
+    """The table row of the unit (the row whose unit cell names it)."""
+    rows = [chunk for chunk in html.split("<tr")[1:] if re.search(rf">{unit_name}</a>", chunk)]
+    assert len(rows) == 1, unit_name
+    return rows[0].split("</tr>")[0]
+
+
+def test_the_board_shows_the_rank_change_against_last_month(boards, leader):
+    html = client_for(leader).get(BOARD).content.decode()
+    assert '<span class="ok" title="up">▲1</span>' in row_html(html, "医药谷")
+    assert '<span class="late" title="down">▼1</span>' in row_html(html, "研创园")
+    assert '<span class="badge">new</span>' in row_html(html, "江北园")
+    unchanged = row_html(html, "党政办")
+    assert "▲" not in unchanged and "▼" not in unchanged and ">new<" not in unchanged
+
+
+def test_the_board_rows_carry_score_rank_and_move(boards, leader, unit_a, unit_b, office):
+    board = client_for(leader).get(BOARD).context["board"]
+    rows = [
+        (r["unit"], r["score"], r["rank"], r["move"], r["delta"]) for g in board["groups"] for r in g["rows"]
+    ]
+    assert rows == [
+        ("党政办", "100.0", 1, "same", 0),
+        ("医药谷", "100.0", 1, "up", 1),
+        ("研创园", "55.6", 2, "down", -1),
+        ("江北园", "27.8", 3, "new", None),
+    ]
+
+
+def test_a_cell_links_to_the_requests_behind_its_number(boards, leader, unit_b):
+    client = client_for(leader)
+    html = client.get(BOARD).content.decode()
+    drill = (
+        f"{reverse('service:request_list')}?handling_unit={unit_b.pk}&date_from=2024-03-01&date_to=2024-03-31"
+    )
+    assert f'href="{drill.replace("&", "&amp;")}" title="2 / 2">100.0</a>' in row_html(html, "医药谷")
+    listed = client.get(drill).context["page_obj"].paginator.count
+    assert listed == Request.objects.filter(handling_unit=unit_b, received_on__month=3).count() == 2
+
+
+def test_a_new_indicator_links_to_its_records_at_once(boards, leader, admin_user, unit_a):
+    client = client_for(leader)
+    client.get(BOARD)  # the links of the board as it was
+    indicator_save(
+        indicator=IndicatorFactory.build(code="ack_new", computation="service_same_day_ack",
+                                         peer_groups=["parks"]),
+        by=admin_user,
+    )  # fmt: skip
+    board = client.get(BOARD).context["board"]
+    (parks,) = [g for g in board["groups"] if g["group"] == "parks"]
+    column = parks["indicators"].index("ack_new")
+    (row,) = [r for r in parks["rows"] if r["unit_id"] == unit_a.pk]
+    assert row["ordered"][column]["url"] == (
+        f"{reverse('service:request_list')}?handling_unit={unit_a.pk}&date_from=2024-03-01&date_to=2024-03-31"
+    )
+
+
+def test_the_links_of_a_published_board_follow_the_computation_frozen_with_it(
+    boards, leader, admin_user, unit_a
+):
+    from apps.rankings.services import board_publish
+
+    board_publish(month=date(2024, 3, 1), by=leader)
+    closure = Indicator.objects.get(code="closure_rate")
+    closure.computation = "service_on_time_rate"  # its drill-down adds the closed statuses
+    indicator_save(indicator=closure, by=admin_user)
+    board = client_for(leader).get(BOARD).context["board"]
+    (parks,) = [g for g in board["groups"] if g["group"] == "parks"]
+    (row,) = [r for r in parks["rows"] if r["unit_id"] == unit_a.pk]
+    assert row["ordered"][0]["url"].endswith("&date_to=2024-03-31")
+
+
+def test_the_projector_view_has_no_navigation_and_shows_the_board(boards, leader, unit_a, unit_b, office):
+    response = client_for(leader).get(reverse("rankings:projector") + "?month=2024-03")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "mainnav" not in html and "main-nav" not in html
+    for unit in (unit_a, unit_b, office, boards["jiangbei"]):
+        assert f"<td>{unit.short_name}" in html
+        assert reverse("rankings:memo", args=[unit.pk]) not in html  # no links out of the projected board
+
+
+def test_the_excel_export_has_one_row_per_ranked_unit(boards, leader):
+    response = client_for(leader).get(reverse("rankings:export") + "?month=2024-03")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows == [
+        ["同类分组", "排名", "单位", "得分", "名次变化", "诉求办结率（值/得分）"],
+        ["Bureaus and offices", 1, "党政办", "100.0", 0, "100.0 / 20.00"],
+        ["Parks and business districts", 1, "医药谷", "100.0", 1, "100.0 / 20.00"],
+        ["Parks and business districts", 2, "研创园", "55.6", -1, "50.0 / 11.11"],
+        ["Parks and business districts", 3, "江北园", "27.8", None, "25.0 / 5.56"],  # new: no change to show
+    ]
+
+
+# --- the pre-meeting memo --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def overdue(staff_a, colleague_a, manager_a, staff_b, unit_a, unit_b):
+    """Unit A: two overdue requests (handlers 张伟 and 李娜), one paused, one closed; unit B: one overdue."""
+    late = make_request(
+        staff_a, handling_unit=unit_a, handler=staff_a, title="人才公寓申请逾期", at=local(2024, 3, 4, 10)
+    )
+    acknowledge(late, staff_a, local(2024, 3, 4, 11))
+    make_request(
+        staff_a, handling_unit=unit_a, handler=colleague_a, title="招聘用工逾期", at=local(2024, 3, 5, 10)
+    )
+    paused = make_request(
+        staff_a, handling_unit=unit_a, handler=staff_a, title="暂停的诉求", at=local(2024, 3, 6, 10)
+    )
+    walk_to(paused, "paused", handler=staff_a, manager=manager_a, at=local(2024, 3, 6, 11))
+    done = make_request(
+        staff_a, handling_unit=unit_a, handler=staff_a, title="已办结的诉求", at=local(2024, 3, 6, 10)
+    )
+    walk_to(done, "closed", handler=staff_a, manager=manager_a, at=local(2024, 3, 6, 11))
+    make_request(staff_b, handling_unit=unit_b, handler=staff_b, title="医药谷逾期", at=local(2024, 3, 4, 10))
+
+
+def test_the_memo_of_another_unit_is_a_404_for_staff(overdue, staff_b, unit_a):
+    assert (
+        client_for(staff_b).get(reverse("rankings:memo", args=[unit_a.pk]) + "?month=2024-03").status_code
+        == 404
+    )
+
+
+def test_the_memo_of_a_unit_that_does_not_exist_is_a_404(leader):
+    assert client_for(leader).get(reverse("rankings:memo", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["staff_a", "manager_a", "leader"])
+def test_the_memo_lists_the_units_overdue_requests_with_their_handlers(overdue, users, who, unit_a):
+    response = client_for(users[who]).get(reverse("rankings:memo", args=[unit_a.pk]) + "?month=2024-03")
+    assert response.status_code == 200
+    html = response.content.decode()
+    section = html.split("Overdue requests")[1].split("</section>")[0]
+    assert '<small class="muted">2</small>' in section
+    assert re.search(r"人才公寓申请逾期 · [^<]* · handler: 张伟 · due 2024-03-18", section)
+    assert re.search(r"招聘用工逾期 · [^<]* · handler: 李娜 · due 2024-03-19", section)
+    for absent in ("暂停的诉求", "已办结的诉求", "医药谷逾期"):
+        assert absent not in html
