@@ -2,6 +2,7 @@
 enterprise record (一企一档) with every campaign's section."""
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -430,9 +431,11 @@ def dashboard(request):
             target = targets.get(indicator) if indicator else None
             if key == "completion_rate_pct":
                 target = values[name]["time_elapsed_pct"]
-            shown = None
-            if key.endswith("_wan") and value is not None:
-                shown = _("%(amount)s 亿元") % {"amount": f"{value / 10000:,.2f}"}  # stored in 万元
+            shown = yi = None
+            if key.endswith("_wan") and value is not None:  # stored in 万元; reported in 亿元
+                shown = f"{value:,.2f}"
+                amount = (value / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                yi = _("%(amount)s 亿元") % {"amount": amount}
             cards.append(
                 {
                     "key": key,
@@ -440,6 +443,7 @@ def dashboard(request):
                     "definition": definition,
                     "value": value,
                     "shown": shown,
+                    "yi": yi,
                     "is_pct": key.endswith("_pct"),
                     "target": target,
                     "link": links.get(key),
