@@ -30,7 +30,7 @@ Attracting investment (万元). Trips: A 1 Mar (head) · A 10 Mar · B 15 Mar (h
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -419,9 +419,9 @@ SHOWN = [  # label on the dashboard, campaign, key
 
 
 def shown_as(key: str, value) -> str:
-    """The dashboard shows rates with a %, money in 亿元 (the API's 万元 ÷ 10,000, two decimals)."""
+    """The dashboard shows rates with a %, money in 万元 with thousands separators (as the API's value)."""
     if key.endswith("_wan"):
-        return f"{(Decimal(value) / 10000).quantize(Decimal('0.01'), ROUND_HALF_UP)} 亿元"
+        return f"{Decimal(value):,.2f}"
     return f"{value}%" if key.endswith("_pct") else str(value)
 
 
@@ -433,7 +433,8 @@ def test_the_dashboard_shows_the_same_numbers_as_the_api(dataset, leader):
         shown_as(key, api[campaign][key]) for _l, campaign, key in SHOWN
     ]
     assert dashboard_value(html, "Closure rate") == "75.0%"
-    assert dashboard_value(html, "Signed amount (万元)") == "43.55 亿元"  # the API's "435500.00" 万元
+    assert dashboard_value(html, "Signed amount (万元)") == "435,500.00"  # the API's "435500.00" 万元
+    assert "= 43.55 亿元" in html
 
 
 def test_a_units_dashboard_shows_the_same_numbers_as_the_api_for_that_unit(dataset, staff_a, unit_a):
