@@ -19,8 +19,8 @@ def board_publish(*, month: date, by, reason: str = "", at=None) -> Publication:
         raise PermissionDenied
     month = date(month.year, month.month, 1)
     today = timezone.localdate()
-    if month > date(today.year, today.month, 1):
-        raise ValidationError(_("A month that has not started cannot be published."))
+    if month >= date(today.year, today.month, 1):
+        raise ValidationError(_("Only a finished month can be published: its figures are still moving."))
     current = Publication.objects.select_for_update().filter(month=month, is_current=True).first()
     if current is not None:
         if not by.has_perm("rankings.change_publication"):

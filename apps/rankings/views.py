@@ -89,7 +89,8 @@ def board_view(request):
             "month": month,
             "publication": publication,
             "history": Publication.objects.filter(month=month).select_related("published_by"),
-            "can_publish": request.user.has_perm("rankings.add_publication"),
+            "can_publish": request.user.has_perm("rankings.add_publication")
+            and month < date(timezone.localdate().year, timezone.localdate().month, 1),
             "can_republish": request.user.has_perm("rankings.change_publication"),
             "previous": _previous(month),
         },
@@ -106,6 +107,9 @@ def projector(request):
 
 @require_POST
 def publish(request):
+    if not request.GET.get("month"):
+        messages.error(request, _("Choose the month to publish."))
+        return redirect("rankings:board")
     month = _month(request)
     try:
         services.board_publish(month=month, by=request.user, reason=request.POST.get("reason", ""))

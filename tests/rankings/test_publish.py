@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.rankings.board import compute_board
 from apps.rankings.models import Indicator, IndicatorVersion, Publication
@@ -152,6 +153,13 @@ def test_the_database_holds_one_current_publication_per_month(march, leader):
 def test_a_month_that_has_not_started_cannot_be_published(leader):
     with pytest.raises(ValidationError):
         board_publish(month=date(2999, 1, 1), by=leader)
+    assert not Publication.objects.exists()
+
+
+def test_the_current_month_cannot_be_published_while_its_figures_still_move(leader):
+    today = timezone.localdate()
+    with pytest.raises(ValidationError):
+        board_publish(month=date(today.year, today.month, 1), by=leader)
     assert not Publication.objects.exists()
 
 
