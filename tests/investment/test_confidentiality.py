@@ -29,12 +29,21 @@ SECRET_INVESTOR = "保密资本控股集团"
 SECRET_AMOUNT = "876543"  # 万元, as the list would print it
 OWN_NAME = "医药谷自有线索"
 PERIOD = "?from=2024-01-01&to=2024-12-31"
-SEES = {"staff_a": True, "colleague_a": True, "manager_a": True, "leader": True, "admin": True, "staff_b": False}
+SEES = {
+    "staff_a": True,
+    "colleague_a": True,
+    "manager_a": True,
+    "leader": True,
+    "admin": True,
+    "staff_b": False,
+}
 
 
 @pytest.fixture
 def world(unit_a, unit_b, staff_a, staff_b, manager_a):
-    trip = TripFactory(unit=unit_a, leader=manager_a, led_by_head=True, start_on=date(2024, 3, 4), cities="深圳")
+    trip = TripFactory(
+        unit=unit_a, leader=manager_a, led_by_head=True, start_on=date(2024, 3, 4), cities="深圳"
+    )
     referrer = EnterpriseFactory(unit=unit_b, name="医药谷推荐企业有限公司")
     secret = create(
         staff_a,
@@ -49,7 +58,11 @@ def world(unit_a, unit_b, staff_a, staff_b, manager_a):
         at=local(2024, 3, 5, 10),
     )
     own = create(
-        staff_b, name=OWN_NAME, investor="医药谷投资方", expected_wan=Decimal("5000"), at=local(2024, 3, 6, 10)
+        staff_b,
+        name=OWN_NAME,
+        investor="医药谷投资方",
+        expected_wan=Decimal("5000"),
+        at=local(2024, 3, 6, 10),
     )
     return {"trip": trip, "referrer": referrer, "secret": secret, "own": own}
 
@@ -159,7 +172,9 @@ def test_a_search_finds_the_lead_only_for_its_unit_and_leaders(world, users, who
     client = client_for(users[who])
 
     found = listed(client.get(reverse("investment:lead_list"), {"q": query}))
-    exported_names = {row[0] for row in exported(client.get(reverse("investment:lead_export"), {"q": query}))[1:]}
+    exported_names = {
+        row[0] for row in exported(client.get(reverse("investment:lead_export"), {"q": query}))[1:]
+    }
 
     expected = {SECRET_NAME} if SEES[who] and query != "深圳" else set()  # q searches name and investor
     assert (found, exported_names) == (expected, expected)
@@ -254,7 +269,9 @@ def test_the_figures_page_counts_the_lead_but_never_names_it(world, users, who):
 
 
 def test_another_units_figures_page_shows_its_own_unit_and_the_district(world, staff_b, unit_b):
-    response = client_for(staff_b).get(reverse("figures:investment") + PERIOD + "&unit=" + str(world["secret"].unit_id))
+    response = client_for(staff_b).get(
+        reverse("figures:investment") + PERIOD + "&unit=" + str(world["secret"].unit_id)
+    )
 
     unit_figures = {figure.key: figure.value for figure, _link in response.context["unit_figures"]}
     assert response.context["unit"] == unit_b

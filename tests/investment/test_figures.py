@@ -7,20 +7,20 @@ Trips (start date, unit, led by the unit's head):
     T1 1 Mar  A head · T2 31 Mar A · T3 29 Feb A head (ends 2 Mar) · T4 15 Mar B head · T5 1 Apr A head
 
 Leads (unit, source, expected 万元, created, what happened):
-    A1 A trip        10000.00   1 Mar 00:00:00          stays a lead              exactly 1 亿 → 1–10
-    A2 A trip         9999.99   2 Mar                   stays a lead              below 1 亿 → excluded
-    A3 A fair       100000.00   3 Mar                   assessed 5 Mar            exactly 10 亿 → 10–50
-    A4 A small team 500000.00   4 Mar                   negotiating 8 Mar         exactly 50 亿 → ≥ 50
-    A5 A trip        99999.99   5 Mar                   stays a lead              → 1–10
-    A6 A online     499999.99  31 Mar 23:59:59          stays a lead              → 10–50
-    B1 B online     200000.00   6 Mar                   stays a lead              → 10–50
-    S1 A trip       150000.00   4 Mar                   signed 20 Mar, 120000.50  signed in the period
-    S2 B fair        40000.00  29 Feb 23:59:59          signed 5 Mar, 30000.00    signed in the period, created before
-    S3 A small team 200000.00  10 Mar                   negotiating; signed 5 Apr, 180000.00: open at 31 Mar → 10–50
-    S4 B trip        20000.00   1 Feb                   signed 29 Feb, 25000.00   signed before the period
-    D1 A trip       800000.00   2 Mar                   dropped 25 Mar            closed at 31 Mar
-    D2 B other      600000.00  10 Feb                   dropped 3 Apr             open at 31 Mar → ≥ 50
-    L1 A trip       300000.00   2 Apr 00:00:00          stays a lead              created after the period
+    A1 A trip        10000.00   1 Mar 00:00:00   stays a lead              exactly 1 亿 → 1–10
+    A2 A trip         9999.99   2 Mar            stays a lead              below 1 亿 → excluded
+    A3 A fair       100000.00   3 Mar            assessed 5 Mar            exactly 10 亿 → 10–50
+    A4 A small team 500000.00   4 Mar            negotiating 8 Mar         exactly 50 亿 → ≥ 50
+    A5 A trip        99999.99   5 Mar            stays a lead              → 1–10
+    A6 A online     499999.99  31 Mar 23:59:59   stays a lead              → 10–50
+    B1 B online     200000.00   6 Mar            stays a lead              → 10–50
+    S1 A trip       150000.00   4 Mar            signed 20 Mar, 120000.50  signed in the period
+    S2 B fair        40000.00  29 Feb 23:59:59   signed 5 Mar, 30000.00    signed in the period, made before
+    S3 A small team 200000.00  10 Mar            signed 5 Apr, 180000.00   open at 31 Mar → 10–50
+    S4 B trip        20000.00   1 Feb            signed 29 Feb, 25000.00   signed before the period
+    D1 A trip       800000.00   2 Mar            dropped 25 Mar            closed at 31 Mar
+    D2 B other      600000.00  10 Feb            dropped 3 Apr             open at 31 Mar → ≥ 50
+    L1 A trip       300000.00   2 Apr 00:00:00   stays a lead              created after the period
 """
 
 from datetime import date
@@ -64,7 +64,13 @@ def signing(on: date, wan: str, at=None) -> list:
 def dataset(staff_a, manager_a, staff_b):
     TripFactory(unit=staff_a.unit, leader=manager_a, led_by_head=True, start_on=date(2024, 3, 1))
     TripFactory(unit=staff_a.unit, leader=staff_a, start_on=date(2024, 3, 31))
-    TripFactory(unit=staff_a.unit, leader=manager_a, led_by_head=True, start_on=date(2024, 2, 29), end_on=date(2024, 3, 2))
+    TripFactory(
+        unit=staff_a.unit,
+        leader=manager_a,
+        led_by_head=True,
+        start_on=date(2024, 2, 29),
+        end_on=date(2024, 3, 2),
+    )
     TripFactory(unit=staff_b.unit, leader=staff_b, led_by_head=True, start_on=date(2024, 3, 15))
     TripFactory(unit=staff_a.unit, leader=manager_a, led_by_head=True, start_on=date(2024, 4, 1))
 
@@ -88,8 +94,22 @@ def dataset(staff_a, manager_a, staff_b):
     lead(b, "S2", "40000.00", fair, local(2024, 2, 29, 23, 59, 59), signing(date(2024, 3, 5), "30000.00"))
     lead(a, "S3", "200000.00", team, local(2024, 3, 10, 9), signing(date(2024, 4, 5), "180000.00"))
     lead(b, "S4", "20000.00", trip, local(2024, 2, 1, 9), signing(date(2024, 2, 29), "25000.00"))
-    lead(a, "D1", "800000.00", trip, local(2024, 3, 2, 9), [(S.DROPPED, local(2024, 3, 25, 9), {"note": REASON})])
-    lead(b, "D2", "600000.00", other, local(2024, 2, 10, 9), [(S.DROPPED, local(2024, 4, 3, 9), {"note": REASON})])
+    lead(
+        a,
+        "D1",
+        "800000.00",
+        trip,
+        local(2024, 3, 2, 9),
+        [(S.DROPPED, local(2024, 3, 25, 9), {"note": REASON})],
+    )
+    lead(
+        b,
+        "D2",
+        "600000.00",
+        other,
+        local(2024, 2, 10, 9),
+        [(S.DROPPED, local(2024, 4, 3, 9), {"note": REASON})],
+    )
     lead(a, "L1", "300000.00", trip, local(2024, 4, 2, 0, 0, 0))
 
 
@@ -195,6 +215,30 @@ def test_figures_of_one_source_in_one_unit(dataset, unit_b):
     )
 
 
+@pytest.mark.parametrize(
+    ("wan", "bands"),
+    [
+        ("9999.99", (0, 0, 0, 0)),
+        ("10000.00", (1, 0, 0, 1)),  # exactly 1 亿
+        ("99999.99", (1, 0, 0, 1)),
+        ("100000.00", (1, 0, 1, 0)),  # exactly 10 亿
+        ("499999.99", (1, 0, 1, 0)),
+        ("500000.00", (1, 1, 0, 0)),  # exactly 50 亿
+    ],
+)
+def test_one_open_lead_falls_in_exactly_one_band(staff_a, wan, bands):
+    lead(staff_a, "边界", wan, "trip", local(2024, 3, 4, 9))
+
+    values = selectors.investment_values(**MARCH)
+
+    assert (
+        values["pipeline_100m_plus"],
+        values["pipeline_5bn_plus"],
+        values["pipeline_1bn_to_5bn"],
+        values["pipeline_100m_to_1bn"],
+    ) == bands
+
+
 def test_the_pipeline_is_taken_at_the_period_end_from_the_events(dataset):
     """As of 19 March S1 is not yet signed (mid band), D1 not yet dropped (≥ 50 亿), A6 not yet recorded."""
     values = selectors.investment_values(start=date(2024, 3, 1), end=date(2024, 3, 19))
@@ -220,7 +264,14 @@ def test_the_pipeline_at_the_end_of_february(dataset):
 
 
 def test_a_lead_signed_on_the_last_day_counts_in_the_period(dataset, staff_a):
-    lead(staff_a, "S5", "10000.00", "trip", local(2024, 3, 11, 9), signing(date(2024, 3, 31), "9000.00", at=local(2024, 3, 31, 23, 59, 59)))
+    lead(
+        staff_a,
+        "S5",
+        "10000.00",
+        "trip",
+        local(2024, 3, 11, 9),
+        signing(date(2024, 3, 31), "9000.00", at=local(2024, 3, 31, 23, 59, 59)),
+    )
 
     values = selectors.investment_values(**MARCH)
 

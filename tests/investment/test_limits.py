@@ -7,7 +7,7 @@ The calendar around the 2024 Spring Festival: Friday 9 February is a working day
 holiday, Sunday 18 February is a make-up working day; Sunday 4 February is a make-up working day too.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -65,8 +65,9 @@ def test_a_lead_of_friday_before_the_holiday_gets_the_make_up_sunday_and_the_day
         (local(2024, 2, 3, 10), local(2024, 2, 4, 18), local(2024, 2, 6, 18)),
         # a day of the holiday itself
         (local(2024, 2, 12, 11), local(2024, 2, 18, 18), local(2024, 2, 20, 18)),
-        # 00:30 on Monday 5 February in Shanghai is still Sunday 4 February (a make-up day) in UTC
-        (local(2024, 2, 5, 0, 30), local(2024, 2, 6, 18), local(2024, 2, 8, 18)),
+        # 00:30 on Monday 5 February in Shanghai, given in UTC (as timezone.now() gives it), where it is
+        # still Sunday 4 February, a make-up working day: the day counts in Shanghai
+        (local(2024, 2, 5, 0, 30).astimezone(UTC), local(2024, 2, 6, 18), local(2024, 2, 8, 18)),
         # the National Day week: 30 Sep 2024 (Mon) then 1–7 Oct off, 12 Oct (Sat) a make-up day
         (local(2024, 9, 30, 16), local(2024, 10, 8, 18), local(2024, 10, 10, 18)),
         (local(2024, 10, 10, 9), local(2024, 10, 11, 18), local(2024, 10, 14, 18)),
@@ -214,10 +215,15 @@ def test_the_stale_queryset_lists_exactly_the_leads_past_a_limit(staff_a, collea
     fresh = create(staff_a, name="新线索", at=local(2024, 3, 4, 9))
     late = create(staff_a, name="未响应线索", at=local(2024, 3, 1, 9))
     answered = create(colleague_a, name="已响应线索", at=local(2024, 3, 1, 9))
-    services.lead_record(lead=answered, action="feedback", by=colleague_a, note="已反馈", at=local(2024, 3, 1, 15))
+    services.lead_record(
+        lead=answered, action="feedback", by=colleague_a, note="已反馈", at=local(2024, 3, 1, 15)
+    )
     dropped = lead_at(create(staff_a, name="已放弃线索", at=local(2024, 3, 1, 9)), S.DROPPED, staff_a)
     now = local(2024, 3, 4, 18) + SECOND  # past Friday 1 March's response limit (Mon 4 March 18:00)
 
     assert set(Lead.objects.stale(now=now).values_list("name", flat=True)) == {"未响应线索"}
-    flags = {lead.name: lead.flags(now) for lead in Lead.objects.filter(pk__in=[fresh.pk, late.pk, answered.pk, dropped.pk])}
+    flags = {
+        lead.name: lead.flags(now)
+        for lead in Lead.objects.filter(pk__in=[fresh.pk, late.pk, answered.pk, dropped.pk])
+    }
     assert flags == {"新线索": [], "未响应线索": [RESPONSE], "已响应线索": [], "已放弃线索": []}
