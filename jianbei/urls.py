@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from apps.core.health import healthz
 from apps.figures import views as figure_views
+from apps.rankings import views as ranking_views
 
 urlpatterns = [
     path("", figure_views.home, name="home"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("investment/", include("apps.investment.urls")),
     path("figures/", include("apps.figures.urls")),
     path("ranking/", include("apps.rankings.urls")),
+    # The progress bar reads every campaign and the ranking's targets, so it sits with the ranking.
+    path("dashboard/", ranking_views.dashboard, name="dashboard"),
     path("api/figures/", figure_views.figures_api, name="figures_api"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -443,7 +443,7 @@ CASES = [
     ),
     Case("figures:investment", lambda w: reverse("figures:investment"), everyone(200)),
     # --- the progress bar, the ranking board and the figures API ----------------------------------------
-    Case("figures:dashboard", lambda w: reverse("figures:dashboard"), everyone(200)),
+    Case("dashboard", lambda w: reverse("dashboard"), everyone(200)),
     Case("figures_api", lambda w: reverse("figures_api") + "?from=2024-02-01&to=2024-02-29", everyone(200)),
     Case(
         "figures_api",

@@ -10,5 +10,4 @@ urlpatterns = [
     path("projects/", views.projects_overview, name="projects"),
     path("research/", views.research_overview, name="research"),
     path("investment/", views.investment_overview, name="investment"),
-    path("dashboard/", views.dashboard, name="dashboard"),
 ]

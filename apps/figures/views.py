@@ -2,17 +2,17 @@
 enterprise record (一企一档) with every campaign's section."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from apps.core.context_processors import CAMPAIGNS
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
+from apps.investment.models import Lead
+from apps.projects.models import Project
+from apps.research.models import Entity, Result
 from apps.service.forms import AssignVisitForm
 from apps.service.models import Request, Visit, VisitAssignment
 from apps.units.models import Unit
@@ -52,7 +52,7 @@ def period_from_request(request, *, default_start: date | None = None) -> tuple[
     return start, end
 
 
-def _chosen_unit(request):
+def chosen_unit(request):
     """?unit= for leaders (none by default: they look at the district); everyone else sees their own unit."""
     if request.user.has_perm("accounts.view_all_units"):
         if request.GET.get("unit", "").isdigit():
@@ -61,7 +61,7 @@ def _chosen_unit(request):
     return request.user.unit
 
 
-def _drill_links(start: date, end: date, unit: Unit | None) -> dict[str, str]:
+def drill_links(start: date, end: date, unit: Unit | None) -> dict[str, str]:
     """Where each campaign-1 figure's records are: the filtered list behind the number."""
     period = f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
     unit_part = f"&handling_unit={unit.pk}" if unit else ""
@@ -85,16 +85,16 @@ def _with_links(figures, links):
 
 def service_figures(request):
     start, end = period_from_request(request)
-    unit = _chosen_unit(request)
+    unit = chosen_unit(request)
     context = {
         "start": start,
         "end": end,
         "district": _with_links(
-            selectors.service_figures(start=start, end=end), _drill_links(start, end, None)
+            selectors.service_figures(start=start, end=end), drill_links(start, end, None)
         ),
         "unit": unit,
         "unit_figures": _with_links(
-            selectors.service_figures(start=start, end=end, unit_id=unit.pk), _drill_links(start, end, unit)
+            selectors.service_figures(start=start, end=end, unit_id=unit.pk), drill_links(start, end, unit)
         )
         if unit
         else None,
@@ -109,7 +109,7 @@ def coverage(request):
     """Key-enterprise coverage per unit and district-wide, and a unit's not-yet-visited list."""
     start, end = period_from_request(request)
     rows = selectors.coverage_by_unit(start=start, end=end)
-    unit = _chosen_unit(request)
+    unit = chosen_unit(request)
     visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
     not_visited = (
         Enterprise.objects.filter(is_key=True, unit=unit)
@@ -158,9 +158,12 @@ def enterprise_record(request, pk):
         .prefetch_related("joint_units")
         .order_by("-visited_on", "-pk")[:50]
     )
-    from apps.projects.models import Project
-    from apps.research.models import Entity, Result
 
+    leads = (
+        Lead.objects.visible_to(request.user)
+        .filter(Q(enterprise=enterprise) | Q(referrer=enterprise))
+        .select_related("unit")
+    )
     projects = Project.objects.visible_to(request.user).filter(owner=enterprise).select_related("unit")
     rd_entities = Entity.objects.visible_to(request.user).filter(enterprise=enterprise)
     rd_results = Result.objects.visible_to(request.user).filter(entity__enterprise=enterprise)
@@ -181,6 +184,7 @@ def enterprise_record(request, pk):
             "projects": projects,
             "rd_entities": rd_entities,
             "rd_results": rd_results,
+            "leads": leads,
             "hidden_requests": Request.objects.filter(enterprise=enterprise).count() - len(requests)
             if not request.user.has_perm("accounts.view_all_units")
             else 0,
@@ -189,7 +193,7 @@ def enterprise_record(request, pk):
     )
 
 
-def _project_links(end: date, unit: Unit | None) -> dict[str, str]:
+def project_links(end: date, unit: Unit | None) -> dict[str, str]:
     base = f"{reverse('projects:list')}?year={end.year}&as_of={end:%Y-%m-%d}"
     base += f"&unit={unit.pk}" if unit else ""
     return {
@@ -204,17 +208,16 @@ def _project_links(end: date, unit: Unit | None) -> dict[str, str]:
 
 def projects_overview(request):
     """Campaign 2 for leaders and units: the figures as of a date, by level and by responsible unit."""
-    from apps.projects.models import Project
 
     start, end = period_from_request(request)
-    unit = _chosen_unit(request)
+    unit = chosen_unit(request)
     context = {
         "start": start,
         "end": end,
         "unit": unit,
-        "district": _with_links(selectors.project_figures(start=start, end=end), _project_links(end, None)),
+        "district": _with_links(selectors.project_figures(start=start, end=end), project_links(end, None)),
         "unit_figures": _with_links(
-            selectors.project_figures(start=start, end=end, unit_id=unit.pk), _project_links(end, unit)
+            selectors.project_figures(start=start, end=end, unit_id=unit.pk), project_links(end, unit)
         )
         if unit
         else None,
@@ -230,7 +233,7 @@ def projects_overview(request):
 
 def research_overview(request):
     start, end = period_from_request(request)
-    unit = _chosen_unit(request)
+    unit = chosen_unit(request)
     links = {
         "rd_entities": reverse("research:entity_list"),
         "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
@@ -259,10 +262,9 @@ def research_overview(request):
 
 def investment_overview(request):
     """Campaign 4 in aggregates (lead details stay confidential to their unit)."""
-    from apps.investment.models import Lead
 
     start, end = period_from_request(request)
-    unit = _chosen_unit(request)
+    unit = chosen_unit(request)
     sources = dict(Lead.Source.choices)
     by_source = selectors.conversion_by("source", start=start, end=end)
     widest = max([r["n"] for r in by_source] or [1]) or 1
@@ -378,79 +380,3 @@ def figures_api(request):
     for campaign, keys in API_KEYS.items():
         body[campaign] = {key: _json_value(key, values[campaign][key]) for key in keys}
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-
-
-# The dashboard's headline figures per campaign; a figure tied to a ranking indicator shows its target.
-DASHBOARD = {
-    "service": [("visit_coverage_pct", "visit_coverage"), ("requests", None), ("requests_closed", None),
-                ("closure_rate_pct", "closure_rate"), ("on_time_rate_pct", "on_time_rate"),
-                ("same_day_ack_rate_pct", "same_day_ack"), ("satisfaction_rate_pct", "satisfaction")],
-    "projects": [("projects", None), ("completed_wan", None), ("completion_rate_pct", None),
-                 ("time_elapsed_pct", None), ("ahead_pp", None), ("new_due", None), ("new_started", None),
-                 ("start_rate_pct", None), ("project_visits", None), ("problems_solved", None)],
-    "research": [("rd_entities_visited", None), ("results", None), ("results_matching", None),
-                 ("results_landed", None), ("carriers", None)],
-    "investment": [("trips_led_by_head", None), ("signed", None), ("signed_amount_wan", None),
-                   ("pipeline_100m_plus", None), ("pipeline_5bn_plus", None), ("pipeline_1bn_to_5bn", None),
-                   ("pipeline_100m_to_1bn", None)],
-}  # fmt: skip
-_DEFINITIONS = {
-    "service": selectors.SERVICE_DEFINITIONS,
-    "projects": selectors.PROJECT_DEFINITIONS,
-    "research": selectors.RESEARCH_DEFINITIONS,
-    "investment": selectors.INVESTMENT_DEFINITIONS,
-}
-
-
-def dashboard(request):
-    """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
-    definition, a bar against its target where it has one, and a link to the records behind it."""
-    from apps.rankings.models import Indicator
-
-    start, end = period_from_request(request)
-    unit = _chosen_unit(request) if request.GET.get("unit") else None
-    values = campaign_values(start=start, end=end, unit_id=unit.pk if unit else None)
-    targets = dict(Indicator.objects.filter(is_active=True).values_list("code", "target"))
-    links = {
-        **_drill_links(start, end, unit),
-        **_project_links(end, unit),
-        "rd_entities_visited": reverse("research:entity_list"),
-        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
-        "carriers": reverse("research:carrier_list"),
-        "trips_led_by_head": f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}"
-        f"&date_to={end:%Y-%m-%d}&led_by_head=true",
-        "pipeline_100m_plus": f"{reverse('investment:lead_list')}?band=1",
-    }
-    campaigns = []
-    labels = {c["key"]: c["label"] for c in CAMPAIGNS}
-    for name, items in DASHBOARD.items():
-        cards = []
-        for key, indicator in items:
-            label, definition = _DEFINITIONS[name][key]
-            value = values[name][key]
-            target = targets.get(indicator) if indicator else None
-            if key == "completion_rate_pct":
-                target = values[name]["time_elapsed_pct"]
-            shown = yi = None
-            if key.endswith("_wan") and value is not None:  # stored in 万元; reported in 亿元
-                shown = f"{value:,.2f}"
-                amount = (value / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                yi = _("%(amount)s 亿元") % {"amount": amount}
-            cards.append(
-                {
-                    "key": key,
-                    "label": label,
-                    "definition": definition,
-                    "value": value,
-                    "shown": shown,
-                    "yi": yi,
-                    "is_pct": key.endswith("_pct"),
-                    "target": target,
-                    "link": links.get(key),
-                    "met": target is not None and value is not None and value >= target,
-                }
-            )
-        campaigns.append({"key": name, "label": labels.get(name, name), "cards": cards})
-    units = Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None
-    context = {"start": start, "end": end, "unit": unit, "campaigns": campaigns, "units": units}
-    return render(request, "figures/dashboard.html", context)

@@ -428,7 +428,7 @@ def shown_as(key: str, value) -> str:
 def test_the_dashboard_shows_the_same_numbers_as_the_api(dataset, leader):
     client = client_for(leader)
     api = client.get(API + PERIOD).json()
-    html = client.get(reverse("figures:dashboard") + PERIOD).content.decode()
+    html = client.get(reverse("dashboard") + PERIOD).content.decode()
     assert [dashboard_value(html, label) for label, _c, _k in SHOWN] == [
         shown_as(key, api[campaign][key]) for _l, campaign, key in SHOWN
     ]
@@ -440,7 +440,7 @@ def test_the_dashboard_shows_the_same_numbers_as_the_api(dataset, leader):
 def test_a_units_dashboard_shows_the_same_numbers_as_the_api_for_that_unit(dataset, staff_a, unit_a):
     client = client_for(staff_a)
     api = client.get(f"{API}{PERIOD}&unit={unit_a.pk}").json()
-    html = client.get(f"{reverse('figures:dashboard')}{PERIOD}&unit={unit_a.pk}").content.decode()
+    html = client.get(f"{reverse('dashboard')}{PERIOD}&unit={unit_a.pk}").content.decode()
     assert [dashboard_value(html, label) for label, _c, _k in SHOWN] == [
         shown_as(key, api[campaign][key]) for _l, campaign, key in SHOWN
     ]

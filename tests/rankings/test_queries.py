@@ -72,10 +72,8 @@ PAGES = {
     "projector": lambda u: reverse("rankings:projector") + "?month=2024-03",
     "export": lambda u: reverse("rankings:export") + "?month=2024-03",
     "memo": lambda u: reverse("rankings:memo", args=[u.pk]) + "?month=2024-03",
-    "dashboard, district": lambda u: reverse("figures:dashboard") + "?from=2024-02-19&to=2024-03-15",
-    "dashboard, one unit": lambda u: (
-        reverse("figures:dashboard") + f"?from=2024-02-19&to=2024-03-15&unit={u.pk}"
-    ),
+    "dashboard, district": lambda u: reverse("dashboard") + "?from=2024-02-19&to=2024-03-15",
+    "dashboard, one unit": lambda u: reverse("dashboard") + f"?from=2024-02-19&to=2024-03-15&unit={u.pk}",
     "figures API": lambda u: reverse("figures_api") + "?from=2024-02-19&to=2024-03-15",
 }
 
