@@ -2,6 +2,7 @@
 # Both bootstrap a virtualenv in .venv from pyproject.toml; nothing else needs to be installed.
 SHELL := /bin/bash
 PORT ?= 8000
+# Tests run on two workers (each with its own test database); a file's tests stay on one worker.
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
@@ -32,7 +33,7 @@ lint: bootstrap
 test: lint
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
-	@$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 
 db-stop: bootstrap
