@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from apps.units.models import Unit
 
-from .computations import COMPUTATIONS
+from .computations import COMPUTATIONS, shared_rows
 from .models import Indicator
 
 
@@ -72,7 +72,8 @@ def _met(ind: Indicator, value: Decimal) -> bool:
 def compute_board(month: date) -> dict:
     start, end = month_bounds(month)
     indicators = indicators_for(month)
-    measures = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
+    with shared_rows():
+        measures = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
     units = list(Unit.objects.active())
     groups = []
     for group, label in Unit.PeerGroup.choices:

@@ -8,6 +8,8 @@ indicator is then "not applicable" for that unit, and its weight goes to the oth
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,7 +39,32 @@ class Computation:
     drill: Callable[[int, date, date], str]
 
 
+# Rows several computations share (the four request indicators read one grouped query), kept only for the
+# duration of one board computation (`shared_rows()`), never across requests.
+_shared: ContextVar[dict | None] = ContextVar("shared_computation_rows", default=None)
+
+
+@contextmanager
+def shared_rows():
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def _requests(start, end):
+    cache = _shared.get()
+    key = ("requests", start, end)
+    if cache is not None and key in cache:
+        return cache[key]
+    rows = list(_request_rows(start, end))
+    if cache is not None:
+        cache[key] = rows
+    return rows
+
+
+def _request_rows(start, end):
     from apps.service.models import Request
 
     closed = Q(status__in=["closed", "confirmed"], closed_at__lt=_end(end))
