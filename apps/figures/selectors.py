@@ -29,6 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.enterprises.models import Enterprise
+from apps.investment.models import YI, Lead, LeadEvent, Trip
+from apps.projects.models import MonthlyReport, Project, ProjectProblem, ProjectVisit, months_completed
+from apps.research.models import Carrier, Entity, EntityVisit, Match, Result, ResultEvent
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 from apps.units.models import Unit
 
@@ -308,11 +311,6 @@ def service_by_unit(*, start: date, end: date) -> list[dict]:
 # --- campaign 2: project construction -------------------------------------------------------------
 
 
-def months_completed(as_of: date) -> int:
-    """Whole months of as_of's year completed by as_of: 15 March → 2; 31 March → 3."""
-    return as_of.month if (as_of + timedelta(days=1)).month != as_of.month else as_of.month - 1
-
-
 def time_elapsed_pct(as_of: date, *, basis: str = "month") -> Decimal:
     """序时进度: months completed ÷ 12 (month basis), or days elapsed ÷ days in the year (day basis)."""
     if basis == "day":
@@ -382,8 +380,6 @@ _PROJECT_PCT = {k for k in PROJECT_DEFINITIONS if k.endswith("_pct")}
 
 
 def projects_scope(*, unit_id: int | None = None, level: str | None = None):
-    from apps.projects.models import Project
-
     qs = Project.objects.all()
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
@@ -394,8 +390,6 @@ def projects_scope(*, unit_id: int | None = None, level: str | None = None):
 
 def project_values(*, start: date, end: date, unit_id: int | None = None, level: str | None = None) -> dict:
     """Campaign 2 as of `end` (stocks) and within [start, end] (flows: visits, problems)."""
-    from apps.projects.models import MonthlyReport, ProjectProblem, ProjectVisit
-
     year, months = end.year, months_completed(end)
     scope = projects_scope(unit_id=unit_id, level=level)
     rows = scope.for_year(year).with_progress(year=year, months=months, as_of=end)
@@ -479,8 +473,6 @@ def project_figures(**kwargs) -> list[Figure]:
 
 def projects_by_unit(*, end: date) -> list[dict]:
     """Per responsible unit: projects, plan, completed, rate, lights, reporting (one grouped query + one)."""
-    from apps.projects.models import MonthlyReport, Project
-
     year, months = end.year, months_completed(end)
     rows = (
         Project.objects.for_year(year)
@@ -554,8 +546,6 @@ RESEARCH_DEFINITIONS = {
 def _result_status_as_of(end: date):
     """A result's status at the end of `end`, from its events (so past periods stay right); a result with no
     event at all keeps its current status."""
-    from apps.research.models import ResultEvent
-
     then = (
         ResultEvent.objects.filter(result=OuterRef("pk"), at__lt=end_of_period(end))
         .order_by("-at", "-id")
@@ -565,8 +555,6 @@ def _result_status_as_of(end: date):
 
 
 def research_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
-    from apps.research.models import Carrier, Entity, EntityVisit, Match, Result
-
     entities, results, carriers = Entity.objects.all(), Result.objects.all(), Carrier.objects.all()
     matches, visits = Match.objects.all(), EntityVisit.objects.all()
     if unit_id is not None:
@@ -621,8 +609,6 @@ def research_figures(**kwargs) -> list[Figure]:
 
 
 def free_area_by_kind_and_park() -> list[dict]:
-    from apps.research.models import Carrier
-
     kinds = dict(Carrier.Kind.choices)
     rows = (
         Carrier.objects.values("park__short_name", "kind")
@@ -676,8 +662,6 @@ INVESTMENT_DEFINITIONS = {
 
 def _stage_as_of(end: date):
     """A lead's stage at the end of `end`, from its events (so past periods stay right)."""
-    from apps.investment.models import LeadEvent
-
     return Subquery(
         LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=end_of_period(end))
         .exclude(to_stage="")
@@ -690,8 +674,6 @@ def investment_values(
     *, start: date, end: date, unit_id: int | None = None, source: str | None = None
 ) -> dict:
     """Aggregates only: safe to show to every unit (lead details stay confidential)."""
-    from apps.investment.models import YI, Lead, Trip
-
     trips, leads = Trip.objects.filter(start_on__gte=start, start_on__lte=end), Lead.objects.all()
     if unit_id is not None:
         trips, leads = trips.filter(unit_id=unit_id), leads.filter(unit_id=unit_id)
@@ -742,8 +724,6 @@ def investment_figures(**kwargs) -> list[Figure]:
 def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
     """Leads created in the period, how many of them were signed by its end and for how much (万元; a signing
     after the end counts in neither), grouped by `source` or `unit`."""
-    from apps.investment.models import Lead
-
     rows = (
         Lead.objects.filter(
             created_at__gte=end_of_period(start - timedelta(days=1)), created_at__lt=end_of_period(end)
@@ -761,8 +741,6 @@ def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
 
 def stage_ageing(*, unit_id: int | None = None) -> list[dict]:
     """Open leads per stage and the average days they have spent in it (one grouped query)."""
-    from apps.investment.models import Lead
-
     leads = Lead.objects.open()
     if unit_id is not None:
         leads = leads.filter(unit_id=unit_id)

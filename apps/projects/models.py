@@ -5,7 +5,7 @@ never typed. Project visits and project problems reuse campaign 1's visits and r
 links (ProjectVisit, ProjectProblem) so the service app never knows projects exist.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -108,6 +108,11 @@ def time_elapsed(months: int) -> Decimal:
     from decimal import ROUND_HALF_UP
 
     return (Decimal(months) * 100 / 12).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def months_completed(as_of: date) -> int:
+    """Whole months of as_of's year completed by as_of: 15 March → 2; 31 March → 3."""
+    return as_of.month if (as_of + timedelta(days=1)).month != as_of.month else as_of.month - 1
 
 
 def months_before(day: date, months: int) -> date:

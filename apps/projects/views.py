@@ -1,7 +1,6 @@
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch
@@ -12,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
-from apps.core.views import ImportView
+from apps.core.views import FilteredListView, ImportView
 from apps.service.models import Request
 from apps.service.views.visits import VisitCreateView
 
@@ -23,13 +21,15 @@ from . import services
 from .filters import ProjectFilter
 from .forms import CorrectionForm, PlanForm, ProjectForm, ReportRowForm, StartForm
 from .importers import MonthlyInvestmentImporter, ProjectImporter
-from .models import MonthlyReport, Project, TaskForceMember, YearPlan, months_before, time_elapsed
-
-
-def months_completed(as_of: date) -> int:
-    from apps.figures.selectors import months_completed as completed  # noqa: PLC0415
-
-    return completed(as_of)
+from .models import (
+    MonthlyReport,
+    Project,
+    TaskForceMember,
+    YearPlan,
+    months_before,
+    months_completed,
+    time_elapsed,
+)
 
 
 def year_and_as_of(request) -> tuple[int, date]:
@@ -61,11 +61,9 @@ def _rows(request, year, as_of):
     )
 
 
-class ProjectListView(FilterView):
+class ProjectListView(FilteredListView):
     filterset_class = ProjectFilter
     template_name = "projects/project_list.html"
-    paginate_by = settings.PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         self.year, self.as_of = year_and_as_of(self.request)
@@ -73,10 +71,7 @@ class ProjectListView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context.update(
-            query_string=query.urlencode(),
             year=self.year,
             as_of=self.as_of,
             elapsed=time_elapsed(months_completed(self.as_of)),

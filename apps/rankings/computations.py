@@ -119,8 +119,7 @@ def _coverage(start, end):
 
 def _project_progress(start, end):
     """Investment completion rate ÷ time-elapsed progress (× 100) of the unit's projects of the year."""
-    from apps.figures.selectors import months_completed
-    from apps.projects.models import Project
+    from apps.projects.models import Project, months_completed
 
     months = months_completed(end)
     rows = (
