@@ -1,6 +1,7 @@
 import uuid
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -10,11 +11,31 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
+from django_filters.views import FilterView
 
 from .exports import XLSX_CONTENT_TYPE
 from .imports import Importer, ImportReport, error_report_bytes
 
 _SESSION_KEY = "pending_imports"
+
+
+def query_string_without_page(request) -> str:
+    """The current filters, for pagination and export links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class FilteredListView(FilterView):
+    """Every list page: a django-filter FilterSet, pagination, and the filters kept in its links."""
+
+    paginate_by = settings.PAGE_SIZE
+    strict = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query_string"] = query_string_without_page(self.request)
+        return context
 
 
 def safe_next(request, default: str) -> str:

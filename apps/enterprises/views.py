@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -7,10 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
-from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
-from apps.core.views import ImportView
+from apps.core.views import FilteredListView, ImportView
 
 from . import services
 from .filters import EnterpriseFilter
@@ -27,20 +25,15 @@ def _enterprise_rows(request):
     )
 
 
-class EnterpriseListView(FilterView):
+class EnterpriseListView(FilteredListView):
     filterset_class = EnterpriseFilter
     template_name = "enterprises/enterprise_list.html"
-    paginate_by = settings.PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         return _enterprise_rows(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         context["can_add"] = self.request.user.has_perm("enterprises.add_enterprise")
         return context
 

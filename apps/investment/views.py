@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,10 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
-from apps.core.views import ImportView, safe_next
+from apps.core.views import FilteredListView, ImportView, safe_next
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
 
@@ -26,20 +24,15 @@ def _leads(request):
     return Lead.objects.visible_to(request.user).select_related("unit", "owner", "trip", "referrer")
 
 
-class LeadListView(FilterView):
+class LeadListView(FilteredListView):
     filterset_class = LeadFilter
     template_name = "investment/lead_list.html"
-    paginate_by = settings.PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         return _leads(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         context["can_add"] = self.request.user.has_perm("investment.add_lead")
         context["now"] = timezone.now()
         return context
@@ -205,21 +198,12 @@ def _trips(request):
     return Trip.objects.select_related("unit", "leader")
 
 
-class TripListView(FilterView):
+class TripListView(FilteredListView):
     filterset_class = TripFilter
     template_name = "investment/trip_list.html"
-    paginate_by = settings.PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         return _trips(self.request)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
 
 
 def trip_export(request):

@@ -1,6 +1,5 @@
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Sum
@@ -11,10 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
-from apps.core.views import ImportView
+from apps.core.views import FilteredListView, ImportView
 from apps.service.views.visits import VisitCreateView
 
 from . import services
@@ -24,15 +22,9 @@ from .importers import CarrierImporter, ResultImporter
 from .models import Carrier, Entity, Match, MatchEvent, Result, ResultEvent
 
 
-class _ListView(FilterView):
-    paginate_by = settings.PAGE_SIZE
-    strict = False
-
+class _ListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         context["can_add"] = self.request.user.has_perm("research.change_result")
         return context
 

@@ -1,9 +1,6 @@
-from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
 
 from ..models import Request
-
-PAGE_SIZE = settings.PAGE_SIZE
 
 URGENCY_RANK = Case(
     When(urgency=Request.Urgency.CRITICAL, then=Value(0)),
@@ -16,9 +13,3 @@ URGENCY_RANK = Case(
 def request_rows(qs):
     """What every request list shows, in a constant number of queries."""
     return qs.select_related("enterprise", "category", "handling_unit", "handler", "logged_unit")
-
-
-def query_string_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()

@@ -8,11 +8,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from apps.accounts.models import User
 from apps.core.exports import xlsx_response
-from apps.core.views import safe_next
+from apps.core.views import FilteredListView, safe_next
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -20,23 +19,20 @@ from .. import services
 from ..filters import RequestFilter
 from ..forms import ActionForm, AttachmentForm, RequestForm
 from ..models import Attachment, Notification, Request, RequestEvent
-from .common import PAGE_SIZE, URGENCY_RANK, query_string_without_page, request_rows
+from .common import URGENCY_RANK, request_rows
 
 A = RequestEvent.Action
 
 
-class RequestListView(FilterView):
+class RequestListView(FilteredListView):
     filterset_class = RequestFilter
     template_name = "service/request_list.html"
-    paginate_by = PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         return request_rows(Request.objects.visible_to(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = query_string_without_page(self.request)
         context["now"] = timezone.now()
         return context
 

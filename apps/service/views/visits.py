@@ -8,17 +8,15 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from apps.core.exports import xlsx_response
-from apps.core.views import safe_next
+from apps.core.views import FilteredListView, safe_next
 from apps.enterprises.models import Enterprise
 
 from .. import services
 from ..filters import VisitFilter
 from ..forms import AssignVisitForm, RequestItemFormSet, VisitForm
 from ..models import Request, Visit
-from .common import PAGE_SIZE, query_string_without_page
 
 
 def _visit_rows(request):
@@ -29,19 +27,12 @@ def _visit_rows(request):
     )
 
 
-class VisitListView(FilterView):
+class VisitListView(FilteredListView):
     filterset_class = VisitFilter
     template_name = "service/visit_list.html"
-    paginate_by = PAGE_SIZE
-    strict = False
 
     def get_queryset(self):
         return _visit_rows(self.request)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["query_string"] = query_string_without_page(self.request)
-        return context
 
 
 class VisitExportView(View):
