@@ -15,7 +15,6 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -29,10 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.enterprises.models import Enterprise
+from apps.figures import rollups
 from apps.investment.models import YI, Lead, LeadEvent, Trip
 from apps.projects.models import MonthlyReport, Project, ProjectProblem, ProjectVisit, months_completed
 from apps.research.models import Carrier, Entity, EntityVisit, Match, Result, ResultEvent
-from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
+from apps.service.models import CLOSED_STATUSES, Request, Status
 from apps.units.models import Unit
 
 
@@ -156,73 +156,43 @@ SERVICE_DEFINITIONS = {
 _PCT_KEYS = {k for k in SERVICE_DEFINITIONS if k.endswith("_pct")}
 
 
-def _request_counts(qs, end: date) -> dict:
-    closed = Q(status__in=CLOSED_STATUSES, closed_at__lt=end_of_period(end))
-    return qs.aggregate(
-        requests=Count("id"),
-        requests_closed=Count("id", filter=closed),
-        closed_on_time=Count("id", filter=closed & Q(closed_on_time=True)),
-        acknowledged_same_day=Count("id", filter=Q(ack_on_time=True)),
-        with_feedback=Count("id", filter=~Q(satisfaction="")),
-        satisfied=Count(
-            "id", filter=Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
-        ),
-        reopened=Count("id", filter=Q(reopen_count__gt=0)),
-        withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN)),
-        avg_workdays=Avg("workdays_to_close", filter=closed),
-    )
-
-
-def _due_counts(qs, start: date, end: date) -> dict:
-    due = Q(close_due__gte=end_of_period(start - timedelta(days=1)), close_due__lt=end_of_period(end))
-    due &= ~Q(status=Status.WITHDRAWN)  # withdrawn (撤单): no longer due, not a deadline missed
-    return qs.aggregate(
-        due=Count("id", filter=due),
-        due_on_time=Count("id", filter=due & Q(closed_on_time=True, status__in=CLOSED_STATUSES)),
-    )
-
-
 def _key_counts(start: date, end: date, unit_id: int | None) -> tuple[int, int]:
     keys = Enterprise.objects.filter(is_key=True)
     if unit_id is not None:
         keys = keys.filter(unit_id=unit_id)
-    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
-    counts = keys.aggregate(total=Count("id"), visited=Count("id", filter=Exists(visited)))
+    counts = keys.aggregate(
+        total=Count("id"), visited=Count("id", filter=rollups.visited_between(start, end))
+    )
     return counts["total"], counts["visited"]
 
 
 def service_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
-    """The raw values of campaign 1 for [start, end], district-wide or for one unit."""
-    # Project visits and project problems count in project construction, not here.
-    requests = Request.objects.received_between(start, end).filter(project_link__isnull=True)
-    due_scope = Request.objects.filter(project_link__isnull=True)
-    visits = Visit.objects.in_period(start, end).filter(project_link__isnull=True, rd_link__isnull=True)
-    if unit_id is not None:
-        requests = requests.filter(handling_unit_id=unit_id)
-        due_scope = due_scope.filter(handling_unit_id=unit_id)
-        visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id)).distinct()
-    counts = _request_counts(requests, end)
-    due = _due_counts(due_scope, start, end)
+    """The raw values of campaign 1 for [start, end], district-wide or for one unit.
+
+    Project visits and project problems count in project construction, not here. Whole months are read
+    from the monthly roll-ups (`rollups.py`), partial months from the records."""
+    counts = rollups.request_counts(start, end, unit_id=unit_id)
+    due = rollups.due_counts(start, end, unit_id=unit_id)
     key_total, key_visited = _key_counts(start, end, unit_id)
-    avg = counts["avg_workdays"]
+    avg = Decimal(counts["workdays_sum"]) / counts["workdays_n"] if counts["workdays_n"] else None
     return {
         "key_enterprises": key_total,
         "key_enterprises_visited": key_visited,
         "visit_coverage_pct": pct(key_visited, key_total),
-        "visits": visits.count(),
-        "requests": counts["requests"],
-        "requests_closed": counts["requests_closed"],
-        "closure_rate_pct": pct(counts["requests_closed"], counts["requests"]),
-        "closed_on_time": counts["closed_on_time"],
-        "on_time_rate_pct": pct(counts["closed_on_time"], counts["requests_closed"]),
+        "visits": rollups.visit_count(start, end, unit_id=unit_id),
+        "requests": counts["n"],
+        "requests_closed": counts["closed"],
+        "closure_rate_pct": pct(counts["closed"], counts["n"]),
+        "closed_on_time": counts["on_time"],
+        "on_time_rate_pct": pct(counts["on_time"], counts["closed"]),
         "on_time_due_rate_pct": pct(due["due_on_time"], due["due"]),
-        "same_day_ack_rate_pct": pct(counts["acknowledged_same_day"], counts["requests"]),
-        "satisfaction_rate_pct": pct(counts["satisfied"], counts["with_feedback"]),
+        "same_day_ack_rate_pct": pct(counts["ack"], counts["n"]),
+        "satisfaction_rate_pct": pct(counts["satisfied"], counts["feedback"]),
         "reopened": counts["reopened"],
         "withdrawn": counts["withdrawn"],
         "avg_workdays_to_close": None
         if avg is None
-        else Decimal(avg).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+        else avg.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
     }
 
 
@@ -236,11 +206,10 @@ def service_figures(*, start: date, end: date, unit_id: int | None = None) -> li
 
 def coverage_by_unit(*, start: date, end: date) -> list[dict]:
     """Key enterprises and those visited in [start, end], per responsible unit (units with key enterprises)."""
-    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
     rows = (
         Enterprise.objects.filter(is_key=True)
         .values("unit_id")
-        .annotate(total=Count("id"), visited=Count("id", filter=Exists(visited)))
+        .annotate(total=Count("id"), visited=Count("id", filter=rollups.visited_between(start, end)))
         .order_by()
     )
     by_unit = {row["unit_id"]: row for row in rows}
@@ -265,44 +234,35 @@ def coverage_total(rows: list[dict]) -> dict:
 
 
 def service_by_unit(*, start: date, end: date) -> list[dict]:
-    """Campaign-1 request figures per handling unit, in one grouped query."""
-    closed = Q(status__in=CLOSED_STATUSES, closed_at__lt=end_of_period(end))
-    rows = (
+    """Campaign-1 request figures per handling unit (whole months from the roll-ups), and the requests of
+    the period still open past their deadline now."""
+    counts = rollups.request_counts(start, end, by_unit=True)
+    overdue = dict(
         Request.objects.received_between(start, end)
-        .filter(handling_unit__isnull=False, project_link__isnull=True)
-        .values("handling_unit_id")
-        .annotate(
-            requests=Count("id"),
-            closed=Count("id", filter=closed),
-            on_time=Count("id", filter=closed & Q(closed_on_time=True)),
-            ack=Count("id", filter=Q(ack_on_time=True)),
-            feedback=Count("id", filter=~Q(satisfaction="")),
-            satisfied=Count(
-                "id", filter=Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
-            ),
-            overdue=Count(
-                "id",
-                filter=Q(
-                    status__in=["dispatched", "acknowledged", "in_progress"], close_due__lt=timezone.now()
-                ),
-            ),
+        .filter(
+            handling_unit__isnull=False,
+            project_link__isnull=True,
+            status__in=[Status.DISPATCHED, Status.ACKNOWLEDGED, Status.IN_PROGRESS],
+            close_due__lt=timezone.now(),
         )
+        .values("handling_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("handling_unit_id", "n")
         .order_by()
     )
-    by_unit = {row["handling_unit_id"]: row for row in rows}
     result = []
-    for unit in Unit.objects.filter(pk__in=by_unit):
-        r = by_unit[unit.pk]
+    for unit in Unit.objects.filter(pk__in=counts):
+        r = counts[unit.pk]
         result.append(
             {
                 "unit": unit,
-                "requests": r["requests"],
+                "requests": r["n"],
                 "closed": r["closed"],
-                "closure_rate_pct": pct(r["closed"], r["requests"]),
+                "closure_rate_pct": pct(r["closed"], r["n"]),
                 "on_time_rate_pct": pct(r["on_time"], r["closed"]),
-                "same_day_ack_rate_pct": pct(r["ack"], r["requests"]),
+                "same_day_ack_rate_pct": pct(r["ack"], r["n"]),
                 "satisfaction_rate_pct": pct(r["satisfied"], r["feedback"]),
-                "overdue": r["overdue"],
+                "overdue": overdue.get(unit.pk, 0),
             }
         )
     return result

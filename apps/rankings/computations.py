@@ -65,23 +65,12 @@ def _requests(start, end):
 
 
 def _request_rows(start, end):
-    from apps.service.models import Request
+    from apps.figures.rollups import request_counts
 
-    closed = Q(status__in=["closed", "confirmed"], closed_at__lt=_end(end))
-    return (
-        Request.objects.received_between(start, end)
-        .filter(handling_unit__isnull=False, project_link__isnull=True)
-        .values("handling_unit_id")
-        .annotate(
-            n=Count("id"),
-            closed=Count("id", filter=closed),
-            on_time=Count("id", filter=closed & Q(closed_on_time=True)),
-            ack=Count("id", filter=Q(ack_on_time=True)),
-            feedback=Count("id", filter=~Q(satisfaction="")),
-            satisfied=Count("id", filter=Q(satisfaction__in=["satisfied", "basic"])),
-        )
-        .order_by()
-    )
+    return [
+        {"handling_unit_id": unit_id, **row}
+        for unit_id, row in request_counts(start, end, by_unit=True).items()
+    ]
 
 
 def _request_measure(num_key, den_key):
@@ -104,14 +93,12 @@ def _request_drill(extra=""):
 def _coverage(start, end):
     """Key enterprises of the unit visited from 1 January to the month's end."""
     from apps.enterprises.models import Enterprise
-    from apps.service.models import Visit
+    from apps.figures.rollups import visited_between
 
-    year_start = date(end.year, 1, 1)
-    visited = Visit.objects.filter(enterprise=OuterRef("pk"), visited_on__gte=year_start, visited_on__lte=end)
     rows = (
         Enterprise.objects.filter(is_key=True)
         .values("unit_id")
-        .annotate(n=Count("id"), visited=Count("id", filter=Exists(visited)))
+        .annotate(n=Count("id"), visited=Count("id", filter=visited_between(date(end.year, 1, 1), end)))
         .order_by()
     )
     return {r["unit_id"]: _ratio(r["visited"], r["n"]) for r in rows}

@@ -31,6 +31,7 @@ from .models import (
     Visit,
     VisitAssignment,
 )
+from .signals import requests_changed
 
 S = Status
 A = RequestEvent.Action
@@ -310,10 +311,12 @@ def request_recompute_clocks(*, request: Request, calendar=None) -> Request:
         calendar=calendar or get_calendar(),
     )
     changed = [f for f in clocks.Clocks.FIELDS if getattr(request, f) != getattr(result, f)]
+    before = (request.handling_unit_id, request.received_on, request.close_due)
     for f in changed:
         setattr(request, f, getattr(result, f))
     if changed:
         Request.objects.filter(pk=request.pk).update(**{f: getattr(result, f) for f in changed})
+        requests_changed.send(sender=Request, pks=[request.pk], before=[before])
     return request
 
 

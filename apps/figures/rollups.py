@@ -1,0 +1,445 @@
+"""Monthly roll-ups: how they are kept exact, and how a span is read from them.
+
+Maintenance. Every write of a request, a visit or a link that moves one in or out of the service campaign
+(project problem, project visit, R&D visit) recomputes, in the same transaction, the roll-up rows of the
+(unit, month) pairs it touched before and after the change — one unit's month of raw rows, under a
+transaction-scoped advisory lock so two concurrent writers cannot overwrite each other's recount. Bulk loads
+(`generate_scale`, imports of history) end with `manage.py rebuild_rollups`.
+
+Why recount instead of adding deltas: a recount of one unit-month is a few hundred indexed rows and is right
+by construction whatever the write did (reopen, move to another unit, a deadline that changed month); deltas
+would have to mirror every transition rule.
+
+Reading. A span [start, end] splits into whole calendar months, read from the roll-ups, and at most two
+partial edge months (each shorter than a month), read raw. Nothing on the request path aggregates more than
+a month of raw rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
+
+CLOSED_SQL = "r.status IN ('{}', '{}') AND r.closed_at IS NOT NULL".format(*CLOSED_STATUSES)
+SATISFIED = (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC)
+NOT_PROJECT_REQUEST = "NOT EXISTS (SELECT 1 FROM projects_projectproblem p WHERE p.request_id = r.id)"
+SERVICE_VISIT = (
+    "NOT EXISTS (SELECT 1 FROM projects_projectvisit pv WHERE pv.visit_id = v.id) "
+    "AND NOT EXISTS (SELECT 1 FROM research_entityvisit ev WHERE ev.visit_id = v.id)"
+)
+_LOCK_SPACE = {"request": 7301, "due": 7302, "visit": 7303, "enterprise": 7304}
+
+REQUEST_SQL = f"""
+INSERT INTO figures_requestmonth
+    (unit_id, month, closed_month, n, closed, on_time, ack, feedback, satisfied, reopened, withdrawn,
+     workdays_sum, workdays_n)
+SELECT r.handling_unit_id, date_trunc('month', r.received_on)::date,
+       CASE WHEN {CLOSED_SQL} THEN date_trunc('month', r.closed_at AT TIME ZONE %(tz)s)::date END,
+       count(*),
+       count(*) FILTER (WHERE {CLOSED_SQL}),
+       count(*) FILTER (WHERE {CLOSED_SQL} AND r.closed_on_time),
+       count(*) FILTER (WHERE r.ack_on_time),
+       count(*) FILTER (WHERE r.satisfaction <> ''),
+       count(*) FILTER (WHERE r.satisfaction IN %(satisfied)s),
+       count(*) FILTER (WHERE r.reopen_count > 0),
+       count(*) FILTER (WHERE r.status = %(withdrawn)s),
+       coalesce(sum(r.workdays_to_close) FILTER (WHERE {CLOSED_SQL}), 0),
+       count(r.workdays_to_close) FILTER (WHERE {CLOSED_SQL})
+FROM service_request r
+WHERE {NOT_PROJECT_REQUEST} {{where}}
+GROUP BY 1, 2, 3
+"""
+
+DUE_SQL = f"""
+INSERT INTO figures_requestduemonth (unit_id, month, due, due_on_time)
+SELECT r.handling_unit_id, date_trunc('month', r.close_due AT TIME ZONE %(tz)s)::date, count(*),
+       count(*) FILTER (WHERE r.closed_on_time AND r.status IN %(closed)s)
+FROM service_request r
+WHERE r.close_due IS NOT NULL AND r.status <> %(withdrawn)s AND {NOT_PROJECT_REQUEST} {{where}}
+GROUP BY 1, 2
+"""
+
+VISIT_DISTRICT_SQL = f"""
+INSERT INTO figures_visitmonth (unit_id, month, visits)
+SELECT NULL, date_trunc('month', v.visited_on)::date, count(*)
+FROM service_visit v
+WHERE {SERVICE_VISIT} {{where}}
+GROUP BY 2
+"""
+
+VISIT_UNIT_SQL = f"""
+INSERT INTO figures_visitmonth (unit_id, month, visits)
+SELECT u.unit_id, date_trunc('month', v.visited_on)::date, count(DISTINCT v.id)
+FROM service_visit v
+JOIN (SELECT id AS visit_id, lead_unit_id AS unit_id FROM service_visit
+      UNION SELECT visit_id, unit_id FROM service_visit_joint_units) u ON u.visit_id = v.id
+WHERE u.unit_id IS NOT NULL AND {SERVICE_VISIT} {{where}}
+GROUP BY 1, 2
+"""
+
+ENTERPRISE_SQL = """
+INSERT INTO figures_enterprisevisitmonth (enterprise_id, month)
+SELECT DISTINCT v.enterprise_id, date_trunc('month', v.visited_on)::date
+FROM service_visit v
+WHERE v.enterprise_id IS NOT NULL {where}
+"""
+
+
+def _params(**extra) -> dict:
+    return {
+        "tz": settings.TIME_ZONE,
+        "satisfied": tuple(str(s) for s in SATISFIED),
+        "withdrawn": str(Status.WITHDRAWN),
+        "closed": tuple(str(s) for s in CLOSED_STATUSES),
+        **extra,
+    }
+
+
+# --- calendar helpers --------------------------------------------------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def is_month_end(day: date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def split(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """The partial edge months of [start, end] (read raw) and its whole months (first days, inclusive)."""
+    first = start if start.day == 1 else next_month(start)
+    last_end = end if is_month_end(end) else month_start(end) - timedelta(days=1)
+    if first > last_end:
+        return [(start, end)], None
+    edges = []
+    if start < first:
+        edges.append((start, first - timedelta(days=1)))
+    if last_end < end:
+        edges.append((last_end + timedelta(days=1), end))
+    return edges, (first, month_start(last_end))
+
+
+def date_ranges(field: str, ranges: Iterable[tuple[date, date]]) -> Q:
+    q = Q(pk__in=[])
+    for a, b in ranges:
+        q |= Q(**{f"{field}__gte": a, f"{field}__lte": b})
+    return q
+
+
+def time_ranges(field: str, ranges: Iterable[tuple[date, date]]) -> Q:
+    q = Q(pk__in=[])
+    for a, b in ranges:
+        q |= Q(**{f"{field}__gte": start_of_day(a), f"{field}__lt": start_of_day(b + timedelta(days=1))})
+    return q
+
+
+# --- maintenance --------------------------------------------------------------------------------------
+
+
+def _unit_sql(column: str, unit_id: int | None) -> str:
+    return f"{column} IS NULL" if unit_id is None else f"{column} = %(unit)s"
+
+
+def _lock(cursor, space: str, keys) -> None:
+    for key in sorted(keys, key=lambda k: (k[0] or 0, k[1])):
+        unit, month = key
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [_LOCK_SPACE[space], ((unit or 0) * 10_000 + month.year * 12 + month.month) % 2_147_483_647],
+        )
+
+
+def recount_requests(keys: Iterable[tuple[int | None, date]]) -> None:
+    """Recount the request roll-up of each (handling unit, month received)."""
+    keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    with connection.cursor() as cursor:
+        _lock(cursor, "request", keys)
+        for unit, month in keys:
+            unit_sql = _unit_sql("unit_id", unit)
+            params = _params(unit=unit, month=month, next=next_month(month))
+            cursor.execute(f"DELETE FROM figures_requestmonth WHERE {unit_sql} AND month = %(month)s", params)
+            where = (
+                f"AND {_unit_sql('r.handling_unit_id', unit)} "
+                "AND r.received_on >= %(month)s AND r.received_on < %(next)s"
+            )
+            cursor.execute(REQUEST_SQL.format(where=where), params)
+
+
+def recount_due(keys: Iterable[tuple[int | None, date]]) -> None:
+    """Recount the deadline roll-up of each (handling unit, month the closing deadline falls in)."""
+    keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    with connection.cursor() as cursor:
+        _lock(cursor, "due", keys)
+        for unit, month in keys:
+            params = _params(
+                unit=unit, month=month, since=start_of_day(month), until=start_of_day(next_month(month))
+            )
+            cursor.execute(
+                f"DELETE FROM figures_requestduemonth WHERE {_unit_sql('unit_id', unit)} "
+                "AND month = %(month)s",
+                params,
+            )
+            where = (
+                f"AND {_unit_sql('r.handling_unit_id', unit)} "
+                "AND r.close_due >= %(since)s AND r.close_due < %(until)s"
+            )
+            cursor.execute(DUE_SQL.format(where=where), params)
+
+
+def recount_visits(keys: Iterable[tuple[int | None, date]]) -> None:
+    """Recount the visit roll-up of each (unit, month); unit None is the district row."""
+    keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    with connection.cursor() as cursor:
+        _lock(cursor, "visit", keys)
+        for unit, month in keys:
+            params = _params(unit=unit, month=month, next=next_month(month))
+            cursor.execute(
+                f"DELETE FROM figures_visitmonth WHERE {_unit_sql('unit_id', unit)} AND month = %(month)s",
+                params,
+            )
+            where = "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s"
+            if unit is None:
+                cursor.execute(VISIT_DISTRICT_SQL.format(where=where), params)
+            else:
+                cursor.execute(VISIT_UNIT_SQL.format(where=where + " AND u.unit_id = %(unit)s"), params)
+
+
+def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
+    """Recount whether each (enterprise, month) had a visit."""
+    keys = {(e, month_start(m)) for e, m in keys if e is not None and m is not None}
+    with connection.cursor() as cursor:
+        _lock(cursor, "enterprise", keys)
+        for enterprise, month in keys:
+            params = {"enterprise": enterprise, "month": month, "next": next_month(month)}
+            cursor.execute(
+                "DELETE FROM figures_enterprisevisitmonth WHERE enterprise_id = %(enterprise)s "
+                "AND month = %(month)s",
+                params,
+            )
+            where = (
+                "AND v.enterprise_id = %(enterprise)s "
+                "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s"
+            )
+            cursor.execute(ENTERPRISE_SQL.format(where=where), params)
+
+
+def rebuild_all() -> dict[str, int]:
+    """Rebuild every roll-up from the raw rows (after bulk loads); returns the row counts."""
+    params = _params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses with deferred checks pending
+        cursor.execute(
+            "TRUNCATE figures_requestmonth, figures_requestduemonth, figures_visitmonth, "
+            "figures_enterprisevisitmonth"
+        )
+        cursor.execute(REQUEST_SQL.format(where=""), params)
+        cursor.execute(DUE_SQL.format(where=""), params)
+        cursor.execute(VISIT_DISTRICT_SQL.format(where=""), params)
+        cursor.execute(VISIT_UNIT_SQL.format(where=""), params)
+        cursor.execute(ENTERPRISE_SQL.format(where=""), params)
+    return {
+        model._meta.model_name: model.objects.count()
+        for model in (RequestMonth, RequestDueMonth, VisitMonth, EnterpriseVisitMonth)
+    }
+
+
+def local_month(moment: datetime | None) -> date | None:
+    return None if moment is None else month_start(timezone.localdate(moment))
+
+
+def request_keys(unit_id, received_on, close_due) -> tuple[list, list]:
+    return [(unit_id, received_on)], [(unit_id, local_month(close_due))]
+
+
+def recount_for_request_rows(rows: Iterable[tuple]) -> None:
+    """rows: (handling_unit_id, received_on, close_due) of the requests before and after a change."""
+    months, dues = [], []
+    for unit, received_on, close_due in rows:
+        months.append((unit, received_on))
+        dues.append((unit, local_month(close_due)))
+    recount_requests(months)
+    recount_due(dues)
+
+
+def visit_units(visit_id: int) -> set[int]:
+    through = Visit.joint_units.through
+    return set(through.objects.filter(visit_id=visit_id).values_list("unit_id", flat=True))
+
+
+def recount_for_visit_rows(rows: Iterable[tuple]) -> None:
+    """rows: (visit units, visited_on, enterprise_id) of a visit before and after a change."""
+    visits, enterprises = [], []
+    for units, visited_on, enterprise_id in rows:
+        visits.append((None, visited_on))
+        visits += [(u, visited_on) for u in units if u is not None]
+        enterprises.append((enterprise_id, visited_on))
+    recount_visits(visits)
+    recount_enterprises(enterprises)
+
+
+# --- reading a span -----------------------------------------------------------------------------------
+
+
+def request_aggregates(closed_before: datetime | None, *, closed_only: bool = False) -> dict:
+    """The raw counts of service requests (see `request_counts`), as aggregate expressions."""
+    closed = Q(status__in=CLOSED_STATUSES, closed_at__isnull=False)
+    if closed_before is not None:
+        closed &= Q(closed_at__lt=closed_before)
+    aggregates = {
+        "closed": Count("id", filter=closed),
+        "on_time": Count("id", filter=closed & Q(closed_on_time=True)),
+        "workdays_sum": Sum("workdays_to_close", filter=closed),
+        "workdays_n": Count("workdays_to_close", filter=closed),
+    }
+    if closed_only:
+        return aggregates
+    return aggregates | {
+        "n": Count("id"),
+        "ack": Count("id", filter=Q(ack_on_time=True)),
+        "feedback": Count("id", filter=~Q(satisfaction="")),
+        "satisfied": Count("id", filter=Q(satisfaction__in=SATISFIED)),
+        "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+        "withdrawn": Count("id", filter=Q(status=Status.WITHDRAWN)),
+    }
+
+
+_REQUEST_SUMS = ("n", "ack", "feedback", "satisfied", "reopened", "withdrawn")
+_CLOSED_SUMS = ("closed", "on_time", "workdays_sum", "workdays_n")
+
+
+def request_counts(start: date, end: date, *, unit_id: int | None = None, by_unit: bool = False):
+    """Service requests received in [start, end]: received, closed by the end of `end`, closed on time,
+    acknowledged the same day, with feedback, satisfied, reopened, withdrawn, and the working days to close
+    (sum, count). District-wide (or one unit), or a dict per handling unit when `by_unit`."""
+    edges, whole = split(start, end)
+    base = Request.objects.filter(project_link__isnull=True)
+    if unit_id is not None:
+        base = base.filter(handling_unit_id=unit_id)
+    if by_unit:
+        base = base.filter(handling_unit__isnull=False)
+    totals: dict = {}
+
+    def add(key, row):
+        bucket = totals.setdefault(key, dict.fromkeys(_REQUEST_SUMS + _CLOSED_SUMS, 0))
+        for k in bucket:
+            bucket[k] += row.get(k) or 0
+
+    def grouped(qs, **aggregates):
+        if by_unit:
+            for row in qs.values("handling_unit_id").annotate(**aggregates).order_by():
+                yield row["handling_unit_id"], row
+        else:
+            yield None, qs.aggregate(**aggregates)
+
+    if edges:
+        closed_before = start_of_day(end + timedelta(days=1))
+        for key, row in grouped(
+            base.filter(date_ranges("received_on", edges)), **request_aggregates(closed_before)
+        ):
+            add(key, row)
+    if whole:
+        rolled = RequestMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
+        if unit_id is not None:
+            rolled = rolled.filter(unit_id=unit_id)
+        if by_unit:
+            rolled = rolled.filter(unit__isnull=False)
+        end_month = month_start(end)
+        counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
+        sums = {k: Sum(k) for k in _REQUEST_SUMS} | {k: Sum(k, filter=counted) for k in _CLOSED_SUMS}
+        if by_unit:
+            for row in rolled.values("unit_id").annotate(**sums).order_by():
+                add(row["unit_id"], row)
+        else:
+            add(None, rolled.aggregate(**sums))
+        if not is_month_end(end):
+            # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
+            late = base.filter(
+                received_on__gte=whole[0],
+                received_on__lt=next_month(whole[1]),
+                status__in=CLOSED_STATUSES,
+                closed_at__gte=start_of_day(end_month),
+                closed_at__lt=start_of_day(end + timedelta(days=1)),
+            )
+            for key, row in grouped(late, **request_aggregates(None, closed_only=True)):
+                add(key, row)
+    if by_unit:
+        return totals
+    return totals.get(None) or dict.fromkeys(_REQUEST_SUMS + _CLOSED_SUMS, 0)
+
+
+def due_counts(start: date, end: date, *, unit_id: int | None = None) -> dict:
+    """Service requests (not withdrawn) whose closing deadline falls in [start, end], and those closed on
+    time."""
+    edges, whole = split(start, end)
+    totals = {"due": 0, "due_on_time": 0}
+    if edges:
+        qs = Request.objects.filter(time_ranges("close_due", edges), project_link__isnull=True).exclude(
+            status=Status.WITHDRAWN
+        )
+        if unit_id is not None:
+            qs = qs.filter(handling_unit_id=unit_id)
+        on_time = Q(closed_on_time=True, status__in=CLOSED_STATUSES)
+        row = qs.aggregate(due=Count("id"), due_on_time=Count("id", filter=on_time))
+        for k in totals:
+            totals[k] += row[k]
+    if whole:
+        rolled = RequestDueMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
+        if unit_id is not None:
+            rolled = rolled.filter(unit_id=unit_id)
+        row = rolled.aggregate(due=Sum("due"), due_on_time=Sum("due_on_time"))
+        for k in totals:
+            totals[k] += row[k] or 0
+    return totals
+
+
+def visit_count(start: date, end: date, *, unit_id: int | None = None) -> int:
+    """Enterprise-service visits in [start, end] (of a unit: that it led or joined)."""
+    edges, whole = split(start, end)
+    n = 0
+    if edges:
+        visits = Visit.objects.filter(date_ranges("visited_on", edges)).filter(
+            project_link__isnull=True, rd_link__isnull=True
+        )
+        if unit_id is not None:
+            visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id)).distinct()
+        n += visits.count()
+    if whole:
+        rolled = VisitMonth.objects.filter(month__gte=whole[0], month__lte=whole[1], unit_id=unit_id)
+        if unit_id is None:
+            rolled = VisitMonth.objects.filter(month__gte=whole[0], month__lte=whole[1], unit__isnull=True)
+        n += rolled.aggregate(n=Sum("visits"))["n"] or 0
+    return n
+
+
+def visited_between(start: date, end: date, ref: str = "pk"):
+    """An expression, for an Enterprise queryset, true when the enterprise had a visit in [start, end]."""
+    edges, whole = split(start, end)
+    expression = None
+    if whole:
+        expression = Exists(
+            EnterpriseVisitMonth.objects.filter(
+                enterprise=OuterRef(ref), month__gte=whole[0], month__lte=whole[1]
+            )
+        )
+    if edges:
+        raw = Exists(Visit.objects.filter(date_ranges("visited_on", edges), enterprise=OuterRef(ref)))
+        expression = raw if expression is None else expression | raw
+    return expression

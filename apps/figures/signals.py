@@ -1,0 +1,123 @@
+"""Keep the monthly roll-ups (`rollups.py`) exact on every write, in the writer's transaction.
+
+Each handler recounts the (unit, month) pairs a record belonged to before and after the write. The
+"before" values are remembered when the instance is loaded (post_init), so an update costs no extra read.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_delete
+from django.dispatch import receiver
+
+from apps.figures import rollups
+from apps.projects.models import ProjectProblem, ProjectVisit
+from apps.research.models import EntityVisit
+from apps.service.models import Request, Visit
+from apps.service.signals import requests_changed
+
+_REQUEST_FIELDS = ("handling_unit_id", "received_on", "close_due")
+_VISIT_FIELDS = ("lead_unit_id", "visited_on", "enterprise_id")
+
+
+def _remember(instance, fields):
+    deferred = instance.get_deferred_fields()
+    if instance.pk is None or any(f.removesuffix("_id") in deferred or f in deferred for f in fields):
+        instance._rollup_before = None
+    else:
+        instance._rollup_before = tuple(getattr(instance, f) for f in fields)
+
+
+def _before(instance, model, fields):
+    before = getattr(instance, "_rollup_before", None)
+    if before is None and instance.pk is not None:
+        before = model.objects.filter(pk=instance.pk).values_list(*fields).first()
+    return before
+
+
+@receiver(post_init, sender=Request)
+def remember_request(sender, instance, **kwargs):
+    _remember(instance, _REQUEST_FIELDS)
+
+
+@receiver(post_save, sender=Request)
+def request_saved(sender, instance, created, **kwargs):
+    rows = [tuple(getattr(instance, f) for f in _REQUEST_FIELDS)]
+    if not created and (before := _before(instance, Request, _REQUEST_FIELDS)) is not None:
+        rows.append(before)
+    rollups.recount_for_request_rows(rows)
+    instance._rollup_before = rows[0]
+
+
+@receiver(post_delete, sender=Request)
+def request_deleted(sender, instance, **kwargs):
+    rollups.recount_for_request_rows([tuple(getattr(instance, f) for f in _REQUEST_FIELDS)])
+
+
+@receiver(requests_changed)
+def requests_bulk_changed(sender, before, pks, **kwargs):
+    """A bulk update of requests: `before` holds their (unit, received_on, close_due) before it."""
+    after = Request.objects.filter(pk__in=pks).values_list(*_REQUEST_FIELDS)
+    rollups.recount_for_request_rows([*before, *after])
+
+
+@receiver(post_save, sender=ProjectProblem)
+@receiver(post_delete, sender=ProjectProblem)
+def problem_changed(sender, instance, **kwargs):
+    rows = Request.objects.filter(pk=instance.request_id).values_list(*_REQUEST_FIELDS)
+    rollups.recount_for_request_rows(rows)
+
+
+def _visit_row(instance, before=None):
+    lead_unit, visited_on, enterprise = before or tuple(getattr(instance, f) for f in _VISIT_FIELDS)
+    units = {lead_unit}
+    if instance.pk is not None:
+        units |= rollups.visit_units(instance.pk)
+    return units, visited_on, enterprise
+
+
+@receiver(post_init, sender=Visit)
+def remember_visit(sender, instance, **kwargs):
+    _remember(instance, _VISIT_FIELDS)
+
+
+@receiver(post_save, sender=Visit)
+def visit_saved(sender, instance, created, **kwargs):
+    rows = [_visit_row(instance)]
+    before = None if created else _before(instance, Visit, _VISIT_FIELDS)
+    if before is not None and before != tuple(getattr(instance, f) for f in _VISIT_FIELDS):
+        rows.append(_visit_row(instance, before))
+    rollups.recount_for_visit_rows(rows)
+    instance._rollup_before = tuple(getattr(instance, f) for f in _VISIT_FIELDS)
+
+
+@receiver(pre_delete, sender=Visit)
+def visit_deleting(sender, instance, **kwargs):
+    instance._rollup_units = rollups.visit_units(instance.pk)
+
+
+@receiver(post_delete, sender=Visit)
+def visit_deleted(sender, instance, **kwargs):
+    units = getattr(instance, "_rollup_units", set()) | {instance.lead_unit_id}
+    rollups.recount_for_visit_rows([(units, instance.visited_on, instance.enterprise_id)])
+
+
+@receiver(m2m_changed, sender=Visit.joint_units.through)
+def joint_units_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and not reverse:
+        instance._rollup_cleared = rollups.visit_units(instance.pk)
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # unit.visits.add(...): instance is the unit
+        visits = Visit.objects.filter(pk__in=pk_set or []).values_list("visited_on", flat=True)
+        rollups.recount_visits([(instance.pk, day) for day in visits])
+        return
+    units = pk_set or getattr(instance, "_rollup_cleared", set())
+    rollups.recount_visits([(u, instance.visited_on) for u in units])
+
+
+@receiver(post_save, sender=ProjectVisit)
+@receiver(post_delete, sender=ProjectVisit)
+@receiver(post_save, sender=EntityVisit)
+@receiver(post_delete, sender=EntityVisit)
+def visit_link_changed(sender, instance, **kwargs):
+    visit = Visit.objects.filter(pk=instance.visit_id).first()
+    if visit is not None:
+        rollups.recount_visits([(u, visit.visited_on) for u in {None, *_visit_row(visit)[0]}])
