@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from apps.core.batch import Aggregate, Rows, run
 from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 
@@ -325,36 +326,30 @@ _REQUEST_SUMS = ("n", "ack", "feedback", "satisfied", "reopened", "withdrawn")
 _CLOSED_SUMS = ("closed", "on_time", "workdays_sum", "workdays_n")
 
 
-def request_counts(start: date, end: date, *, unit_id: int | None = None, by_unit: bool = False):
+def _grouped_or_total(qs, key: str | None, aggregates: dict):
+    if key is None:
+        return Aggregate(qs, **aggregates)
+    return Rows(qs.values(key).annotate(**aggregates).order_by())
+
+
+def request_counts_plan(start: date, end: date, *, unit_id: int | None = None, by_unit: bool = False):
     """Service requests received in [start, end]: received, closed by the end of `end`, closed on time,
     acknowledged the same day, with feedback, satisfied, reopened, withdrawn, and the working days to close
-    (sum, count). District-wide (or one unit), or a dict per handling unit when `by_unit`."""
+    (sum, count). District-wide (or one unit), or a dict per handling unit when `by_unit`. A plan (see
+    apps.core.batch): every part goes to the database in one round."""
     edges, whole = split(start, end)
     base = Request.objects.filter(project_link__isnull=True)
     if unit_id is not None:
         base = base.filter(handling_unit_id=unit_id)
     if by_unit:
         base = base.filter(handling_unit__isnull=False)
-    totals: dict = {}
-
-    def add(key, row):
-        bucket = totals.setdefault(key, dict.fromkeys(_REQUEST_SUMS + _CLOSED_SUMS, 0))
-        for k in bucket:
-            bucket[k] += row.get(k) or 0
-
-    def grouped(qs, **aggregates):
-        if by_unit:
-            for row in qs.values("handling_unit_id").annotate(**aggregates).order_by():
-                yield row["handling_unit_id"], row
-        else:
-            yield None, qs.aggregate(**aggregates)
-
+    raw_key = "handling_unit_id" if by_unit else None
+    specs = {}
     if edges:
         closed_before = start_of_day(end + timedelta(days=1))
-        for key, row in grouped(
-            base.filter(date_ranges("received_on", edges)), **request_aggregates(closed_before)
-        ):
-            add(key, row)
+        specs["edges"] = _grouped_or_total(
+            base.filter(date_ranges("received_on", edges)), raw_key, request_aggregates(closed_before)
+        )
     if whole:
         rolled = RequestMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
         if unit_id is not None:
@@ -364,11 +359,7 @@ def request_counts(start: date, end: date, *, unit_id: int | None = None, by_uni
         end_month = month_start(end)
         counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
         sums = {k: Sum(k) for k in _REQUEST_SUMS} | {k: Sum(k, filter=counted) for k in _CLOSED_SUMS}
-        if by_unit:
-            for row in rolled.values("unit_id").annotate(**sums).order_by():
-                add(row["unit_id"], row)
-        else:
-            add(None, rolled.aggregate(**sums))
+        specs["rolled"] = _grouped_or_total(rolled, "unit_id" if by_unit else None, sums)
         if not is_month_end(end):
             # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
             late = base.filter(
@@ -378,18 +369,29 @@ def request_counts(start: date, end: date, *, unit_id: int | None = None, by_uni
                 closed_at__gte=start_of_day(end_month),
                 closed_at__lt=start_of_day(end + timedelta(days=1)),
             )
-            for key, row in grouped(late, **request_aggregates(None, closed_only=True)):
-                add(key, row)
+            specs["late"] = _grouped_or_total(late, raw_key, request_aggregates(None, closed_only=True))
+    got = yield specs
+    totals: dict = {}
+    for result in got.values():
+        for row in result if by_unit else [result]:
+            key = (row.get("unit_id") or row.get("handling_unit_id")) if by_unit else None
+            bucket = totals.setdefault(key, dict.fromkeys(_REQUEST_SUMS + _CLOSED_SUMS, 0))
+            for k in bucket:
+                bucket[k] += row.get(k) or 0
     if by_unit:
         return totals
     return totals.get(None) or dict.fromkeys(_REQUEST_SUMS + _CLOSED_SUMS, 0)
 
 
-def due_counts(start: date, end: date, *, unit_id: int | None = None) -> dict:
+def request_counts(start: date, end: date, *, unit_id: int | None = None, by_unit: bool = False):
+    return run(request_counts_plan(start, end, unit_id=unit_id, by_unit=by_unit))
+
+
+def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
     """Service requests (not withdrawn) whose closing deadline falls in [start, end], and those closed on
     time."""
     edges, whole = split(start, end)
-    totals = {"due": 0, "due_on_time": 0}
+    specs = {}
     if edges:
         qs = Request.objects.filter(time_ranges("close_due", edges), project_link__isnull=True).exclude(
             status=Status.WITHDRAWN
@@ -397,36 +399,33 @@ def due_counts(start: date, end: date, *, unit_id: int | None = None) -> dict:
         if unit_id is not None:
             qs = qs.filter(handling_unit_id=unit_id)
         on_time = Q(closed_on_time=True, status__in=CLOSED_STATUSES)
-        row = qs.aggregate(due=Count("id"), due_on_time=Count("id", filter=on_time))
-        for k in totals:
-            totals[k] += row[k]
+        specs["edges"] = Aggregate(qs, due=Count("id"), due_on_time=Count("id", filter=on_time))
     if whole:
         rolled = RequestDueMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
         if unit_id is not None:
             rolled = rolled.filter(unit_id=unit_id)
-        row = rolled.aggregate(due=Sum("due"), due_on_time=Sum("due_on_time"))
-        for k in totals:
-            totals[k] += row[k] or 0
-    return totals
+        specs["rolled"] = Aggregate(rolled, due=Sum("due"), due_on_time=Sum("due_on_time"))
+    got = yield specs
+    return {k: sum(row[k] or 0 for row in got.values()) for k in ("due", "due_on_time")}
 
 
-def visit_count(start: date, end: date, *, unit_id: int | None = None) -> int:
+def visit_count_plan(start: date, end: date, *, unit_id: int | None = None):
     """Enterprise-service visits in [start, end] (of a unit: that it led or joined)."""
     edges, whole = split(start, end)
-    n = 0
+    specs = {}
     if edges:
         visits = Visit.objects.filter(date_ranges("visited_on", edges)).filter(
             project_link__isnull=True, rd_link__isnull=True
         )
         if unit_id is not None:
-            visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id)).distinct()
-        n += visits.count()
+            visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id))
+        specs["edges"] = Aggregate(visits, n=Count("id", distinct=True))
     if whole:
-        rolled = VisitMonth.objects.filter(month__gte=whole[0], month__lte=whole[1], unit_id=unit_id)
-        if unit_id is None:
-            rolled = VisitMonth.objects.filter(month__gte=whole[0], month__lte=whole[1], unit__isnull=True)
-        n += rolled.aggregate(n=Sum("visits"))["n"] or 0
-    return n
+        rolled = VisitMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
+        rolled = rolled.filter(unit__isnull=True) if unit_id is None else rolled.filter(unit_id=unit_id)
+        specs["rolled"] = Aggregate(rolled, n=Sum("visits"))
+    got = yield specs
+    return sum(row["n"] or 0 for row in got.values())
 
 
 def visited_between(start: date, end: date, ref: str = "pk"):

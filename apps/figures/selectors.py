@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.batch import Aggregate, Rows, gather, run
 from apps.enterprises.models import Enterprise
 from apps.figures import rollups
 from apps.investment.models import YI, Lead, LeadEvent, Trip
@@ -156,30 +157,34 @@ SERVICE_DEFINITIONS = {
 _PCT_KEYS = {k for k in SERVICE_DEFINITIONS if k.endswith("_pct")}
 
 
-def _key_counts(start: date, end: date, unit_id: int | None) -> tuple[int, int]:
+def _key_counts_plan(start: date, end: date, unit_id: int | None):
     keys = Enterprise.objects.filter(is_key=True)
     if unit_id is not None:
         keys = keys.filter(unit_id=unit_id)
-    counts = keys.aggregate(
-        total=Count("id"), visited=Count("id", filter=rollups.visited_between(start, end))
-    )
-    return counts["total"], counts["visited"]
+    visited = rollups.visited_between(start, end)
+    got = yield {"keys": Aggregate(keys, total=Count("id"), visited=Count("id", filter=visited))}
+    return got["keys"]["total"], got["keys"]["visited"]
 
 
-def service_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
-    """The raw values of campaign 1 for [start, end], district-wide or for one unit.
+def service_plan(*, start: date, end: date, unit_id: int | None = None):
+    """The raw values of campaign 1 for [start, end], district-wide or for one unit (a plan, see
+    apps.core.batch; `service_values` runs it).
 
     Project visits and project problems count in project construction, not here. Whole months are read
     from the monthly roll-ups (`rollups.py`), partial months from the records."""
-    counts = rollups.request_counts(start, end, unit_id=unit_id)
-    due = rollups.due_counts(start, end, unit_id=unit_id)
-    key_total, key_visited = _key_counts(start, end, unit_id)
+    got = yield from gather(
+        counts=rollups.request_counts_plan(start, end, unit_id=unit_id),
+        due=rollups.due_counts_plan(start, end, unit_id=unit_id),
+        visits=rollups.visit_count_plan(start, end, unit_id=unit_id),
+        keys=_key_counts_plan(start, end, unit_id),
+    )
+    counts, due, (key_total, key_visited) = got["counts"], got["due"], got["keys"]
     avg = Decimal(counts["workdays_sum"]) / counts["workdays_n"] if counts["workdays_n"] else None
     return {
         "key_enterprises": key_total,
         "key_enterprises_visited": key_visited,
         "visit_coverage_pct": pct(key_visited, key_total),
-        "visits": rollups.visit_count(start, end, unit_id=unit_id),
+        "visits": got["visits"],
         "requests": counts["n"],
         "requests_closed": counts["closed"],
         "closure_rate_pct": pct(counts["closed"], counts["n"]),
@@ -194,6 +199,10 @@ def service_values(*, start: date, end: date, unit_id: int | None = None) -> dic
         if avg is None
         else avg.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
     }
+
+
+def service_values(**kwargs) -> dict:
+    return run(service_plan(**kwargs))
 
 
 def service_figures(*, start: date, end: date, unit_id: int | None = None) -> list[Figure]:
@@ -348,12 +357,13 @@ def projects_scope(*, unit_id: int | None = None, level: str | None = None):
     return qs
 
 
-def project_values(*, start: date, end: date, unit_id: int | None = None, level: str | None = None) -> dict:
-    """Campaign 2 as of `end` (stocks) and within [start, end] (flows: visits, problems)."""
+def project_plan(*, start: date, end: date, unit_id: int | None = None, level: str | None = None):
+    """Campaign 2 as of `end` (stocks) and within [start, end] (flows: visits, problems); a plan."""
     year, months = end.year, months_completed(end)
     scope = projects_scope(unit_id=unit_id, level=level)
     rows = scope.for_year(year).with_progress(year=year, months=months, as_of=end)
-    totals = rows.aggregate(
+    totals = Aggregate(
+        rows,
         projects=Count("id"),
         plan=Sum("plan_wan"),
         done=Sum("completed_wan"),
@@ -376,26 +386,32 @@ def project_values(*, start: date, end: date, unit_id: int | None = None, level:
         yellow=Count("id", filter=Q(light="yellow")),
         green=Count("id", filter=Q(light="green")),
     )
-    plan, done = totals["plan"] or Decimal(0), totals["done"] or Decimal(0)
-    elapsed = time_elapsed_pct(end)
-    exact_rate = done * 100 / plan if plan else None
     last_month = date(year, months, 1) if months else None
-    reported = (
-        MonthlyReport.objects.filter(project__in=scope.for_year(year), month=last_month).count()
-        if last_month
-        else 0
-    )
+    reports = MonthlyReport.objects.filter(project__in=scope.for_year(year), month=last_month)
     visits = ProjectVisit.objects.filter(
         project__in=scope, visit__visited_on__gte=start, visit__visited_on__lte=end
-    ).count()
+    )
     problems = ProjectProblem.objects.filter(project__in=scope)
-    raised = problems.filter(request__received_on__gte=start, request__received_on__lte=end).count()
+    raised = problems.filter(request__received_on__gte=start, request__received_on__lte=end)
     solved = problems.filter(
         request__status__in=CLOSED_STATUSES,
         request__outcome=Request.Outcome.SOLVED,
         request__closed_at__gte=end_of_period(start - timedelta(days=1)),
         request__closed_at__lt=end_of_period(end),
-    ).count()
+    )
+    got = yield {
+        "totals": totals,
+        "reported": Aggregate(reports if last_month else reports.none(), n=Count("id")),
+        "visits": Aggregate(visits, n=Count("id")),
+        "raised": Aggregate(raised, n=Count("id")),
+        "solved": Aggregate(solved, n=Count("id")),
+    }
+    totals = got["totals"]
+    reported, visits = got["reported"]["n"], got["visits"]["n"]
+    raised, solved = got["raised"]["n"], got["solved"]["n"]
+    plan, done = totals["plan"] or Decimal(0), totals["done"] or Decimal(0)
+    elapsed = time_elapsed_pct(end)
+    exact_rate = done * 100 / plan if plan else None
     return {
         "projects": totals["projects"],
         "annual_plan_wan": plan,
@@ -421,6 +437,10 @@ def project_values(*, start: date, end: date, unit_id: int | None = None, level:
         "lights_yellow": totals["yellow"],
         "lights_green": totals["green"],
     }
+
+
+def project_values(**kwargs) -> dict:
+    return run(project_plan(**kwargs))
 
 
 def project_figures(**kwargs) -> list[Figure]:
@@ -514,38 +534,44 @@ def _result_status_as_of(end: date):
     return Coalesce(Subquery(then), F("status"))
 
 
-def research_values(*, start: date, end: date, unit_id: int | None = None) -> dict:
+def research_plan(*, start: date, end: date, unit_id: int | None = None):
     entities, results, carriers = Entity.objects.all(), Result.objects.all(), Carrier.objects.all()
     matches, visits = Match.objects.all(), EntityVisit.objects.all()
     if unit_id is not None:
         entities, results = entities.filter(unit_id=unit_id), results.filter(unit_id=unit_id)
         carriers, matches = carriers.filter(unit_id=unit_id), matches.filter(result__unit_id=unit_id)
         visits = visits.filter(entity__unit_id=unit_id)
-    visited = (
-        visits.filter(visit__visited_on__gte=start, visit__visited_on__lte=end)
-        .values("entity_id")
-        .distinct()
-        .count()
-    )
-    r = results.annotate(status_then=_result_status_as_of(end)).aggregate(
-        catalogued=Count("id", filter=Q(catalogued_on__gte=start, catalogued_on__lte=end)),
-        # a stock: in matching at the period's end — not one catalogued or moved to matching after it
-        matching=Count("id", filter=Q(catalogued_on__lte=end, status_then="matching")),
-        landed=Count("id", filter=Q(landed_on__gte=start, landed_on__lte=end)),
-    )
-    landed = results.filter(landed_on__gte=start, landed_on__lte=end).values_list(
-        "catalogued_on", "landed_on"
-    )
-    days = [(b - a).days for a, b in landed]
-    m = matches.aggregate(
-        open=Count("id", filter=Q(status__in=["proposed", "contacted", "negotiating"])),
-        landed=Count("id", filter=Q(status="landed")),
-        failed=Count("id", filter=Q(status="failed")),
-    )
-    c = carriers.aggregate(n=Count("id"), free=Sum("free_area_m2"))
+    landed_in_period = results.filter(landed_on__gte=start, landed_on__lte=end)
+    got = yield {
+        "entities": Aggregate(entities, n=Count("id")),
+        "visited": Aggregate(
+            visits.filter(visit__visited_on__gte=start, visit__visited_on__lte=end),
+            n=Count("entity_id", distinct=True),
+        ),
+        "results": Aggregate(
+            results.annotate(status_then=_result_status_as_of(end)),
+            catalogued=Count("id", filter=Q(catalogued_on__gte=start, catalogued_on__lte=end)),
+            # a stock: in matching at the period's end — not one catalogued or moved to matching after it
+            matching=Count("id", filter=Q(catalogued_on__lte=end, status_then="matching")),
+            landed=Count("id", filter=Q(landed_on__gte=start, landed_on__lte=end)),
+        ),
+        "landed": Rows(landed_in_period.values("catalogued_on", "landed_on")),
+        "matches": Aggregate(
+            matches,
+            open=Count("id", filter=Q(status__in=["proposed", "contacted", "negotiating"])),
+            landed=Count("id", filter=Q(status="landed")),
+            failed=Count("id", filter=Q(status="failed")),
+        ),
+        "carriers": Aggregate(carriers, n=Count("id"), free=Sum("free_area_m2")),
+    }
+    r, m, c = got["results"], got["matches"], got["carriers"]
+    days = [
+        (date.fromisoformat(row["landed_on"]) - date.fromisoformat(row["catalogued_on"])).days
+        for row in got["landed"]
+    ]
     return {
-        "rd_entities": entities.count(),
-        "rd_entities_visited": visited,
+        "rd_entities": got["entities"]["n"],
+        "rd_entities_visited": got["visited"]["n"],
         "results": r["catalogued"],
         "results_matching": r["matching"],
         "results_landed": r["landed"],
@@ -553,11 +579,15 @@ def research_values(*, start: date, end: date, unit_id: int | None = None) -> di
         "matches_landed": m["landed"],
         "matches_failed": m["failed"],
         "carriers": c["n"],
-        "free_area_m2": c["free"] or Decimal(0),
+        "free_area_m2": c["free"] if c["free"] is not None else Decimal(0),
         "avg_days_to_land": (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         if days
         else None,
     }
+
+
+def research_values(**kwargs) -> dict:
+    return run(research_plan(**kwargs))
 
 
 def research_figures(**kwargs) -> list[Figure]:
@@ -630,34 +660,41 @@ def _stage_as_of(end: date):
     )
 
 
-def investment_values(
-    *, start: date, end: date, unit_id: int | None = None, source: str | None = None
-) -> dict:
+def investment_plan(*, start: date, end: date, unit_id: int | None = None, source: str | None = None):
     """Aggregates only: safe to show to every unit (lead details stay confidential)."""
     trips, leads = Trip.objects.filter(start_on__gte=start, start_on__lte=end), Lead.objects.all()
     if unit_id is not None:
         trips, leads = trips.filter(unit_id=unit_id), leads.filter(unit_id=unit_id)
     if source:
         leads = leads.filter(source=source)
-    t = trips.aggregate(n=Count("id"), head=Count("id", filter=Q(led_by_head=True)))
+    t = Aggregate(trips, n=Count("id"), head=Count("id", filter=Q(led_by_head=True)))
     created = leads.filter(
         created_at__gte=end_of_period(start - timedelta(days=1)), created_at__lt=end_of_period(end)
     )
-    signed = leads.filter(signed_on__gte=start, signed_on__lte=end).aggregate(
-        n=Count("id"), amount=Sum("signed_wan")
+    signed = Aggregate(
+        leads.filter(signed_on__gte=start, signed_on__lte=end), n=Count("id"), amount=Sum("signed_wan")
     )
     open_at_end = (
         leads.filter(created_at__lt=end_of_period(end))
         .annotate(stage_then=_stage_as_of(end))
         .filter(stage_then__in=Lead.OPEN_STAGES, expected_wan__gte=YI)
     )
-    bands = open_at_end.aggregate(
+    bands = Aggregate(
+        open_at_end,
         total=Count("id"),
         big=Count("id", filter=Q(expected_wan__gte=50 * YI)),
         mid=Count("id", filter=Q(expected_wan__gte=10 * YI, expected_wan__lt=50 * YI)),
         small=Count("id", filter=Q(expected_wan__lt=10 * YI)),
     )
-    created_counts = created.aggregate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
+    created_counts = Aggregate(created, n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
+    got = yield {
+        "trips": t,
+        "signed": signed,
+        "bands": bands,
+        "created": created_counts,
+        "stale": Aggregate(leads.stale(), n=Count("id")),
+    }
+    t, signed, bands, created_counts = got["trips"], got["signed"], got["bands"], got["created"]
     return {
         "trips": t["n"],
         "trips_led_by_head": t["head"],
@@ -669,8 +706,12 @@ def investment_values(
         "pipeline_1bn_to_5bn": bands["mid"],
         "pipeline_100m_to_1bn": bands["small"],
         "conversion_pct": pct(created_counts["signed"], created_counts["n"]),
-        "stale": leads.stale().count(),
+        "stale": got["stale"]["n"],
     }
+
+
+def investment_values(**kwargs) -> dict:
+    return run(investment_plan(**kwargs))
 
 
 def investment_figures(**kwargs) -> list[Figure]:

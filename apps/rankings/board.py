@@ -15,14 +15,16 @@ every target is never on the black list.
 from __future__ import annotations
 
 import calendar
+import inspect
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
+from apps.core.batch import gather, run
 from apps.units.models import Unit
 
-from .computations import COMPUTATIONS, shared_rows
+from .computations import COMPUTATIONS
 from .models import Indicator
 
 
@@ -72,8 +74,9 @@ def _met(ind: Indicator, value: Decimal) -> bool:
 def compute_board(month: date) -> dict:
     start, end = month_bounds(month)
     indicators = indicators_for(month)
-    with shared_rows():
-        measures = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
+    asked = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
+    plans = {key: m for key, m in asked.items() if inspect.isgenerator(m)}
+    measures = {**asked, **run(gather(**plans))}  # every computation in one round trip
     units = list(Unit.objects.active())
     groups = []
     for group, label in Unit.PeerGroup.choices:

@@ -8,8 +8,6 @@ indicator is then "not applicable" for that unit, and its weight goes to the oth
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +16,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.batch import Plan, Rows
 
 Measure = tuple[Decimal | None, Decimal | int, Decimal | int]
 
@@ -35,47 +35,18 @@ def _end(day: date) -> datetime:
 @dataclass(frozen=True)
 class Computation:
     label: str
-    measure: Callable[[date, date], dict[int, Measure]]
+    # a plan (apps.core.batch) whose result is {unit id: measure}, or a function returning that dict
+    measure: Callable[[date, date], Plan | dict[int, Measure]]
     drill: Callable[[int, date, date], str]
-
-
-# Rows several computations share (the four request indicators read one grouped query), kept only for the
-# duration of one board computation (`shared_rows()`), never across requests.
-_shared: ContextVar[dict | None] = ContextVar("shared_computation_rows", default=None)
-
-
-@contextmanager
-def shared_rows():
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
-def _requests(start, end):
-    cache = _shared.get()
-    key = ("requests", start, end)
-    if cache is not None and key in cache:
-        return cache[key]
-    rows = list(_request_rows(start, end))
-    if cache is not None:
-        cache[key] = rows
-    return rows
-
-
-def _request_rows(start, end):
-    from apps.figures.rollups import request_counts
-
-    return [
-        {"handling_unit_id": unit_id, **row}
-        for unit_id, row in request_counts(start, end, by_unit=True).items()
-    ]
 
 
 def _request_measure(num_key, den_key):
     def measure(start, end):
-        return {r["handling_unit_id"]: _ratio(r[num_key], r[den_key]) for r in _requests(start, end)}
+        from apps.figures.rollups import request_counts_plan
+
+        # the four request indicators ask the same query: apps.core.batch sends it once
+        rows = yield from request_counts_plan(start, end, by_unit=True)
+        return {unit_id: _ratio(r[num_key], r[den_key]) for unit_id, r in rows.items()}
 
     return measure
 
@@ -95,12 +66,15 @@ def _coverage(start, end):
     from apps.enterprises.models import Enterprise
     from apps.figures.rollups import visited_between
 
-    rows = (
-        Enterprise.objects.filter(is_key=True)
-        .values("unit_id")
-        .annotate(n=Count("id"), visited=Count("id", filter=visited_between(date(end.year, 1, 1), end)))
-        .order_by()
-    )
+    got = yield {
+        "rows": Rows(
+            Enterprise.objects.filter(is_key=True)
+            .values("unit_id")
+            .annotate(n=Count("id"), visited=Count("id", filter=visited_between(date(end.year, 1, 1), end)))
+            .order_by()
+        )
+    }
+    rows = got["rows"]
     return {r["unit_id"]: _ratio(r["visited"], r["n"]) for r in rows}
 
 
@@ -109,13 +83,16 @@ def _project_progress(start, end):
     from apps.projects.models import Project, months_completed
 
     months = months_completed(end)
-    rows = (
-        Project.objects.for_year(end.year)
-        .with_progress(year=end.year, months=months, as_of=end)
-        .values("unit_id")
-        .annotate(plan=Sum("plan_wan"), done=Sum("completed_wan"))
-        .order_by()
-    )
+    got = yield {
+        "rows": Rows(
+            Project.objects.for_year(end.year)
+            .with_progress(year=end.year, months=months, as_of=end)
+            .values("unit_id")
+            .annotate(plan=Sum("plan_wan"), done=Sum("completed_wan"))
+            .order_by()
+        )
+    }
+    rows = got["rows"]
     result = {}
     for r in rows:
         if not r["plan"] or not months:
@@ -136,12 +113,15 @@ def _project_reporting(start, end):
 
     month = date(end.year, end.month, 1)
     reported = MonthlyReport.objects.filter(project=OuterRef("pk"), month=month)
-    rows = (
-        Project.objects.for_year(end.year)
-        .values("unit_id")
-        .annotate(n=Count("id", distinct=True), done=Count("id", filter=Exists(reported), distinct=True))
-        .order_by()
-    )
+    got = yield {
+        "rows": Rows(
+            Project.objects.for_year(end.year)
+            .values("unit_id")
+            .annotate(n=Count("id", distinct=True), done=Count("id", filter=Exists(reported), distinct=True))
+            .order_by()
+        )
+    }
+    rows = got["rows"]
     return {r["unit_id"]: _ratio(r["done"], r["n"]) for r in rows}
 
 
@@ -149,12 +129,15 @@ def _research_matching(start, end):
     """Results of the year in matching or landed ÷ results catalogued this year, by responsible unit."""
     from apps.research.models import Result
 
-    rows = (
-        Result.objects.filter(catalogued_on__year=end.year, catalogued_on__lte=end)
-        .values("unit_id")
-        .annotate(n=Count("id"), moving=Count("id", filter=Q(status__in=["matching", "landed"])))
-        .order_by()
-    )
+    got = yield {
+        "rows": Rows(
+            Result.objects.filter(catalogued_on__year=end.year, catalogued_on__lte=end)
+            .values("unit_id")
+            .annotate(n=Count("id"), moving=Count("id", filter=Q(status__in=["matching", "landed"])))
+            .order_by()
+        )
+    }
+    rows = got["rows"]
     return {r["unit_id"]: _ratio(r["moving"], r["n"]) for r in rows}
 
 
@@ -163,15 +146,18 @@ def _investment_stale(start, end):
     from apps.investment.models import Lead
 
     at = _end(end)
-    rows = (
-        Lead.objects.filter(created_at__lt=at, stage__in=Lead.OPEN_STAGES)
-        .values("unit_id")
-        .annotate(
-            n=Count("id"),
-            stale=Count("id", filter=Q(pk__in=Lead.objects.stale(now=at).values("pk"))),
+    got = yield {
+        "rows": Rows(
+            Lead.objects.filter(created_at__lt=at, stage__in=Lead.OPEN_STAGES)
+            .values("unit_id")
+            .annotate(
+                n=Count("id"),
+                stale=Count("id", filter=Q(pk__in=Lead.objects.stale(now=at).values("pk"))),
+            )
+            .order_by()
         )
-        .order_by()
-    )
+    }
+    rows = got["rows"]
     return {r["unit_id"]: _ratio(r["stale"], r["n"]) for r in rows}
 
 
@@ -179,14 +165,17 @@ def _investment_conversion(start, end):
     """Leads created this year and signed by the month's end ÷ leads created this year."""
     from apps.investment.models import Lead
 
-    rows = (
-        Lead.objects.filter(
-            created_at__gte=_end(date(end.year, 1, 1) - timedelta(days=1)), created_at__lt=_end(end)
+    got = yield {
+        "rows": Rows(
+            Lead.objects.filter(
+                created_at__gte=_end(date(end.year, 1, 1) - timedelta(days=1)), created_at__lt=_end(end)
+            )
+            .values("unit_id")
+            .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
+            .order_by()
         )
-        .values("unit_id")
-        .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
-        .order_by()
-    )
+    }
+    rows = got["rows"]
     return {r["unit_id"]: _ratio(r["signed"], r["n"]) for r in rows}
 
 

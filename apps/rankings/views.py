@@ -47,17 +47,18 @@ def _previous(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
-def get_board(month: date) -> tuple[dict, Publication | None]:
-    """The published (frozen) board of a month if there is one, else the live board."""
-    publication = (
-        Publication.objects.filter(month=month, is_current=True).select_related("published_by").first()
+def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]]:
+    """The month's board ready to show, its current publication, and every publication of the month (the
+    two months' publications are read in one query)."""
+    publications = list(
+        Publication.objects.filter(month__in=[month, _previous(month)])
+        .select_related("published_by")
+        .order_by("-published_at")
     )
-    return (publication.board if publication else compute_board(month)), publication
-
-
-def _decorated(month: date) -> tuple[dict, Publication | None]:
-    board, publication = get_board(month)
-    previous, _pub = get_board(_previous(month))
+    current = {p.month: p for p in publications if p.is_current}
+    publication, before = current.get(month), current.get(_previous(month))
+    board = publication.board if publication else compute_board(month)
+    previous = before.board if before else compute_board(_previous(month))
     compare(board, previous)
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
@@ -73,7 +74,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None]:
                 row["ordered"].append(cell)
             row["on_red"] = row["unit_id"] in group["red"]
             row["on_black"] = row["unit_id"] in group["black"]
-    return board, publication
+    return board, publication, [p for p in publications if p.month == month]
 
 
 def _computations_of(board: dict) -> dict[str, str]:
@@ -91,7 +92,7 @@ def _computations_of(board: dict) -> dict[str, str]:
 
 def board_view(request):
     month = _month(request)
-    board, publication = _decorated(month)
+    board, publication, history = _decorated(month)
     return render(
         request,
         "rankings/board.html",
@@ -99,7 +100,7 @@ def board_view(request):
             "board": board,
             "month": month,
             "publication": publication,
-            "history": Publication.objects.filter(month=month).select_related("published_by"),
+            "history": history,
             "can_publish": request.user.has_perm("rankings.add_publication")
             and month < date(timezone.localdate().year, timezone.localdate().month, 1),
             "can_republish": request.user.has_perm("rankings.change_publication"),
@@ -110,7 +111,7 @@ def board_view(request):
 
 def projector(request):
     month = _month(request)
-    board, publication = _decorated(month)
+    board, publication, _history = _decorated(month)
     return render(
         request, "rankings/projector.html", {"board": board, "month": month, "publication": publication}
     )
@@ -148,7 +149,7 @@ def published(request):
 
 def export(request):
     month = _month(request)
-    board, _pub = _decorated(month)
+    board, _pub, _history = _decorated(month)
     headers = ["同类分组", "排名", "单位", "得分", "名次变化"]
     codes = [i["code"] for i in board["indicators"]]
     names = {i["code"]: i["name"] for i in board["indicators"]}
@@ -182,7 +183,7 @@ def memo(request, unit_id):
     if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
         raise Http404
     month = _month(request)
-    board, publication = _decorated(month)
+    board, publication, _history = _decorated(month)
     row = group = None
     for g in board["groups"]:
         for r in g["rows"]:

@@ -97,3 +97,5 @@ def test_the_page_runs_the_same_number_of_queries_at_two_data_sizes(district, le
     large = queries(client, url)
     print(f"\n{page}: {small} queries small, {large} large")
     assert large == small
+    if page.startswith(("board", "dashboard", "figures API")):
+        assert large <= 10  # quality.md: dashboard and ranking ≤ 10

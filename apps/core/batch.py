@@ -1,0 +1,131 @@
+"""Many independent aggregates in one database round trip.
+
+A page of figures needs dozens of small aggregates over different tables. Written as plain ORM calls they
+cost one query each, so the dashboard would grow with every figure added. Here a figure function is a
+*plan*: a generator that yields a dict of specs (`Aggregate`, `Rows`) and receives their results, possibly
+in several rounds; `run()` drives one plan and `gather()` runs plans side by side so that their specs of the
+same round go to the database together, each as a scalar subquery of a single SELECT.
+
+    def visits_plan(start, end):
+        got = yield {"n": Aggregate(Visit.objects.in_period(start, end), n=Count("id"))}
+        return got["n"]["n"]
+
+    run(visits_plan(a, b))                      # one query
+    run(gather(v=visits_plan(a, b), r=...))     # still one query
+
+Results keep their SQL types: counts are ints, sums of decimals are exact Decimals (parsed from the JSON
+text with `parse_float=Decimal`), dates come back as ISO strings in `Rows`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, QuerySet, Value
+
+Plan = Generator[dict, dict, Any]
+
+
+@dataclass
+class Aggregate:
+    """`queryset.aggregate(**aggregates)`: one dict (counts 0, sums None over no rows)."""
+
+    queryset: QuerySet
+    aggregates: dict
+
+    def __init__(self, queryset: QuerySet, **aggregates):
+        self.queryset, self.aggregates = queryset, aggregates
+
+    def sql(self) -> tuple[str, list]:
+        # grouped by a constant, which Django leaves out of GROUP BY: one row, exactly as aggregate()
+        qs = self.queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(**self.aggregates)
+        sql, params = qs.values(*self.aggregates).query.sql_with_params()
+        return f"(SELECT row_to_json(t)::text FROM ({sql}) t)", list(params)
+
+    def parse(self, text: str | None) -> dict:
+        return json.loads(text, parse_float=Decimal)
+
+    def empty(self) -> dict:
+        return {k: 0 if isinstance(a, Count) else None for k, a in self.aggregates.items()}
+
+
+@dataclass
+class Rows:
+    """`list(queryset.values(...))`: a list of dicts (keep it small: it travels as one JSON value)."""
+
+    queryset: QuerySet
+
+    def sql(self) -> tuple[str, list]:
+        sql, params = self.queryset.query.sql_with_params()
+        return f"(SELECT coalesce(json_agg(t), '[]')::text FROM ({sql}) t)", list(params)
+
+    def parse(self, text: str | None) -> list[dict]:
+        return json.loads(text, parse_float=Decimal)
+
+    def empty(self) -> list[dict]:
+        return []
+
+
+def execute(specs: dict) -> dict:
+    """All `specs` in one SELECT; returns their results under the same keys."""
+    results, columns, parts, params = {}, {}, [], []
+    for key, spec in specs.items():
+        try:
+            sql, p = spec.sql()
+        except EmptyResultSet:  # e.g. a filter on an empty list: known without asking the database
+            results[key] = spec.empty()
+            continue
+        same = (sql, repr(p))  # plans that ask the very same thing (e.g. four indicators) share a column
+        if same not in columns:
+            columns[same] = []
+            parts.append(sql)
+            params += p
+        columns[same].append(key)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        for keys, text in zip(columns.values(), row, strict=True):
+            for key in keys:
+                results[key] = specs[key].parse(text)
+    return results
+
+
+def run(plan: Plan):
+    """Drive one plan to its result, one query per round."""
+    try:
+        specs = next(plan)
+        while True:
+            specs = plan.send(execute(specs))
+    except StopIteration as stop:
+        return stop.value
+
+
+def gather(**plans: Plan) -> Plan:
+    """A plan that runs `plans` side by side and returns {name: result}."""
+    results: dict = {}
+    pending = dict(plans)
+    answers: dict = dict.fromkeys(plans)
+    while pending:
+        specs: dict = {}
+        for name, plan in list(pending.items()):
+            try:
+                asked = next(plan) if answers[name] is None else plan.send(answers[name])
+            except StopIteration as stop:
+                results[name] = stop.value
+                del pending[name]
+                continue
+            specs.update({(name, key): spec for key, spec in asked.items()})
+        if not pending:
+            break
+        got = yield specs
+        answers = {name: {} for name in pending}
+        for (name, key), value in got.items():
+            answers[name][key] = value
+    return results
