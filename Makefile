@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bootstrap db-stop lint messages demo bench clean-db
+.PHONY: run test bootstrap db-stop lint messages demo bench clean-db deploy-check
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(.ci/find-python) || exit 1; \
@@ -35,6 +35,21 @@ test: lint
 	$(MANAGE) makemigrations --check --dry-run
 	@$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+# Django's deployment checklist under a production environment (see .env.example): no warning allowed.
+deploy-check: bootstrap
+	DJANGO_DEBUG=false JIANBEI_REQUIRE_SECRET_KEY=true \
+	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  DJANGO_ALLOWED_HOSTS=workbench.jiangbei.example DJANGO_SECURE_SSL=true \
+	  DJANGO_HSTS_SECONDS=31536000 DJANGO_HSTS_INCLUDE_SUBDOMAINS=true DJANGO_HSTS_PRELOAD=true \
+	  DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+# The benchmark (bench/README.md): SIZE=small|city|province, against BENCH_DATABASE_URL or a database of its own
+# on the PostgreSQL at 127.0.0.1:5432. Needs Debian's wrk. Not part of `make test`.
+SIZE ?= city
+bench: bootstrap
+	$(PY) bench/run.py --size $(SIZE)
 
 db-stop: bootstrap
 	$(PY) -m jianbei.embedded_db stop

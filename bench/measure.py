@@ -1,0 +1,239 @@
+"""The in-process parts of the benchmark (Django is set up by bench/run.py against the bench database)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from datetime import date, timedelta
+
+import requests as http
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Count
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.accounts import roles
+from apps.accounts.models import User
+from apps.enterprises.models import Enterprise
+from apps.enterprises.views import EnterpriseListView
+from apps.figures.views import campaign_values
+from apps.projects.models import MonthlyReport, Project
+from apps.projects.views import ProjectListView
+from apps.service.models import Category, Request, RequestEvent, Visit
+from apps.service.views.requests import RequestListView
+from apps.units.models import Unit
+
+
+def _session(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def prepare() -> dict:
+    """The users, sessions and page URLs the benchmark uses (a leader sees the whole district)."""
+    leader, created = User.objects.get_or_create(
+        username="bench_leader", defaults={"display_name": "基准测试领导", "is_active": True}
+    )
+    if created:
+        leader.set_password("Jiangbei@2024")
+        leader.save()
+    leader.groups.add(Group.objects.get(name=roles.LEADER))
+    busiest = (
+        Request.objects.values("handling_unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["handling_unit_id"]
+    )
+    unit = Unit.objects.get(pk=busiest)
+    staff = User.objects.filter(unit=unit, groups__name=roles.STAFF, is_active=True).order_by("pk").first()
+    cookies = {"leader": _session(leader), "staff": _session(staff)}
+    today = date.today()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    year_ago = (last_month_end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    requests_url = reverse("service:request_list")
+    total = Request.objects.count()
+    filtered = f"handling_unit={unit.pk}&status=closed"
+    n_filtered = Request.objects.filter(handling_unit=unit, status="closed").count()
+    enterprises = Enterprise.objects.filter(unit=unit).annotate(n=Count("requests")).order_by("-n")
+    enterprise = enterprises.values_list("pk", flat=True).first()
+    pages = {
+        "dashboard, 12 months": (
+            f"{reverse('dashboard')}?from={year_ago:%Y-%m-%d}&to={last_month_end:%Y-%m-%d}",
+            "leader",
+        ),
+        "dashboard, month to date": (
+            f"{reverse('dashboard')}?from={today.replace(day=1):%Y-%m-%d}&to={today:%Y-%m-%d}",
+            "leader",
+        ),
+        "ranking board": (f"{reverse('rankings:board')}?month={last_month_end:%Y-%m}", "leader"),
+        "figures API, 12 months": (
+            f"{reverse('figures_api')}?from={year_ago:%Y-%m-%d}&to={last_month_end:%Y-%m-%d}",
+            "leader",
+        ),
+        "My to-do": (reverse("service:todo"), "staff"),
+        "request list, first page": (requests_url, "leader"),
+        "request list, last page": (f"{requests_url}?page={max(1, math.ceil(total / 50))}", "leader"),
+        "request list, filtered, first page": (f"{requests_url}?{filtered}", "leader"),
+        "request list, filtered, last page": (
+            f"{requests_url}?{filtered}&page={max(1, math.ceil(n_filtered / 50))}",
+            "leader",
+        ),
+        "project list": (reverse("projects:list"), "leader"),
+        "enterprise record": (reverse("enterprise_record", args=[enterprise]), "leader"),
+    }
+    counts = {
+        "units": Unit.objects.count(),
+        "enterprises": Enterprise.objects.count(),
+        "visits": Visit.objects.count(),
+        "requests": total,
+        "request events": RequestEvent.objects.count(),
+        "projects": Project.objects.count(),
+        "monthly reports": MonthlyReport.objects.count(),
+    }
+    return {
+        "leader": leader,
+        "staff": staff,
+        "unit": unit,
+        "cookies": cookies,
+        "pages": pages,
+        "counts": ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+        "period": (year_ago, last_month_end),
+    }
+
+
+def profile_pages(world: dict, runs: int = 5) -> dict:
+    """Per page: queries, SQL time and page time (medians of `runs`), in-process."""
+    result = {}
+    for name, (path, who) in world["pages"].items():
+        client = Client()
+        client.cookies["sessionid"] = world["cookies"][who].split("=", 1)[1]
+        client.get(path)
+        pages, sqls, counts = [], [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path)
+                pages.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+            sqls.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            counts.append(len(captured))
+        page, sql = statistics.median(pages), statistics.median(sqls)
+        ratio = page / sql if sql else None
+        result[name] = {"queries": max(counts), "page_ms": page, "sql_ms": sql, "ratio": ratio}
+    return result
+
+
+def _orm_vs_raw(build, runs: int = 15) -> dict:
+    """`build()` returns a queryset; ORM = evaluating it into model instances; raw = the same SQL fetched."""
+    orm, raw = [], []
+    for _ in range(runs):
+        qs = build()
+        started = time.perf_counter()
+        list(qs)
+        orm.append((time.perf_counter() - started) * 1000)
+        sql, params = build().query.sql_with_params()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+        raw.append((time.perf_counter() - started) * 1000)
+    o, r = statistics.median(orm), statistics.median(raw)
+    return {"orm": o, "raw": r, "ratio": o / r if r else None}
+
+
+def _list_queryset(view_class, user, query: str = ""):
+    request = RequestFactory().get("/?" + query)
+    request.user = user
+    view = view_class()
+    view.setup(request)
+    view.kwargs = {}
+    qs = view.get_queryset()
+    return lambda: qs.all()[:50]
+
+
+def hot_queries(world: dict) -> dict:
+    leader = world["leader"]
+    result = {
+        "request list page (50 rows)": _orm_vs_raw(_list_queryset(RequestListView, leader)),
+        "project list page (50 rows)": _orm_vs_raw(_list_queryset(ProjectListView, leader)),
+        "enterprise list page (50 rows)": _orm_vs_raw(_list_queryset(EnterpriseListView, leader)),
+    }
+    start, end = world["period"]
+    orm, raw = [], []
+    for _ in range(15):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            campaign_values(start=start, end=end, unit_id=None)
+            orm.append((time.perf_counter() - started) * 1000)
+        (query,) = captured.captured_queries
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(query["sql"])  # the SQL as sent, parameters inlined by the driver
+            cursor.fetchall()
+        raw.append((time.perf_counter() - started) * 1000)
+    o, r = statistics.median(orm), statistics.median(raw)
+    result["dashboard figures, 12 months (one batched SELECT)"] = {"orm": o, "raw": r, "ratio": o / r}
+    return result
+
+
+def _csrf(session: http.Session, url: str) -> str:
+    session.get(url)
+    return session.cookies.get("csrftoken", "")
+
+
+def write_paths(base: str, world: dict, n: int) -> dict:
+    """Log a visit with 3 requests, and acknowledge a request, `n` times each over HTTP as the staff user."""
+    unit = world["unit"]
+    session = http.Session()
+    session.cookies.set("sessionid", world["cookies"]["staff"].split("=", 1)[1])
+    form_url = base + reverse("service:visit_create")
+    token = _csrf(session, form_url)
+    enterprise = Enterprise.objects.filter(unit=unit).order_by("pk").first()
+    category = Category.objects.filter(is_active=True).order_by("pk").first()
+    visits = {"ms": [], "failures": 0}
+    for i in range(n):
+        data = {
+            "csrfmiddlewaretoken": token,
+            "visited_on": date.today().isoformat(),
+            "enterprise": enterprise.pk,
+            "lead_unit": unit.pk,
+            "mode": "on_site",
+            "summary": f"基准测试走访 {i}",
+            "requests-TOTAL_FORMS": 3,
+            "requests-INITIAL_FORMS": 0,
+            "requests-MIN_NUM_FORMS": 0,
+            "requests-MAX_NUM_FORMS": 30,
+        }
+        for j in range(3):
+            data |= {
+                f"requests-{j}-category": category.pk,
+                f"requests-{j}-title": f"基准测试诉求 {i}-{j}",
+                f"requests-{j}-urgency": "normal",
+                f"requests-{j}-handling_unit": unit.pk,
+            }
+        started = time.perf_counter()
+        response = session.post(form_url, data=data, headers={"Referer": form_url}, allow_redirects=False)
+        visits["ms"].append((time.perf_counter() - started) * 1000)
+        if response.status_code != 302 or "login" in response.headers.get("Location", ""):
+            visits["failures"] += 1
+    acks = {"ms": [], "failures": 0}
+    dispatched = Request.objects.filter(handling_unit=unit, status="dispatched").order_by("-pk")
+    pending = list(dispatched.values_list("pk", "version")[:n])
+    for pk, version in pending:
+        url = base + reverse("service:request_act", args=[pk])
+        data = {
+            "csrfmiddlewaretoken": token,
+            "action": "acknowledge",
+            "expected_status": "dispatched",
+            "expected_version": version,
+        }
+        started = time.perf_counter()
+        response = session.post(url, data=data, headers={"Referer": url}, allow_redirects=False)
+        acks["ms"].append((time.perf_counter() - started) * 1000)
+        if response.status_code != 302 or Request.objects.get(pk=pk).status != "acknowledged":
+            acks["failures"] += 1
+    return {"log a visit with 3 requests": visits, "acknowledge a request (transition)": acks}
