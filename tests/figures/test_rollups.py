@@ -128,7 +128,7 @@ def history(staff_a, colleague_a, staff_b, manager_a, unit_a, unit_b):
     def request(at, unit=unit_a, enterprise=key_a1):
         return make_request(staff_a, at=at, handling_unit=unit, enterprise=enterprise)
 
-    # January: one closed in February, one received at 23:59:59 on 31 January, closed and confirmed the same day
+    # January: one closed in February; one received at 23:59:59 on 31 January, closed and confirmed next day
     jan = request(local(2024, 1, 15, 10))
     walk_to(jan, "in_progress", handler=colleague_a, manager=manager_a, at=local(2024, 1, 15, 11))
     close(Request.objects.get(pk=jan.pk), colleague_a, local(2024, 2, 5, 9))
