@@ -1,10 +1,36 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.validators import validate_mobile
 from apps.units.models import Unit
+
+
+class UserQuerySet(models.QuerySet):
+    """Deactivating users in bulk ends their sessions too, as saving one inactive user does."""
+
+    def update(self, **kwargs):
+        if kwargs.get("is_active") is False:
+            with transaction.atomic(using=self.db):
+                ids = list(self.values_list("pk", flat=True))
+                count = super().update(**kwargs)
+                UserSession.objects.filter(user_id__in=ids).delete()
+            return count
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            if "is_active" in fields:
+                UserSession.objects.filter(user_id__in=[o.pk for o in objs if not o.is_active]).delete()
+        return count
+
+
+class AccountsUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -21,7 +47,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_mobile])
 
-    objects = UserManager()
+    objects = AccountsUserManager()
 
     class Meta:
         ordering = ["unit__sort_order", "username"]
@@ -35,6 +61,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not self.is_active:
+            # A deactivated user is signed out everywhere at once, not only refused at the next request.
+            UserSession.objects.filter(user_id=self.pk).delete()
+
     def clean(self):
         super().clean()
         if self.unit_id is None and not self.is_superuser:
@@ -47,3 +79,25 @@ class User(AbstractUser):
     @property
     def manages_unit(self) -> bool:
         return self.has_perm("accounts.manage_unit")
+
+
+class UserSession(AbstractBaseSession):
+    """A database session that records whose it is (apps/accounts/sessions.py fills `user`), so that a
+    user's sessions can be found, and deleted, without decoding every session."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sessions", null=True, blank=True
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return self.session_key
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
