@@ -1,6 +1,16 @@
+import logging
+import sys
+import uuid
+
 from django.conf import settings
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.csp import CSP, build_policy
 
 
 class DefaultLanguageMiddleware:
@@ -47,3 +57,82 @@ class SessionTimeoutMiddleware:
             elif now - seen > 60 or "seen_at" not in session:
                 session["seen_at"] = now  # at most one session write a minute
         return self.get_response(request)
+
+
+# --- Database outage ---------------------------------------------------------------------------------
+
+outage_logger = logging.getLogger("jianbei.outage")
+
+# What a lost or unreachable database raises (connection refused, server restarting, connection closed).
+DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _note_database_error(sender, request=None, **kwargs):
+    """got_request_exception: remember on the request that a database error became a 500 response."""
+    exc = sys.exc_info()[1]
+    if request is not None and isinstance(exc, DATABASE_DOWN_ERRORS):
+        request.database_error = exc
+
+
+class DatabaseUnavailableMiddleware:
+    """While PostgreSQL is down, answer 503 with a friendly page instead of 500; recover by itself.
+
+    It sits right below SecurityMiddleware and WhiteNoise, so that the failures of the session, auth and
+    every other middleware below are caught too. Django turns an exception raised in a middleware into a
+    500 response at that middleware, so such a failure is recognised by the got_request_exception signal;
+    a view's failure by process_exception. The page is rendered without a request (no context processor:
+    nothing touches the database). Each failure is logged with a request id that the page shows.
+
+    Recovery needs nothing: with CONN_HEALTH_CHECKS Django drops a dead connection and opens a new one at
+    the next request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid="jianbei-database-unavailable")
+
+    def __call__(self, request):
+        try:
+            response = self.get_response(request)
+        except DATABASE_DOWN_ERRORS as exc:  # not converted to a response below (e.g. raised while streaming)
+            return database_unavailable(request, exc)
+        exc = getattr(request, "database_error", None)
+        if exc is not None and response.status_code == 500:
+            return database_unavailable(request, exc)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_DOWN_ERRORS):
+            return database_unavailable(request, exception)
+        return None
+
+
+def database_unavailable(request, exc) -> HttpResponse:
+    """The 503 answer: the friendly page in the user's language, or JSON for the health check."""
+    request_id = uuid.uuid4().hex[:12]
+    outage_logger.error(
+        "Database unavailable [request %s] %s %s: %s: %s",
+        request_id,
+        request.method,
+        request.path,
+        type(exc).__name__,
+        str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+    )
+    if request.path == reverse("healthz"):
+        response = JsonResponse({"status": "unavailable", "request_id": request_id}, status=503)
+    else:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        retry_url = request.get_full_path() if request.method == "GET" else "/"
+        with translation.override(language):
+            html = render_to_string("503.html", {"request_id": request_id, "retry_url": retry_url})
+        response = HttpResponse(html, status=503)
+        response.headers["Content-Language"] = language
+        if settings.SECURE_CSP:  # the CSP and frame middleware sit below this one and were skipped
+            response.headers[CSP.HEADER_ENFORCE] = build_policy(settings.SECURE_CSP)
+        response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["X-Request-ID"] = request_id
+    add_never_cache_headers(response)
+    return response
