@@ -2,13 +2,14 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.locking import VersionedFormMixin
 from apps.core.widgets import DateInput
 from apps.units.models import Unit
 
 from .models import Contact, Enterprise
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = [

@@ -1,7 +1,7 @@
 """Bulk import of enterprises with the shared import pipeline (apps.core.imports)."""
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,11 +91,12 @@ class EnterpriseImporter(Importer):
                 for f in fields:
                     setattr(enterprise, f, data[f])
                 enterprise.updated_at = now
+                enterprise.version = F("version") + 1  # a form opened before the import is now stale
                 changed.append(enterprise)
             if data.get("contact_name"):
                 contacts.append((enterprise, data["contact_name"], data.get("contact_mobile") or ""))
         Enterprise.objects.bulk_create(new, batch_size=2000)
-        Enterprise.objects.bulk_update(changed, [*fields, "updated_at"], batch_size=2000)
+        Enterprise.objects.bulk_update(changed, [*fields, "updated_at", "version"], batch_size=2000)
         self._save_primary_contacts(contacts)
         return len(new), len(changed)
 

@@ -72,7 +72,7 @@ class EnterpriseQuerySet(models.QuerySet):
 
     def search(self, text: str):
         """Substring search on the name (trigram index) or a prefix of the credit code."""
-        text = (text or "").strip()
+        text = (text or "").replace("\x00", "").strip()  # PostgreSQL refuses a NUL byte in a query
         if not text:
             return self
         return self.filter(models.Q(name__icontains=text) | models.Q(credit_code__startswith=text.upper()))
@@ -103,6 +103,7 @@ class Enterprise(models.Model):
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     objects = EnterpriseQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from apps.core.locking import check_version
 from apps.units.models import Unit
 
 from .credit_code import normalize
@@ -57,12 +58,21 @@ def enterprise_create(
 
 @transaction.atomic
 def enterprise_update(
-    *, enterprise: Enterprise, by, tags: Iterable[Tag] | None = None, **changes
+    *,
+    enterprise: Enterprise,
+    by,
+    tags: Iterable[Tag] | None = None,
+    expected_version: int | None = None,
+    related_changed: bool = False,
+    **changes,
 ) -> Enterprise:
     """Change the given fields; the user must be allowed to edit both the old and the new unit.
 
     Compares with the stored row, locked, not with `enterprise`'s attributes: a ModelForm bound to the
-    same instance has already copied the new values onto it, unit included.
+    same instance has already copied the new values onto it, unit included. `expected_version` is the
+    version the user's form was loaded with (EditConflict if the record has changed since). Any change
+    — fields, tags, or rows of the record the caller saves in the same transaction (`related_changed`:
+    its contacts) — counts as a new version.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -73,14 +83,20 @@ def enterprise_update(
     new_unit = changes.get("unit", enterprise.unit)
     if not can_edit_unit(by, enterprise.unit_id) or not can_edit_unit(by, new_unit.pk):
         raise PermissionDenied
+    check_version(enterprise, expected_version)
     if "credit_code" in changes:
         changes["credit_code"] = normalize(changes["credit_code"])
     changed = [name for name, value in changes.items() if getattr(enterprise, name) != value]
     for name in changed:
         setattr(enterprise, name, changes[name])
     enterprise.full_clean()
-    if changed:
-        enterprise.save(update_fields=[*changed, "updated_at"])
-    if tags is not None:
+    tags = None if tags is None else list(tags)
+    tags_changed = tags is not None and {t.pk for t in tags} != set(
+        enterprise.tags.values_list("pk", flat=True)
+    )
+    if changed or tags_changed or related_changed:
+        enterprise.version += 1  # the row is locked: no lost update
+        enterprise.save(update_fields=[*changed, "version", "updated_at"])
+    if tags_changed:
         enterprise.tags.set(tags)
     return enterprise

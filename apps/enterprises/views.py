@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from apps.core.exports import xlsx_response
+from apps.core.locking import EditConflict, EditConflictMixin
 from apps.core.views import FilteredListView, ImportView
 
 from . import services
@@ -65,7 +66,7 @@ def _primary_contact(enterprise) -> tuple[str, str]:
     return (contacts[0].name, contacts[0].mobile) if contacts else ("", "")
 
 
-class EnterpriseFormView(View):
+class EnterpriseFormView(EditConflictMixin, View):
     """Create (no pk) or edit an enterprise with its contacts, in one transaction."""
 
     template_name = "enterprises/enterprise_form.html"
@@ -89,17 +90,25 @@ class EnterpriseFormView(View):
         if not (form.is_valid() and formset.is_valid()):
             return self._render(form, formset)
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
-        with transaction.atomic():
-            if self.enterprise is None:
-                enterprise = services.enterprise_create(
-                    by=request.user, tags=form.cleaned_data["tags"], **data
-                )
-            else:
-                enterprise = services.enterprise_update(
-                    enterprise=self.enterprise, by=request.user, tags=form.cleaned_data["tags"], **data
-                )
-            formset.instance = enterprise
-            formset.save()
+        try:
+            with transaction.atomic():
+                if self.enterprise is None:
+                    enterprise = services.enterprise_create(
+                        by=request.user, tags=form.cleaned_data["tags"], **data
+                    )
+                else:
+                    enterprise = services.enterprise_update(
+                        enterprise=self.enterprise,
+                        by=request.user,
+                        tags=form.cleaned_data["tags"],
+                        expected_version=form.expected_version,
+                        related_changed=formset.has_changed(),
+                        **data,
+                    )
+                formset.instance = enterprise
+                formset.save()
+        except EditConflict:
+            return self.conflict(request, self.enterprise)
         messages.success(request, _("Saved “%(name)s”.") % {"name": enterprise.name})
         return redirect("enterprise_record", pk=enterprise.pk)
 

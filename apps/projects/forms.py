@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.locking import VersionedFormMixin
+from apps.core.validators import validate_workbench_date
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
@@ -35,7 +37,7 @@ class AmountField(forms.DecimalField):
         return attrs
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedFormMixin, forms.ModelForm):
     total_investment = AmountField(label=_("Total investment (万元)"))
     task_force = forms.ModelMultipleChoiceField(
         label=_("Task force (项目服务专班)"),
@@ -68,6 +70,8 @@ class ProjectForm(forms.ModelForm):
         else:
             self.fields["unit"].queryset = units
         self.fields["park"].queryset = units.filter(kind__in=[Unit.Kind.PARK, Unit.Kind.BUSINESS_DISTRICT])
+        for name in ("planned_start", "actual_start", "planned_completion", "actual_completion"):
+            self.fields[name].validators.append(validate_workbench_date)
         people = User.objects.filter(is_active=True, unit__isnull=False).select_related("unit")
         self.fields["task_force"].queryset = people
         self.fields["lead"].queryset = people
@@ -109,7 +113,11 @@ class ReportRowForm(forms.Form):
 class CorrectionForm(forms.Form):
     amount = AmountField(label=_("Corrected amount (万元)"))
     reason = forms.CharField(label=_("Reason"), max_length=500)
+    # The version of the report the page showed (optimistic locking: a stale correction is refused).
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class StartForm(forms.Form):
-    on = forms.DateField(label=_("Actual start date"), widget=DateInput())
+    on = forms.DateField(
+        label=_("Actual start date"), widget=DateInput(), validators=[validate_workbench_date]
+    )

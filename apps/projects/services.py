@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.locking import check_version
 from apps.service import services as service_services
 from apps.service.models import Request, Visit
 
@@ -81,11 +82,16 @@ def report_month(
 
 
 @transaction.atomic
-def report_correct(*, report: MonthlyReport, amount: Decimal, reason: str, by) -> MonthlyReport:
-    """Change a past report; the change is recorded with who, when, from, to and why."""
+def report_correct(
+    *, report: MonthlyReport, amount: Decimal, reason: str, by, expected_version: int | None = None
+) -> MonthlyReport:
+    """Change a past report; the change is recorded with who, when, from, to and why.
+
+    `expected_version` is the version of the report the user saw: EditConflict if it changed since."""
     report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
     if not can_edit(by, report.project):
         raise PermissionDenied
+    check_version(report, expected_version)
     amount = _check_amount(amount)
     if not reason.strip():
         raise ValidationError(_("Give the reason for the correction."))
@@ -95,7 +101,8 @@ def report_correct(*, report: MonthlyReport, amount: Decimal, reason: str, by) -
         report=report, old_amount=report.amount, new_amount=amount, reason=reason.strip(), by=by
     )
     report.amount, report.corrected_at = amount, timezone.now()
-    report.save(update_fields=["amount", "corrected_at"])
+    report.version += 1  # the row is locked: no lost update
+    report.save(update_fields=["amount", "corrected_at", "version"])
     return report
 
 
@@ -142,10 +149,12 @@ def project_start(*, project: Project, on: date, by) -> Project:
         raise PermissionDenied
     if on > timezone.localdate():
         raise ValidationError(_("A start date cannot be in the future."))
+    project = Project.objects.select_for_update().get(pk=project.pk)
     project.actual_start = on
     if project.stage in (Project.Stage.RESERVE, Project.Stage.PREPARATION):
         project.stage = Project.Stage.CONSTRUCTION
-    project.save(update_fields=["actual_start", "stage", "updated_at"])
+    project.version += 1  # the edit form shows these fields: a form opened before is now stale
+    project.save(update_fields=["actual_start", "stage", "version", "updated_at"])
     return project
 
 
@@ -178,12 +187,26 @@ PROJECT_FIELDS = [
 
 @transaction.atomic
 def project_save(
-    *, by, project: Project | None = None, task_force: Iterable | None = None, lead=None, **fields
+    *,
+    by,
+    project: Project | None = None,
+    task_force: Iterable | None = None,
+    lead=None,
+    expected_version: int | None = None,
+    **fields,
 ):
-    """Create a project (no `project`) or change one; the user must be allowed to edit the unit."""
+    """Create a project (no `project`) or change one; the user must be allowed to edit the unit.
+
+    A change starts from the stored row, locked (a ModelForm bound to `project` has already copied the new
+    values onto it), and `expected_version` is the version the user's form was loaded with: EditConflict if
+    the project has changed since."""
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    if project is not None and project.pk:
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        check_version(project, expected_version)
+        project.version += 1
     project = project or Project()
     old_unit = project.unit_id
     for name, value in fields.items():

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
+from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
 from apps.core.views import FilteredListView, ImportView
 from apps.service.models import Request
 from apps.service.views.visits import VisitCreateView
@@ -194,7 +195,7 @@ def _chart(plan, reports, months) -> dict | None:
     }
 
 
-class ProjectFormView(View):
+class ProjectFormView(EditConflictMixin, View):
     template_name = "projects/project_form.html"
 
     def dispatch(self, request, *args, pk=None, **kwargs):
@@ -221,8 +222,11 @@ class ProjectFormView(View):
                     project=self.project,
                     task_force=form.cleaned_data["task_force"],
                     lead=form.cleaned_data["lead"],
+                    expected_version=form.expected_version,
                     **data,
                 )
+            except EditConflict:
+                return self.conflict(request, self.project)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -276,6 +280,8 @@ def report_correct(request, pk):
         try:
             services.report_correct(report=report, by=request.user, **form.cleaned_data)
             messages.success(request, _("Report corrected; the correction is recorded."))
+        except EditConflict:
+            messages.error(request, CONFLICT_MESSAGE)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -296,7 +302,7 @@ def monthly_report(request):
     month = min(month, date(today.year, today.month, 1))
     previous = months_before(month, 1)
     unit_id = request.user.unit_id
-    if request.GET.get("unit", "").isdigit() and request.user.has_perm("accounts.view_all_units"):
+    if request.GET.get("unit", "").isdecimal() and request.user.has_perm("accounts.view_all_units"):
         unit_id = int(request.GET["unit"])
     projects = list(Project.objects.filter(unit_id=unit_id, plans__year=month.year).order_by("code"))
     reports = {

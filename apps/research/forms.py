@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.locking import VersionedFormMixin
+from apps.core.validators import validate_workbench_date
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
@@ -17,7 +19,7 @@ def _limit_unit(form, user):
         form.fields["unit"].queryset = units
 
 
-class EntityForm(forms.ModelForm):
+class EntityForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Entity
         fields = ["name", "type", "park", "unit", "fields", "contact_name", "contact_mobile"]
@@ -27,7 +29,7 @@ class EntityForm(forms.ModelForm):
         _limit_unit(self, user)
 
 
-class ResultForm(forms.ModelForm):
+class ResultForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Result
         fields = [
@@ -40,7 +42,7 @@ class ResultForm(forms.ModelForm):
         _limit_unit(self, user)
 
 
-class CarrierForm(forms.ModelForm):
+class CarrierForm(VersionedFormMixin, forms.ModelForm):
     industries = forms.MultipleChoiceField(
         label=_("Suitable industries"),
         choices=Industry.choices,
@@ -62,6 +64,7 @@ class CarrierForm(forms.ModelForm):
         self.fields["park"].queryset = Unit.objects.active().filter(
             kind__in=[Unit.Kind.PARK, Unit.Kind.BUSINESS_DISTRICT]
         )
+        self.fields["available_from"].validators.append(validate_workbench_date)
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -148,5 +148,7 @@ class CarrierImporter(Importer):
                     setattr(carrier, f, d[f])
             updated += bool(carrier.pk)
             created += not carrier.pk
+            if carrier.pk:
+                carrier.version = F("version") + 1  # a form opened before the import is now stale
             carrier.save()
         return created, updated

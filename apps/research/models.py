@@ -70,6 +70,7 @@ class Entity(models.Model):
         _("contact mobile"), max_length=11, blank=True, validators=[validate_mobile]
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     objects = UnitOwnedQuerySet.as_manager()
 
@@ -166,6 +167,7 @@ class Result(models.Model):
     )
     catalogued_on = models.DateField(_("catalogued on"), default=timezone.localdate)
     landed_on = models.DateField(_("landed on"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     objects = UnitOwnedQuerySet.as_manager()
 
@@ -208,6 +210,7 @@ class Carrier(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="owned_carriers"
     )
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     objects = UnitOwnedQuerySet.as_manager()
 

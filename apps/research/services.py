@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.locking import check_version
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
 from apps.service import services as service_services
@@ -231,14 +232,23 @@ MATCH_LABELS = {
 
 
 @transaction.atomic
-def record_save(*, by, instance):
-    """Create or change an R&D entity or a carrier (plain records without a life cycle)."""
+def record_save(*, by, instance, expected_version: int | None = None):
+    """Create or change an R&D entity, a carrier, or the description of a result.
+
+    A change locks the stored row and saves only the fields a form may edit (a result's status moves only
+    through its transitions); `expected_version` is the version the user's form was loaded with:
+    EditConflict if the record has changed since."""
+    fields = None
     if instance.pk:
-        stored = type(instance).objects.get(pk=instance.pk)
+        stored = type(instance).objects.select_for_update().get(pk=instance.pk)
         if not can_edit(by, stored):
             raise PermissionDenied
+        check_version(stored, expected_version)
+        instance.version = stored.version + 1  # the row is locked: no lost update
+        fields = [f.name for f in instance._meta.concrete_fields if f.editable and not f.primary_key]
+        fields.append("version")
     if not can_edit(by, instance):
         raise PermissionDenied
     instance.full_clean()
-    instance.save()
+    instance.save(update_fields=fields)
     return instance

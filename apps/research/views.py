@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.core.exports import xlsx_response
+from apps.core.locking import EditConflict, EditConflictMixin
 from apps.core.views import FilteredListView, ImportView
 from apps.service.views.visits import VisitCreateView
 
@@ -298,13 +299,14 @@ def result_move(request, pk):
     return redirect("research:result_detail", pk=result.pk)
 
 
-class RecordFormView(View):
+class RecordFormView(EditConflictMixin, View):
     """Create or edit an entity, a result or a carrier."""
 
     model = None
     form_class = None
     template_name = "research/record_form.html"
     success = ""
+    history_kind = ""  # the record's history page (apps.audit)
 
     def dispatch(self, request, *args, pk=None, **kwargs):
         self.instance = None
@@ -326,7 +328,13 @@ class RecordFormView(View):
                 if self.model is Result and self.instance is None:
                     obj = services.result_create(by=request.user, **form.cleaned_data)
                 else:
-                    obj = services.record_save(by=request.user, instance=form.save(commit=False))
+                    obj = services.record_save(
+                        by=request.user,
+                        instance=form.save(commit=False),
+                        expected_version=form.expected_version,
+                    )
+            except EditConflict:
+                return self.conflict(request, self.instance)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -338,20 +346,25 @@ class RecordFormView(View):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "instance": self.instance, "title": self.model._meta.verbose_name},
+            {
+                "form": form,
+                "instance": self.instance,
+                "title": self.model._meta.verbose_name,
+                "history_kind": self.history_kind,
+            },
         )
 
 
 class EntityFormView(RecordFormView):
-    model, form_class, success = Entity, EntityForm, "research:entity_detail"
+    model, form_class, success, history_kind = Entity, EntityForm, "research:entity_detail", "rd-entity"
 
 
 class ResultFormView(RecordFormView):
-    model, form_class, success = Result, ResultForm, "research:result_detail"
+    model, form_class, success, history_kind = Result, ResultForm, "research:result_detail", "rd-result"
 
 
 class CarrierFormView(RecordFormView):
-    model, form_class, success = Carrier, CarrierForm, "research:carrier_update"
+    model, form_class, success, history_kind = Carrier, CarrierForm, "research:carrier_update", "carrier"
 
 
 class EntityVisitCreateView(VisitCreateView):
