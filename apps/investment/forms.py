@@ -5,6 +5,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.validators import validate_workbench_date
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise, Industry
 from apps.projects.forms import AmountField
@@ -54,7 +55,9 @@ class LeadForm(forms.ModelForm):
 class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=Lead.Stage.choices)
     note = forms.CharField(label=_("Note / reason"), max_length=2000, required=False)
-    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DateInput())
+    signed_on = forms.DateField(
+        label=_("Signed on"), required=False, widget=DateInput(), validators=[validate_workbench_date]
+    )
     signed_wan = AmountField(label=_("Signed amount (万元)"), required=False, min_value=Decimal("0.01"))
     enterprise_code = forms.CharField(
         label=_("Registered enterprise (credit code)"), max_length=18, required=False
@@ -98,6 +101,8 @@ class TripForm(forms.ModelForm):
         self.fields["leader"].queryset = colleagues
         self.fields["leader"].initial = user.pk
         self.fields["members"].queryset = colleagues
+        for name in ("start_on", "end_on"):
+            self.fields[name].validators.append(validate_workbench_date)
 
     def clean(self):
         data = super().clean()

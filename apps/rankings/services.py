@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -17,6 +18,8 @@ def board_publish(*, month: date, by, reason: str = "", at=None) -> Publication:
     """Freeze month M's board. Republishing a month needs an admin and a recorded reason."""
     if not by.has_perm("rankings.add_publication"):
         raise PermissionDenied
+    # The reason comes as posted: at most what the column holds, and no NUL byte (PostgreSQL refuses it).
+    reason = forms.CharField(max_length=300, required=False).clean(reason)
     month = date(month.year, month.month, 1)
     today = timezone.localdate()
     if month >= date(today.year, today.month, 1):

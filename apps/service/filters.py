@@ -16,11 +16,15 @@ def _units(request):
 
 
 def _colleagues(request):
-    """Handler/staff dropdowns list only people the user may see: own unit, or everyone for leaders."""
+    """Handler/staff dropdowns list the people of one unit: the unit chosen in the same filter (leaders, who
+    may see every unit) or the user's own — a province has thousands of staff, too many for one list."""
     users = User.objects.filter(is_active=True, unit__isnull=False).select_related("unit")
-    if request is None or not request.user.has_perm("accounts.view_all_units"):
-        users = users.filter(unit_id=getattr(getattr(request, "user", None), "unit_id", None))
-    return users
+    own = getattr(getattr(request, "user", None), "unit_id", None)
+    chosen = own
+    if request is not None and request.user.has_perm("accounts.view_all_units"):
+        picked = request.GET.get("handling_unit") or request.GET.get("unit") or ""
+        chosen = int(picked) if picked.isdecimal() and len(picked) < 10 else own
+    return users.filter(unit_id=chosen)
 
 
 class DateRangeMixin(django_filters.FilterSet):
@@ -87,7 +91,7 @@ class RequestFilter(DateRangeMixin):
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
-        if value.lstrip("#").isdigit():
+        if value.lstrip("#").isdecimal():
             return queryset.filter(pk=int(value.lstrip("#")))
         return queryset.filter(Q(title__icontains=value) | Q(enterprise__name__icontains=value))
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.validators import validate_workbench_date
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
@@ -155,7 +156,7 @@ class AssignVisitForm(forms.Form):
         queryset=Enterprise.objects.filter(is_key=True), widget=forms.HiddenInput
     )
     assignee = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
-    due_on = forms.DateField(label=_("Visit by"), widget=DateInput())
+    due_on = forms.DateField(label=_("Visit by"), widget=DateInput(), validators=[validate_workbench_date])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -212,7 +212,7 @@ class RequestCreateView(View):
     def get(self, request):
         initial = {}
         enterprise = None
-        if request.GET.get("enterprise", "").isdigit():
+        if request.GET.get("enterprise", "").isdecimal():
             enterprise = (
                 Enterprise.objects.visible_to(request.user).filter(pk=request.GET["enterprise"]).first()
             )
@@ -277,7 +277,7 @@ def unit_todo(request):
     """The unit's to-do list: every open item of the unit; managers assign, decide extensions, confirm."""
     user = request.user
     unit_id = user.unit_id
-    if request.GET.get("unit", "").isdigit() and user.has_perm("accounts.view_all_units"):
+    if request.GET.get("unit", "").isdecimal() and user.has_perm("accounts.view_all_units"):
         unit_id = int(request.GET["unit"])
     unit = get_object_or_404(Unit, pk=unit_id) if unit_id else None
     base = request_rows(Request.objects.filter(handling_unit_id=unit_id)).annotate(urgency_rank=URGENCY_RANK)

@@ -111,7 +111,7 @@ class VisitCreateView(View):
 
     def get(self, request):
         enterprise = self.fixed_enterprise()
-        if enterprise is None and request.GET.get("enterprise", "").isdigit():
+        if enterprise is None and request.GET.get("enterprise", "").isdecimal():
             enterprise = (
                 Enterprise.objects.visible_to(request.user).filter(pk=request.GET["enterprise"]).first()
             )
