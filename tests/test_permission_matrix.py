@@ -17,6 +17,7 @@ from django.forms.models import model_to_dict
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import roles
 from apps.enterprises.models import Enterprise
@@ -474,6 +475,53 @@ CASES = [
         method="post",
         snapshot=lambda w: Publication.objects.count(),
         may_change=frozenset({"leader", "admin"}),
+    ),
+    # --- the audit history of a record (apps/audit): unit managers, leaders and admins read it on the records
+    # they may open (another unit's is a 404, as on its own page); staff get 403 -----------------------------
+    *[
+        Case(
+            "audit:history",
+            lambda w, kind=kind, key=key: reverse("audit:history", args=[kind, w[key].pk]),
+            {
+                "anonymous": 302,
+                "staff_a": 403,
+                "colleague_a": 403,
+                "staff_b": 403,
+                "manager_a": manager_a,
+                "leader": 200,
+                "admin": 200,
+            },
+        )
+        for kind, key, manager_a in [
+            ("request", "request_b", 404),
+            ("visit", "visit_b", 404),
+            ("project", "project_b", 404),
+            ("lead", "lead_b", 404),
+            ("enterprise", "enterprise_b", 200),  # enterprises and R&D records are read by every unit
+            ("rd-entity", "entity_b", 200),
+            ("rd-result", "result_b", 200),
+            ("carrier", "carrier_b", 200),
+        ]
+    ],  # fmt: skip
+    # --- two-factor sign-in (apps/accounts): no canonical user must use it or has a device, so both pages
+    # send them on to the home page; tests/accounts/test_two_factor.py covers the users who do ------------
+    Case("accounts:two_factor", lambda w: reverse("accounts:two_factor"), everyone(302)),
+    Case(
+        "accounts:two_factor",
+        lambda w: reverse("accounts:two_factor"),
+        everyone(302),
+        method="post",
+        data=lambda w: {"token": "123456"},
+        snapshot=lambda w: TOTPDevice.objects.count(),
+    ),
+    Case("accounts:two_factor_setup", lambda w: reverse("accounts:two_factor_setup"), everyone(302)),
+    Case(
+        "accounts:two_factor_setup",
+        lambda w: reverse("accounts:two_factor_setup"),
+        everyone(302),
+        method="post",
+        data=lambda w: {"token": "123456"},
+        snapshot=lambda w: TOTPDevice.objects.count(),
     ),
 ]
 

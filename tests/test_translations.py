@@ -143,13 +143,18 @@ def test_committed_mo_is_up_to_date(po_path: Path):
 # --- (c) the pages speak Chinese by default, English when chosen --------------------------------------
 
 
+ONE_USER = "%(count)d user no longer has to use two-factor sign-in."
+USERS = "%(count)d users no longer have to use two-factor sign-in."
+
+
 def test_django_loads_the_catalogues():
     with translation.override("zh-hans"):
         assert translation.gettext("Sign in") == "登录"
-        assert translation.ngettext("%(counter)s record", "%(counter)s records", 2) == "共 %(counter)s 条"
+        assert translation.gettext("%(count)s records") == "共 %(count)s 条"
+        assert translation.ngettext(ONE_USER, USERS, 2) == "%(count)d 个用户不再需要使用双因素登录。"
     with translation.override("en"):
         assert translation.gettext("Sign in") == "Sign in"
-        assert translation.ngettext("%(counter)s record", "%(counter)s records", 2) == "%(counter)s records"
+        assert translation.ngettext(ONE_USER, USERS, 2) == USERS
 
 
 @pytest.mark.django_db
