@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from apps.core.batch import Aggregate, Rows, run
 from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.projects.models import recount_year_progress
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 
 CLOSED_SQL = "r.status IN ('{}', '{}') AND r.closed_at IS NOT NULL".format(*CLOSED_STATUSES)
@@ -244,6 +245,13 @@ def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
 
 def rebuild_all() -> dict[str, int]:
     """Rebuild every roll-up from the raw rows (after bulk loads); returns the row counts."""
+    counts = rebuild_service_rollups()
+    recount_year_progress()  # the projects' running totals, the roll-up of campaign 2
+    return counts
+
+
+def rebuild_service_rollups() -> dict[str, int]:
+    """Rebuild the request and visit roll-ups (this app's own tables)."""
     params = _params()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses with deferred checks pending

@@ -56,7 +56,7 @@ def period_from_request(request, *, default_start: date | None = None) -> tuple[
 def chosen_unit(request):
     """?unit= for leaders (none by default: they look at the district); everyone else sees their own unit."""
     if request.user.has_perm("accounts.view_all_units"):
-        if request.GET.get("unit", "").isdigit():
+        if request.GET.get("unit", "").isdecimal():
             return Unit.objects.filter(pk=int(request.GET["unit"])).first()
         return None
     return request.user.unit
@@ -174,6 +174,9 @@ def enterprise_record(request, pk):
         .select_related("category", "handling_unit", "handler")
         .order_by("-received_at")[:100]
     )
+    visits, requests = list(visits), list(requests)
+    for row in (*visits, *requests):  # their enterprise is this one: no query per row to fetch it again
+        row.enterprise = enterprise
     return render(
         request,
         "enterprises/enterprise_detail.html",
@@ -373,7 +376,7 @@ def figures_api(request):
     unit_id = None
     if request.GET.get("unit"):
         raw = request.GET["unit"]
-        if not raw.isdigit():
+        if not raw.isdecimal():
             return JsonResponse({"error": "unit must be a unit id"}, status=400)
         unit_id = int(raw)
         allowed = request.user.has_perm("accounts.view_all_units") or unit_id == request.user.unit_id

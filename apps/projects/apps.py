@@ -7,3 +7,6 @@ class ProjectsConfig(AppConfig):
 
     name = "apps.projects"
     verbose_name = _("Project construction")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (the year plans' running totals follow every report write)

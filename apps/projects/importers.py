@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from apps.core.imports import (
 from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
 
-from .models import MAX_AMOUNT, MonthlyReport, Project, YearPlan
+from .models import MAX_AMOUNT, MonthlyReport, Project, YearPlan, recount_year_progress
 from .services import can_edit_unit_id
 
 
@@ -122,6 +122,7 @@ class ProjectImporter(Importer):
                 project.planned_start = d["planned_start"]
             if project.pk:
                 updated += 1
+                project.version = F("version") + 1  # a form opened before the import is now stale
             else:
                 created += 1
             project.save()
@@ -194,4 +195,6 @@ class MonthlyInvestmentImporter(Importer):
             if r.action == "create"
         ]
         MonthlyReport.objects.bulk_create(new, batch_size=2000)
+        for project_id, year in {(r.project_id, r.month.year) for r in new}:  # bulk_create sends no signals
+            recount_year_progress(project_id=project_id, year=year)
         return len(new), 0

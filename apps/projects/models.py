@@ -9,14 +9,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Case,
     CharField,
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
@@ -63,27 +65,40 @@ class ProjectQuerySet(models.QuerySet):
     def with_progress(self, *, year: int, months: int, as_of: date):
         """Annotate the year's plan, the investment completed in its first `months` months, the completion
         rate and the traffic light as of `as_of` (see `light_rules`)."""
-        plans = YearPlan.objects.filter(project=OuterRef("pk"), year=year)
-        done = (
+        money = DecimalField(max_digits=16, decimal_places=2)
+        # investment completed in the first `months` months: the year plan's running total (a roll-up kept
+        # by `recount_year_progress` on every report write), read through the same join as the plan
+        running = F(f"year_plan__completed_by_month__{months - 1}") if months else Value(Decimal(0))
+        # a project without a plan for the year (not in the year's figures) is summed from its reports
+        summed = (
             MonthlyReport.objects.filter(project=OuterRef("pk"), month__year=year, month__month__lte=months)
             .values("project")
             .annotate(total=Sum("amount"))
             .values("total")
         )
-        money = DecimalField(max_digits=16, decimal_places=2)
         rate = DecimalField(max_digits=12, decimal_places=1)
         elapsed = Value(time_elapsed(months), output_field=rate)
-        qs = self.annotate(
-            plan_wan=Subquery(plans.values("planned_investment")[:1], output_field=money),
-            is_new_start=Subquery(plans.values("is_new_start")[:1]),
-            completed_wan=Coalesce(Subquery(done, output_field=money), Value(Decimal(0)), output_field=money),
-        ).annotate(
-            rate_pct=Round(
-                ExpressionWrapper(
-                    F("completed_wan") * 100 / NullIf(F("plan_wan"), Value(Decimal(0))), output_field=rate
+        # the year's plan as a join (one row: unique per project and year), not a subquery: the figures
+        # refer to it many times, and each reference to a subquery is evaluated again for every project
+        qs = (
+            self.alias(year_plan=FilteredRelation("plans", condition=Q(plans__year=year)))
+            .annotate(
+                plan_wan=F("year_plan__planned_investment"),
+                is_new_start=F("year_plan__is_new_start"),
+                completed_wan=Case(
+                    When(year_plan__id__isnull=False, then=Coalesce(running, Value(Decimal(0)))),
+                    default=Coalesce(Subquery(summed, output_field=money), Value(Decimal(0))),
+                    output_field=money,
                 ),
-                1,
-            ),
+            )
+            .annotate(
+                rate_pct=Round(
+                    ExpressionWrapper(
+                        F("completed_wan") * 100 / NullIf(F("plan_wan"), Value(Decimal(0))), output_field=rate
+                    ),
+                    1,
+                ),
+            )
         )
         return qs.annotate(behind_pp=ExpressionWrapper(elapsed - F("rate_pct"), output_field=rate)).annotate(
             light=Case(
@@ -177,6 +192,7 @@ class Project(models.Model):
     location = models.CharField(_("location"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     objects = ProjectQuerySet.as_manager()
 
@@ -227,6 +243,35 @@ class TaskForceMember(models.Model):
         return f"{self.project.code} {self.user}"
 
 
+def _twelve_zeros() -> list[Decimal]:
+    return [Decimal(0)] * 12
+
+
+_YEAR_PROGRESS_SQL = """
+UPDATE projects_yearplan yp SET completed_by_month = ARRAY(
+    SELECT coalesce(sum(r.amount) FILTER (WHERE extract(month FROM r.month) <= m), 0)
+    FROM generate_series(1, 12) m
+    LEFT JOIN projects_monthlyreport r
+        ON r.project_id = yp.project_id
+        AND r.month >= make_date(yp.year, 1, 1) AND r.month < make_date(yp.year + 1, 1, 1)
+    GROUP BY m ORDER BY m
+)
+"""
+
+
+def recount_year_progress(*, project_id: int | None = None, year: int | None = None) -> None:
+    """Recompute the running totals of the year plans of one project and year (or of every plan)."""
+    sql, params = _YEAR_PROGRESS_SQL, []
+    if project_id is not None:
+        sql += " WHERE yp.project_id = %s"
+        params.append(project_id)
+        if year is not None:
+            sql += " AND yp.year = %s"
+            params.append(year)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 class YearPlan(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="plans"
@@ -242,6 +287,16 @@ class YearPlan(models.Model):
     )
     # Optional planned cumulative share of the year's plan at the end of each month, 12 values in percent.
     monthly_curve = models.JSONField(_("planned monthly curve (%)"), default=list, blank=True)
+    # Investment completed from January to the end of each month of the year (万元), from the monthly
+    # reports: a roll-up kept by `recount_year_progress` whenever a report is written, so that progress
+    # figures read one row per project instead of summing its reports.
+    completed_by_month = ArrayField(
+        models.DecimalField(max_digits=16, decimal_places=2),
+        size=12,
+        default=_twelve_zeros,
+        editable=False,
+        verbose_name=_("completed by the end of each month (万元)"),
+    )
 
     class Meta:
         ordering = ["project", "-year"]
@@ -268,6 +323,7 @@ class MonthlyReport(models.Model):
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     corrected_at = models.DateTimeField(_("last corrected at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
 
     class Meta:
         ordering = ["project", "month"]

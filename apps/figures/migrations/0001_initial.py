@@ -6,9 +6,9 @@ from django.db import migrations, models
 
 def build_rollups(apps, schema_editor):
     # a database that already holds requests and visits gets its roll-ups at once
-    from apps.figures.rollups import rebuild_all
+    from apps.figures.rollups import rebuild_service_rollups
 
-    rebuild_all()
+    rebuild_service_rollups()
 
 
 class Migration(migrations.Migration):
