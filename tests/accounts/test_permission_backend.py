@@ -1,0 +1,40 @@
+"""The permission backend reads a user's permissions (their own and their roles') in one query, and grants
+exactly what Django's own ModelBackend grants."""
+
+import pytest
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.backends import OneQueryModelBackend as ModelBackend
+from apps.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    return User.objects.get(pk=user.pk)  # no permission cache
+
+
+def test_same_permissions_as_djangos_backend_for_every_role(staff_a, manager_a, leader, admin_user):
+    extra = Permission.objects.get(codename="view_all_units")
+    staff_a.user_permissions.add(extra)  # a permission of the user's own, besides the role's
+    for user in (staff_a, manager_a, leader, admin_user):
+        ours = ModelBackend().get_all_permissions(fresh(user))
+        assert ours == DjangoModelBackend().get_all_permissions(fresh(user)), user.username
+        assert ours, user.username
+    assert "accounts.view_all_units" in ModelBackend().get_all_permissions(fresh(staff_a))
+
+
+def test_one_query_for_all_permission_checks_of_a_request(manager_a):
+    user = fresh(manager_a)
+    with CaptureQueriesContext(connection) as captured:
+        assert user.has_perm("service.handle_request")
+        assert not user.has_perm("rankings.change_publication")
+    assert len(captured) == 1
+
+
+def test_an_inactive_user_has_no_permission(manager_a):
+    manager_a.is_active = False
+    assert ModelBackend().get_all_permissions(manager_a) == set()
