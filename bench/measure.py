@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from datetime import date, timedelta
@@ -57,7 +56,6 @@ def prepare() -> dict:
     requests_url = reverse("service:request_list")
     total = Request.objects.count()
     filtered = f"handling_unit={unit.pk}&status=closed"
-    n_filtered = Request.objects.filter(handling_unit=unit, status="closed").count()
     # the enterprise with the longest record (most requests), whichever unit it belongs to
     enterprise = (
         Request.objects.filter(enterprise__isnull=False)
@@ -83,12 +81,9 @@ def prepare() -> dict:
         ),
         "My to-do": (reverse("service:todo"), "staff"),
         "request list, first page": (requests_url, "leader"),
-        "request list, last page": (f"{requests_url}?page={max(1, math.ceil(total / 50))}", "leader"),
+        "request list, last page": (f"{requests_url}?page=last", "leader"),
         "request list, filtered, first page": (f"{requests_url}?{filtered}", "leader"),
-        "request list, filtered, last page": (
-            f"{requests_url}?{filtered}&page={max(1, math.ceil(n_filtered / 50))}",
-            "leader",
-        ),
+        "request list, filtered, last page": (f"{requests_url}?{filtered}&page=last", "leader"),
         "project list": (reverse("projects:list"), "leader"),
         "enterprise record": (reverse("enterprise_record", args=[enterprise]), "leader"),
     }

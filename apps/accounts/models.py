@@ -46,6 +46,9 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_mobile])
+    # The unread-notification badge on every page, kept by a trigger on service_notification (every insert,
+    # read and delete, bulk ones included) so that no page has to count notifications.
+    unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0, editable=False)
 
     objects = AccountsUserManager()
 

@@ -27,6 +27,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.core.batch import Aggregate, Rows, run
+from apps.core.coalesce import later
 from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
 from apps.projects.models import recount_year_progress
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
@@ -172,6 +173,8 @@ def _lock(cursor, space: str, keys) -> None:
 def recount_requests(keys: Iterable[tuple[int | None, date]]) -> None:
     """Recount the request roll-up of each (handling unit, month received)."""
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    if later(recount_requests, keys):  # recounted once at the end of the operation
+        return
     with connection.cursor() as cursor:
         _lock(cursor, "request", keys)
         for unit, month in keys:
@@ -188,6 +191,8 @@ def recount_requests(keys: Iterable[tuple[int | None, date]]) -> None:
 def recount_due(keys: Iterable[tuple[int | None, date]]) -> None:
     """Recount the deadline roll-up of each (handling unit, month the closing deadline falls in)."""
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    if later(recount_due, keys):  # recounted once at the end of the operation
+        return
     with connection.cursor() as cursor:
         _lock(cursor, "due", keys)
         for unit, month in keys:
@@ -209,6 +214,8 @@ def recount_due(keys: Iterable[tuple[int | None, date]]) -> None:
 def recount_visits(keys: Iterable[tuple[int | None, date]]) -> None:
     """Recount the visit roll-up of each (unit, month); unit None is the district row."""
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
+    if later(recount_visits, keys):  # recounted once at the end of the operation
+        return
     with connection.cursor() as cursor:
         _lock(cursor, "visit", keys)
         for unit, month in keys:
@@ -227,6 +234,8 @@ def recount_visits(keys: Iterable[tuple[int | None, date]]) -> None:
 def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
     """Recount whether each (enterprise, month) had a visit."""
     keys = {(e, month_start(m)) for e, m in keys if e is not None and m is not None}
+    if later(recount_enterprises, keys):  # recounted once at the end of the operation
+        return
     with connection.cursor() as cursor:
         _lock(cursor, "enterprise", keys)
         for enterprise, month in keys:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.coalesce import coalesced
 from apps.core.locking import check_version
 from apps.service import services as service_services
 from apps.service.models import Request, Visit
@@ -159,6 +160,7 @@ def project_start(*, project: Project, on: date, by) -> Project:
 
 
 @transaction.atomic
+@coalesced()
 def project_visit_record(*, project: Project, by, requests: Iterable[dict] = (), **visit_fields) -> Visit:
     """A visit to a project: campaign 1's visit (target: the project, enterprise: its owner) and its
     problems as to-do items linked to the project."""
@@ -173,6 +175,7 @@ def project_visit_record(*, project: Project, by, requests: Iterable[dict] = (),
 
 
 @transaction.atomic
+@coalesced()
 def project_problem_create(*, project: Project, by, **request_fields) -> Request:
     req = service_services.request_create(by=by, enterprise=project.owner, **request_fields)
     ProjectProblem.objects.create(project=project, request=req)

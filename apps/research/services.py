@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.coalesce import coalesced
 from apps.core.locking import check_version
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
@@ -158,6 +159,7 @@ def match_transition(
 
 
 @transaction.atomic
+@coalesced()
 def entity_visit_record(*, entity: Entity, by, **visit_fields):
     visit = service_services.visit_record(
         by=by, enterprise=entity.enterprise, target_name=entity.name, **visit_fields

@@ -7,6 +7,7 @@ deadlines stored on the request are derived from those events by `clocks.compute
 import uuid
 from pathlib import PurePath
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -301,6 +302,10 @@ class Request(models.Model):
             models.Index(fields=["-received_at", "-id"], name="request_list_order"),
             # closed within a period (project problems solved, the roll-ups' late closings)
             models.Index(fields=["closed_at"], name="request_closed_at"),
+            # one unit's list in order, and one unit's month for the roll-up recounts
+            models.Index(fields=["handling_unit", "-received_at", "-id"], name="request_unit_list_order"),
+            models.Index(fields=["handling_unit", "received_on"], name="request_unit_received"),
+            models.Index(fields=["handling_unit", "close_due"], name="request_unit_due"),
         ]
 
     def __str__(self) -> str:
@@ -452,6 +457,25 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["user"], name="notification_unread", condition=Q(read_at__isnull=True))
+        ]
+        triggers = [
+            # keeps User.unread_notifications equal to the user's notifications with no read_at
+            pgtrigger.Trigger(
+                name="notification_unread_count",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func="""
+                IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.read_at IS NULL THEN
+                    UPDATE accounts_user SET unread_notifications = unread_notifications - 1
+                    WHERE id = OLD.user_id;
+                END IF;
+                IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.read_at IS NULL THEN
+                    UPDATE accounts_user SET unread_notifications = unread_notifications + 1
+                    WHERE id = NEW.user_id;
+                END IF;
+                RETURN NULL;
+                """,
+            )
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.core.coalesce import coalesced
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 from apps.workdays.calendar import get_calendar
@@ -148,6 +149,7 @@ def _deadline_passed(req, at=None) -> bool:
 
 
 @transaction.atomic
+@coalesced()
 def request_transition(
     *,
     request: Request,
@@ -324,6 +326,7 @@ def request_recompute_clocks(*, request: Request, calendar=None) -> Request:
 
 
 @transaction.atomic
+@coalesced()
 def request_create(
     *,
     by: User,
@@ -388,6 +391,7 @@ def _dispatch_on_creation(req, by, unit, handler, co_units, at):
 
 
 @transaction.atomic
+@coalesced()
 def visit_record(
     *,
     by: User,
@@ -475,6 +479,7 @@ def attachment_add(*, request: Request, by: User, uploaded) -> Attachment:
 
 
 @transaction.atomic
+@coalesced()
 def joint_action_create(
     *, by: User, title: str, description: str, requests: Iterable[Request]
 ) -> JointAction:
@@ -500,6 +505,7 @@ def joint_action_create(
 
 
 @transaction.atomic
+@coalesced()
 def joint_action_close(*, action: JointAction, by: User, outcome: str, answer: str, at=None) -> JointAction:
     """Close the action and, with its answer, every linked request that its unit still handles; each
     request records its own history (it walks resume / acknowledge → close as needed). A member since

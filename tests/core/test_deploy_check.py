@@ -28,7 +28,9 @@ PRODUCTION = {
 
 
 def _deploy_check(**overrides):
-    env = {**os.environ, **PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **overrides}
+    # not the test run's own switches (the browser tests allow Django's async-unsafe calls for Playwright)
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, **PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **overrides}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

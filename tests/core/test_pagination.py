@@ -8,6 +8,7 @@ import pytest
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from apps.core.views import TwoEndedPaginator
 from apps.units.models import Unit
@@ -44,6 +45,7 @@ def test_the_last_page_is_read_from_the_other_end(units):
     assert "OFFSET" not in sql
 
 
+@translation.override("en")
 def test_past_the_cap_the_count_stops_and_the_last_page_is_the_last_rows(units, monkeypatch):
     monkeypatch.setattr(TwoEndedPaginator, "cap", 10)
     paginator = TwoEndedPaginator(units, 5)

@@ -13,9 +13,14 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls made from
-# the test itself. The calls are synchronous and on this thread, so they are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def _async_unsafe_allowed(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls made from
+    the test itself. The calls are synchronous and on this thread, so they are safe — for these tests only
+    (set for the whole run, the switch would leak into other tests' subprocesses)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 try:
     from playwright.sync_api import sync_playwright

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts import roles
+from apps.enterprises.models import Enterprise
 from apps.rankings.services import board_publish
 
 from ..conftest import client_for
@@ -75,6 +76,17 @@ PAGES = {
     "dashboard, district": lambda u: reverse("dashboard") + "?from=2024-02-19&to=2024-03-15",
     "dashboard, one unit": lambda u: reverse("dashboard") + f"?from=2024-02-19&to=2024-03-15&unit={u.pk}",
     "figures API": lambda u: reverse("figures_api") + "?from=2024-02-19&to=2024-03-15",
+    # the other pages of the benchmark (bench/): lists on their first and last pages, with and without filters
+    "My to-do": lambda u: reverse("service:todo"),
+    "request list, first page": lambda u: reverse("service:request_list"),
+    "request list, last page": lambda u: reverse("service:request_list") + "?page=last",
+    "request list, filtered": lambda u: (
+        reverse("service:request_list") + f"?handling_unit={u.pk}&status=closed"
+    ),
+    "project list": lambda u: reverse("projects:list"),
+    "enterprise record": lambda u: reverse(
+        "enterprise_record", args=[Enterprise.objects.filter(unit=u).order_by("pk").first().pk]
+    ),
 }
 
 

@@ -99,9 +99,10 @@ class RequestDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         req, user = self.object, self.request.user
-        Notification.objects.filter(user=user, request=req, read_at__isnull=True).update(
+        marked = Notification.objects.filter(user=user, request=req, read_at__isnull=True).update(
             read_at=timezone.now()
         )
+        user.unread_notifications = max(0, user.unread_notifications - marked)  # the badge on this page
         moves = services.allowed_moves(user, req)
         context.update(
             events=req.events.select_related("by"),

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.figures import rollups
 
@@ -10,5 +10,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             counts = rollups.rebuild_all()
+        if not connection.in_atomic_block:  # fresh tables: statistics and visibility map for the planner
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "VACUUM (ANALYZE) figures_requestmonth, figures_requestduemonth, figures_visitmonth, "
+                    "figures_enterprisevisitmonth, projects_yearplan"
+                )
         for name, n in counts.items():
             self.stdout.write(f"{name}: {n} rows")
