@@ -68,8 +68,13 @@ class VisitFilter(DateRangeMixin):
 class RequestFilter(DateRangeMixin):
     date_field = "received_on"
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    # distinct=False: a status is a column of the row, no join can repeat it — and DISTINCT would stop the
+    # list from reading its index in order (300 ms instead of 2 at province scale)
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=Status.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+        label=_("Status"),
+        choices=Status.choices,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        distinct=False,
     )
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all())
     handling_unit = django_filters.ModelChoiceFilter(label=_("Handling unit"), queryset=_units)
