@@ -82,3 +82,21 @@ class EnterpriseVisitMonth(models.Model):
 
     def __str__(self):
         return f"{self.enterprise_id} {self.month:%Y-%m}"
+
+
+class ProjectMonth(models.Model):
+    """Project construction's flows per month, by the unit responsible for the project: problems raised
+    (requests received), problems solved (closed with the outcome "solved"), project visits."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    raised = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("project roll-up")
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="rollup_project_month_unique")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}: {self.raised}/{self.solved}/{self.visits}"

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from apps.core.batch import Aggregate, Rows, run
 from apps.core.coalesce import later
-from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.figures.models import EnterpriseVisitMonth, ProjectMonth, RequestDueMonth, RequestMonth, VisitMonth
 from apps.projects.models import recount_year_progress
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 
@@ -39,7 +39,7 @@ SERVICE_VISIT = (
     "NOT EXISTS (SELECT 1 FROM projects_projectvisit pv WHERE pv.visit_id = v.id) "
     "AND NOT EXISTS (SELECT 1 FROM research_entityvisit ev WHERE ev.visit_id = v.id)"
 )
-_LOCK_SPACE = {"request": 7301, "due": 7302, "visit": 7303, "enterprise": 7304}
+_LOCK_SPACE = {"request": 7301, "due": 7302, "visit": 7303, "enterprise": 7304, "project": 7305}
 
 REQUEST_SQL = f"""
 INSERT INTO figures_requestmonth
@@ -89,6 +89,29 @@ WHERE u.unit_id IS NOT NULL AND {SERVICE_VISIT} {{where}}
 GROUP BY 1, 2
 """
 
+# Project construction's flows by the project's unit: problems raised (by the month received), solved (by
+# the month closed as solved), project visits (by the month of the visit).
+PROJECT_SQL = f"""
+INSERT INTO figures_projectmonth (unit_id, month, raised, solved, visits)
+SELECT unit_id, month, sum(raised), sum(solved), sum(visits) FROM (
+    SELECT p.unit_id, date_trunc('month', r.received_on)::date AS month, 1 AS raised, 0 AS solved, 0 AS visits
+    FROM projects_projectproblem pp JOIN projects_project p ON p.id = pp.project_id
+    JOIN service_request r ON r.id = pp.request_id
+    WHERE true {{raised}}
+    UNION ALL
+    SELECT p.unit_id, date_trunc('month', r.closed_at AT TIME ZONE %(tz)s)::date, 0, 1, 0
+    FROM projects_projectproblem pp JOIN projects_project p ON p.id = pp.project_id
+    JOIN service_request r ON r.id = pp.request_id
+    WHERE {CLOSED_SQL} AND r.outcome = %(solved)s {{solved}}
+    UNION ALL
+    SELECT p.unit_id, date_trunc('month', v.visited_on)::date, 0, 0, 1
+    FROM projects_projectvisit pv JOIN projects_project p ON p.id = pv.project_id
+    JOIN service_visit v ON v.id = pv.visit_id
+    WHERE true {{visits}}
+) flows
+GROUP BY unit_id, month
+"""
+
 ENTERPRISE_SQL = """
 INSERT INTO figures_enterprisevisitmonth (enterprise_id, month)
 SELECT DISTINCT v.enterprise_id, date_trunc('month', v.visited_on)::date
@@ -103,6 +126,7 @@ def _params(**extra) -> dict:
         "satisfied": tuple(str(s) for s in SATISFIED),
         "withdrawn": str(Status.WITHDRAWN),
         "closed": tuple(str(s) for s in CLOSED_STATUSES),
+        "solved": str(Request.Outcome.SOLVED),
         **extra,
     }
 
@@ -252,10 +276,56 @@ def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
             cursor.execute(ENTERPRISE_SQL.format(where=where), params)
 
 
+def recount_projects(keys: Iterable[tuple[int | None, date]]) -> None:
+    """Recount project construction's flows of each (project unit, month)."""
+    keys = {(u, month_start(m)) for u, m in keys if u is not None and m is not None}
+    if later(recount_projects, keys):  # recounted once at the end of the operation
+        return
+    with connection.cursor() as cursor:
+        _lock(cursor, "project", keys)
+        for unit, month in keys:
+            params = _params(
+                unit=unit,
+                month=month,
+                next=next_month(month),
+                since=start_of_day(month),
+                until=start_of_day(next_month(month)),
+            )
+            cursor.execute(
+                "DELETE FROM figures_projectmonth WHERE unit_id = %(unit)s AND month = %(month)s", params
+            )
+            unit_sql = "AND p.unit_id = %(unit)s "
+            cursor.execute(
+                PROJECT_SQL.format(
+                    raised=unit_sql + "AND r.received_on >= %(month)s AND r.received_on < %(next)s",
+                    solved=unit_sql + "AND r.closed_at >= %(since)s AND r.closed_at < %(until)s",
+                    visits=unit_sql + "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s",
+                ),
+                params,
+            )
+
+
+PROJECT_MONTHS_SQL = """
+SELECT date_trunc('month', r.received_on)::date FROM projects_projectproblem pp
+JOIN service_request r ON r.id = pp.request_id WHERE pp.project_id = %(project)s
+UNION SELECT date_trunc('month', r.closed_at AT TIME ZONE %(tz)s)::date FROM projects_projectproblem pp
+JOIN service_request r ON r.id = pp.request_id WHERE pp.project_id = %(project)s AND r.closed_at IS NOT NULL
+UNION SELECT date_trunc('month', v.visited_on)::date FROM projects_projectvisit pv
+JOIN service_visit v ON v.id = pv.visit_id WHERE pv.project_id = %(project)s
+"""
+
+
+def project_months(project_id: int) -> set[date]:
+    """Every month a project's flows fall in (to recount both units after the project changes unit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PROJECT_MONTHS_SQL, _params(project=project_id))
+        return {row[0] for row in cursor.fetchall()}
+
+
 def rebuild_all() -> dict[str, int]:
     """Rebuild every roll-up from the raw rows (after bulk loads); returns the row counts."""
-    counts = rebuild_service_rollups()
-    recount_year_progress()  # the projects' running totals, the roll-up of campaign 2
+    counts = rebuild_service_rollups() | rebuild_project_rollups()
+    recount_year_progress()  # the projects' running totals, the other roll-up of campaign 2
     return counts
 
 
@@ -277,6 +347,15 @@ def rebuild_service_rollups() -> dict[str, int]:
         model._meta.model_name: model.objects.count()
         for model in (RequestMonth, RequestDueMonth, VisitMonth, EnterpriseVisitMonth)
     }
+
+
+def rebuild_project_rollups() -> dict[str, int]:
+    """Rebuild project construction's monthly flows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE figures_projectmonth")
+        cursor.execute(PROJECT_SQL.format(raised="", solved="", visits=""), _params())
+    return {"projectmonth": ProjectMonth.objects.count()}
 
 
 def local_month(moment: datetime | None) -> date | None:
@@ -459,3 +538,42 @@ def visited_between(start: date, end: date, ref: str = "pk"):
         raw = Exists(Visit.objects.filter(date_ranges("visited_on", edges), enterprise=OuterRef(ref)))
         expression = raw if expression is None else expression | raw
     return expression
+
+
+def project_flows_plan(start: date, end: date, *, scope, unit_id: int | None, rolled: bool = True):
+    """Project visits, problems raised and problems solved in [start, end] for the projects of `scope` (all,
+    or one unit's). Whole months come from the roll-up when `rolled` (the scope is not narrower than a
+    unit, e.g. by level); the rest from the records."""
+    from apps.projects.models import ProjectProblem, ProjectVisit
+
+    edges, whole = split(start, end)
+    if not rolled:
+        edges, whole = [(start, end)], None
+    specs = {}
+    if edges:
+        problems = ProjectProblem.objects.filter(project__in=scope)
+        specs["visits"] = Aggregate(
+            ProjectVisit.objects.filter(date_ranges("visit__visited_on", edges), project__in=scope),
+            n=Count("id"),
+        )
+        specs["raised"] = Aggregate(
+            problems.filter(date_ranges("request__received_on", edges)), n=Count("id")
+        )
+        specs["solved"] = Aggregate(
+            problems.filter(
+                time_ranges("request__closed_at", edges),
+                request__status__in=CLOSED_STATUSES,
+                request__outcome=Request.Outcome.SOLVED,
+            ),
+            n=Count("id"),
+        )
+    if whole:
+        months = ProjectMonth.objects.filter(month__gte=whole[0], month__lte=whole[1])
+        if unit_id is not None:
+            months = months.filter(unit_id=unit_id)
+        specs["rolled"] = Aggregate(months, visits=Sum("visits"), raised=Sum("raised"), solved=Sum("solved"))
+    got = yield specs
+    totals = {}
+    for name in ("visits", "raised", "solved"):
+        totals[name] = (got[name]["n"] if name in got else 0) + ((got.get("rolled") or {}).get(name) or 0)
+    return totals

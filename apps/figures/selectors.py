@@ -31,9 +31,9 @@ from apps.core.batch import Aggregate, Rows, gather, run
 from apps.enterprises.models import Enterprise
 from apps.figures import rollups
 from apps.investment.models import YI, Lead, LeadEvent, Trip
-from apps.projects.models import MonthlyReport, Project, ProjectProblem, ProjectVisit, months_completed
+from apps.projects.models import MonthlyReport, Project, months_completed
 from apps.research.models import Carrier, Entity, EntityVisit, Match, Result, ResultEvent
-from apps.service.models import CLOSED_STATUSES, Request, Status
+from apps.service.models import Request, Status
 from apps.units.models import Unit
 
 
@@ -357,6 +357,11 @@ def projects_scope(*, unit_id: int | None = None, level: str | None = None):
     return qs
 
 
+def _project_main_plan(totals: Aggregate, reports):
+    got = yield {"totals": totals, "reported": Aggregate(reports, n=Count("id"))}
+    return got["totals"], got["reported"]["n"]
+
+
 def project_plan(*, start: date, end: date, unit_id: int | None = None, level: str | None = None):
     """Campaign 2 as of `end` (stocks) and within [start, end] (flows: visits, problems); a plan."""
     year, months = end.year, months_completed(end)
@@ -388,27 +393,12 @@ def project_plan(*, start: date, end: date, unit_id: int | None = None, level: s
     )
     last_month = date(year, months, 1) if months else None
     reports = MonthlyReport.objects.filter(project__in=scope.for_year(year), month=last_month)
-    visits = ProjectVisit.objects.filter(
-        project__in=scope, visit__visited_on__gte=start, visit__visited_on__lte=end
+    got = yield from gather(
+        main=_project_main_plan(totals, reports if last_month else reports.none()),
+        flows=rollups.project_flows_plan(start, end, scope=scope, unit_id=unit_id, rolled=level is None),
     )
-    problems = ProjectProblem.objects.filter(project__in=scope)
-    raised = problems.filter(request__received_on__gte=start, request__received_on__lte=end)
-    solved = problems.filter(
-        request__status__in=CLOSED_STATUSES,
-        request__outcome=Request.Outcome.SOLVED,
-        request__closed_at__gte=end_of_period(start - timedelta(days=1)),
-        request__closed_at__lt=end_of_period(end),
-    )
-    got = yield {
-        "totals": totals,
-        "reported": Aggregate(reports if last_month else reports.none(), n=Count("id")),
-        "visits": Aggregate(visits, n=Count("id")),
-        "raised": Aggregate(raised, n=Count("id")),
-        "solved": Aggregate(solved, n=Count("id")),
-    }
-    totals = got["totals"]
-    reported, visits = got["reported"]["n"], got["visits"]["n"]
-    raised, solved = got["raised"]["n"], got["solved"]["n"]
+    totals, reported = got["main"]
+    visits, raised, solved = got["flows"]["visits"], got["flows"]["raised"], got["flows"]["solved"]
     plan, done = totals["plan"] or Decimal(0), totals["done"] or Decimal(0)
     elapsed = time_elapsed_pct(end)
     exact_rate = done * 100 / plan if plan else None

@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_init, post_s
 from django.dispatch import receiver
 
 from apps.figures import rollups
-from apps.projects.models import ProjectProblem, ProjectVisit
+from apps.projects.models import Project, ProjectProblem, ProjectVisit
 from apps.research.models import EntityVisit
 from apps.service.models import Request, Visit
 from apps.service.signals import requests_changed
@@ -35,6 +35,7 @@ def _before(instance, model, fields):
 @receiver(post_init, sender=Request)
 def remember_request(sender, instance, **kwargs):
     _remember(instance, _REQUEST_FIELDS)
+    instance._rollup_closed_at = None if "closed_at" in instance.get_deferred_fields() else instance.closed_at
 
 
 @receiver(post_save, sender=Request)
@@ -44,6 +45,15 @@ def request_saved(sender, instance, created, **kwargs):
         rows.append(before)
     rollups.recount_for_request_rows(rows)
     instance._rollup_before = rows[0]
+    if not created:  # a project problem: its project's flows (received, solved) follow
+        unit = ProjectProblem.objects.filter(request_id=instance.pk).values_list(
+            "project__unit_id", flat=True
+        )
+        for unit_id in unit[:1]:
+            moments = {instance.received_on, rollups.local_month(instance.closed_at)}
+            moments.add(rollups.local_month(getattr(instance, "_rollup_closed_at", None)))
+            rollups.recount_projects([(unit_id, m) for m in moments])
+    instance._rollup_closed_at = instance.closed_at
 
 
 @receiver(post_delete, sender=Request)
@@ -61,8 +71,12 @@ def requests_bulk_changed(sender, before, pks, **kwargs):
 @receiver(post_save, sender=ProjectProblem)
 @receiver(post_delete, sender=ProjectProblem)
 def problem_changed(sender, instance, **kwargs):
-    rows = Request.objects.filter(pk=instance.request_id).values_list(*_REQUEST_FIELDS)
-    rollups.recount_for_request_rows(rows)
+    rows = list(Request.objects.filter(pk=instance.request_id).values_list(*_REQUEST_FIELDS, "closed_at"))
+    rollups.recount_for_request_rows([row[:3] for row in rows])
+    unit_id = Project.objects.filter(pk=instance.project_id).values_list("unit_id", flat=True).first()
+    rollups.recount_projects(
+        [(unit_id, row[1]) for row in rows] + [(unit_id, rollups.local_month(row[3])) for row in rows]
+    )
 
 
 def _visit_row(instance, before=None):
@@ -84,6 +98,10 @@ def visit_saved(sender, instance, created, **kwargs):
     before = None if created else _before(instance, Visit, _VISIT_FIELDS)
     if before is not None and before != tuple(getattr(instance, f) for f in _VISIT_FIELDS):
         rows.append(_visit_row(instance, before))
+        project_units = ProjectVisit.objects.filter(visit_id=instance.pk).values_list(
+            "project__unit_id", flat=True
+        )
+        rollups.recount_projects([(u, d) for u in project_units for d in (before[1], instance.visited_on)])
     rollups.recount_for_visit_rows(rows)
     instance._rollup_before = tuple(getattr(instance, f) for f in _VISIT_FIELDS)
 
@@ -121,3 +139,20 @@ def visit_link_changed(sender, instance, **kwargs):
     visit = Visit.objects.filter(pk=instance.visit_id).first()
     if visit is not None:
         rollups.recount_visits([(u, visit.visited_on) for u in {None, *_visit_row(visit)[0]}])
+        if sender is ProjectVisit:
+            unit_id = Project.objects.filter(pk=instance.project_id).values_list("unit_id", flat=True).first()
+            rollups.recount_projects([(unit_id, visit.visited_on)])
+
+
+@receiver(post_init, sender=Project)
+def remember_project(sender, instance, **kwargs):
+    instance._rollup_unit = None if "unit" in instance.get_deferred_fields() else instance.unit_id
+
+
+@receiver(post_save, sender=Project)
+def project_saved(sender, instance, created, **kwargs):
+    before = getattr(instance, "_rollup_unit", None)
+    if not created and before is not None and before != instance.unit_id:  # its flows move to the new unit
+        months = rollups.project_months(instance.pk)
+        rollups.recount_projects([(u, m) for u in (before, instance.unit_id) for m in months])
+    instance._rollup_unit = instance.unit_id

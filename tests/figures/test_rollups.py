@@ -24,9 +24,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.enterprises.models import Enterprise
 from apps.figures import rollups
-from apps.figures.models import EnterpriseVisitMonth, RequestDueMonth, RequestMonth, VisitMonth
-from apps.figures.selectors import end_of_period, pct, service_values
-from apps.projects.models import ProjectVisit
+from apps.figures.models import EnterpriseVisitMonth, ProjectMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.figures.selectors import end_of_period, pct, project_values, service_values
+from apps.projects.models import Project, ProjectProblem, ProjectVisit
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 
 from ..factories import EnterpriseFactory
@@ -116,6 +116,9 @@ def rows() -> dict:
         "due": sorted(RequestDueMonth.objects.values_list("unit_id", "month", "due", "due_on_time"), key=str),
         "visits": sorted(VisitMonth.objects.values_list("unit_id", "month", "visits"), key=str),
         "enterprises": sorted(EnterpriseVisitMonth.objects.values_list("enterprise_id", "month"), key=str),
+        "projects": sorted(
+            ProjectMonth.objects.values_list("unit_id", "month", "raised", "solved", "visits")
+        ),
     }
 
 
@@ -160,9 +163,13 @@ def history(staff_a, colleague_a, staff_b, manager_a, unit_a, unit_b):
     ProjectVisit.objects.create(
         project=project, visit=VisitFactory(created_by=staff_a, visited_on=date(2024, 2, 14))
     )
-    from apps.projects.models import ProjectProblem
-
     ProjectProblem.objects.create(project=project, request=problem)
+    walk_to(problem, "in_progress", handler=colleague_a, manager=manager_a, at=local(2024, 2, 14, 11))
+    close(Request.objects.get(pk=problem.pk), colleague_a, local(2024, 3, 2, 9))  # solved in March
+    other = ProjectFactory(unit=unit_b)
+    ProjectVisit.objects.create(
+        project=other, visit=VisitFactory(created_by=staff_b, visited_on=date(2024, 1, 9))
+    )
 
     # visits: joint, moved to another month, becoming a project visit, deleted
     VisitFactory(created_by=staff_a, enterprise=key_a1, visited_on=date(2024, 1, 10), joint_units=[unit_b])
@@ -236,3 +243,50 @@ def test_query_count_does_not_depend_on_the_span(history):
             service_values(start=start, end=end)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def raw_project_flows(start: date, end: date, unit_id: int | None) -> dict:
+    projects = Project.objects.all() if unit_id is None else Project.objects.filter(unit_id=unit_id)
+    problems = ProjectProblem.objects.filter(project__in=projects)
+    return {
+        "project_visits": ProjectVisit.objects.filter(
+            project__in=projects, visit__visited_on__gte=start, visit__visited_on__lte=end
+        ).count(),
+        "problems_raised": problems.filter(
+            request__received_on__gte=start, request__received_on__lte=end
+        ).count(),
+        "problems_solved": problems.filter(
+            request__status__in=CLOSED_STATUSES,
+            request__outcome="solved",
+            request__closed_at__gte=end_of_period(date.fromordinal(start.toordinal() - 1)),
+            request__closed_at__lt=end_of_period(end),
+        ).count(),
+    }
+
+
+@pytest.mark.parametrize(("start", "end"), SPANS)
+def test_project_flows_equal_the_records(history, start, end):
+    for unit_id in (None, history["a"].pk, history["b"].pk):
+        values = project_values(start=start, end=end, unit_id=unit_id)
+        assert {k: values[k] for k in ("project_visits", "problems_raised", "problems_solved")} == (
+            raw_project_flows(start, end, unit_id)
+        )
+
+
+def test_project_flows_reach_the_edges(history):
+    march = project_values(start=date(2024, 3, 1), end=date(2024, 3, 31))
+    assert (march["project_visits"], march["problems_raised"], march["problems_solved"]) == (1, 0, 1)
+    january_b = project_values(start=date(2024, 1, 1), end=date(2024, 1, 31), unit_id=history["b"].pk)
+    assert january_b["project_visits"] == 1
+
+
+def test_a_project_moving_to_another_unit_takes_its_flows_along(history):
+    project = Project.objects.get(unit=history["b"])
+    project.unit = history["a"]
+    project.save()
+    january = {"start": date(2024, 1, 1), "end": date(2024, 1, 31)}
+    assert project_values(**january, unit_id=history["b"].pk)["project_visits"] == 0
+    assert project_values(**january, unit_id=history["a"].pk)["project_visits"] == 1
+    kept = rows()["projects"]
+    rollups.rebuild_all()
+    assert rows()["projects"] == kept
