@@ -1,5 +1,6 @@
 """Django's model backend with the user's permissions read in one query instead of two (the user's own and
-their roles'): every signed-in page checks permissions, so this is one query less on every page."""
+their roles'), and the signed-in user loaded with their unit (every page shows it): two queries less on
+every page."""
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -7,6 +8,12 @@ from django.db.models import Q
 
 
 class OneQueryModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model()._default_manager.select_related("unit").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -18,7 +18,7 @@ from django_filters.views import FilterView
 
 from .exports import XLSX_CONTENT_TYPE
 from .imports import Importer, ImportReport, error_report_bytes
-from .widgets import speed_up_selects
+from .widgets import prefetch_choices, speed_up_selects
 
 _SESSION_KEY = "pending_imports"
 
@@ -85,6 +85,7 @@ class FilteredListView(FilterView):
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
+        prefetch_choices(filterset.form)
         speed_up_selects(filterset.form)
         return filterset
 

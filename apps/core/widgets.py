@@ -55,3 +55,20 @@ def speed_up_selects(form) -> None:
             widget.choices = field.widget.choices
             widget.is_required = field.widget.is_required
             field.widget = widget
+
+
+def prefetch_choices(form) -> None:
+    """Load every model dropdown of `form` in one database round trip (apps.core.batch) instead of one query
+    each; validation still checks the submitted value against the field's queryset."""
+    from apps.core.batch import Rows, execute
+
+    fields = [field for field in form.fields.values() if isinstance(field, forms.ModelChoiceField)]
+    columns = {id(f): [c.attname for c in f.queryset.model._meta.concrete_fields] for f in fields}
+    got = execute({id(f): Rows(f.queryset.values(*columns[id(f)])) for f in fields})
+    for field in fields:
+        model = field.queryset.model
+        objects = [model(**row) for row in got[id(field)]]
+        choices = [("", field.empty_label)] if field.empty_label is not None else []
+        # the widget renders these; the field still validates against its queryset
+        choices += [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
+        field.widget.choices = choices

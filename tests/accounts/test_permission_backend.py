@@ -38,3 +38,14 @@ def test_one_query_for_all_permission_checks_of_a_request(manager_a):
 def test_an_inactive_user_has_no_permission(manager_a):
     manager_a.is_active = False
     assert ModelBackend().get_all_permissions(manager_a) == set()
+
+
+def test_the_signed_in_user_comes_with_their_unit(staff_a, client):
+    client.force_login(staff_a)
+    user = ModelBackend().get_user(staff_a.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert user.unit.short_name == staff_a.unit.short_name
+    assert len(captured) == 0
+    staff_a.is_active = False
+    staff_a.save()
+    assert ModelBackend().get_user(staff_a.pk) is None
