@@ -164,6 +164,16 @@ def split(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, 
     return edges, (first, month_start(last_end))
 
 
+def live_end(end: date) -> date:
+    """A period that ends today (or later) in the current month reads that month from the roll-up: nothing
+    is received, closed or visited after today, so the month so far *is* the whole month — the month-to-date
+    figures then read no raw row either. (Not for deadlines, which fall in the future.)"""
+    today = timezone.localdate()
+    if end >= today and month_start(end) == month_start(today):
+        return next_month(end) - timedelta(days=1)
+    return end
+
+
 def date_ranges(field: str, ranges: Iterable[tuple[date, date]]) -> Q:
     q = Q(pk__in=[])
     for a, b in ranges:
@@ -433,6 +443,7 @@ def request_counts_plan(start: date, end: date, *, unit_id: int | None = None, b
     acknowledged the same day, with feedback, satisfied, reopened, withdrawn, and the working days to close
     (sum, count). District-wide (or one unit), or a dict per handling unit when `by_unit`. A plan (see
     apps.core.batch): every part goes to the database in one round."""
+    end = live_end(end)
     edges, whole = split(start, end)
     base = Request.objects.filter(project_link__isnull=True)
     if unit_id is not None:
@@ -507,6 +518,7 @@ def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
 
 def visit_count_plan(start: date, end: date, *, unit_id: int | None = None):
     """Enterprise-service visits in [start, end] (of a unit: that it led or joined)."""
+    end = live_end(end)
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -526,6 +538,7 @@ def visit_count_plan(start: date, end: date, *, unit_id: int | None = None):
 
 def visited_between(start: date, end: date, ref: str = "pk"):
     """An expression, for an Enterprise queryset, true when the enterprise had a visit in [start, end]."""
+    end = live_end(end)
     edges, whole = split(start, end)
     expression = None
     if whole:
@@ -546,6 +559,7 @@ def project_flows_plan(start: date, end: date, *, scope, unit_id: int | None, ro
     unit, e.g. by level); the rest from the records."""
     from apps.projects.models import ProjectProblem, ProjectVisit
 
+    end = live_end(end)
     edges, whole = split(start, end)
     if not rolled:
         edges, whole = [(start, end)], None

@@ -290,3 +290,14 @@ def test_a_project_moving_to_another_unit_takes_its_flows_along(history):
     kept = rows()["projects"]
     rollups.rebuild_all()
     assert rows()["projects"] == kept
+
+
+def test_the_month_so_far_reads_the_roll_up_and_equals_the_records(history, monkeypatch):
+    """A period ending today reads the current month from the roll-up (nothing happens after today)."""
+    monkeypatch.setattr(rollups.timezone, "localdate", lambda: date(2024, 4, 20))
+    start, end = date(2024, 4, 1), date(2024, 4, 20)
+    assert service_values(start=start, end=end) == raw_service_values(start, end)
+    with CaptureQueriesContext(connection) as queries:
+        counts = rollups.request_counts(start, end)
+    assert counts["n"] == 1  # the request of 2 April
+    assert '"service_request"' not in " ".join(q["sql"] for q in queries.captured_queries)
