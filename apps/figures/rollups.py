@@ -18,7 +18,7 @@ a month of raw rows.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -191,8 +191,8 @@ def time_ranges(field: str, ranges: Iterable[tuple[date, date]]) -> Q:
 # --- maintenance --------------------------------------------------------------------------------------
 
 
-def _unit_sql(column: str, unit_id: int | None) -> str:
-    return f"{column} IS NULL" if unit_id is None else f"{column} = %(unit)s"
+def _key_sql(column: str, key: int | None) -> str:
+    return f"{column} IS NULL" if key is None else f"{column} = %(key)s"
 
 
 def _lock(cursor, space: str, keys) -> None:
@@ -204,22 +204,45 @@ def _lock(cursor, space: str, keys) -> None:
         )
 
 
+def _recount(space: str, table: str, column: str, keys: set, insert: Callable[[int | None], str]) -> None:
+    """The shape of every recount: under the (key, month) locks, delete the roll-up rows of each (key,
+    month) and insert them again from the records (`insert(key)` is the INSERT … SELECT for one key)."""
+    with connection.cursor() as cursor:
+        _lock(cursor, space, keys)
+        for key, month in keys:
+            params = _params(
+                key=key,
+                month=month,
+                next=next_month(month),
+                since=start_of_day(month),
+                until=start_of_day(next_month(month)),
+            )
+            cursor.execute(f"DELETE FROM {table} WHERE {_key_sql(column, key)} AND month = %(month)s", params)
+            cursor.execute(insert(key), params)
+
+
+_IN_MONTH = {
+    "received": "AND r.received_on >= %(month)s AND r.received_on < %(next)s",
+    "due": "AND r.close_due >= %(since)s AND r.close_due < %(until)s",
+    "closed": "AND r.closed_at >= %(since)s AND r.closed_at < %(until)s",
+    "visited": "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s",
+}
+
+
 def recount_requests(keys: Iterable[tuple[int | None, date]]) -> None:
     """Recount the request roll-up of each (handling unit, month received)."""
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
     if later(recount_requests, keys):  # recounted once at the end of the operation
         return
-    with connection.cursor() as cursor:
-        _lock(cursor, "request", keys)
-        for unit, month in keys:
-            unit_sql = _unit_sql("unit_id", unit)
-            params = _params(unit=unit, month=month, next=next_month(month))
-            cursor.execute(f"DELETE FROM figures_requestmonth WHERE {unit_sql} AND month = %(month)s", params)
-            where = (
-                f"AND {_unit_sql('r.handling_unit_id', unit)} "
-                "AND r.received_on >= %(month)s AND r.received_on < %(next)s"
-            )
-            cursor.execute(REQUEST_SQL.format(where=where), params)
+    _recount(
+        "request",
+        "figures_requestmonth",
+        "unit_id",
+        keys,
+        lambda unit: REQUEST_SQL.format(
+            where=f"AND {_key_sql('r.handling_unit_id', unit)} {_IN_MONTH['received']}"
+        ),
+    )
 
 
 def recount_due(keys: Iterable[tuple[int | None, date]]) -> None:
@@ -227,22 +250,13 @@ def recount_due(keys: Iterable[tuple[int | None, date]]) -> None:
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
     if later(recount_due, keys):  # recounted once at the end of the operation
         return
-    with connection.cursor() as cursor:
-        _lock(cursor, "due", keys)
-        for unit, month in keys:
-            params = _params(
-                unit=unit, month=month, since=start_of_day(month), until=start_of_day(next_month(month))
-            )
-            cursor.execute(
-                f"DELETE FROM figures_requestduemonth WHERE {_unit_sql('unit_id', unit)} "
-                "AND month = %(month)s",
-                params,
-            )
-            where = (
-                f"AND {_unit_sql('r.handling_unit_id', unit)} "
-                "AND r.close_due >= %(since)s AND r.close_due < %(until)s"
-            )
-            cursor.execute(DUE_SQL.format(where=where), params)
+    _recount(
+        "due",
+        "figures_requestduemonth",
+        "unit_id",
+        keys,
+        lambda unit: DUE_SQL.format(where=f"AND {_key_sql('r.handling_unit_id', unit)} {_IN_MONTH['due']}"),
+    )
 
 
 def recount_visits(keys: Iterable[tuple[int | None, date]]) -> None:
@@ -250,19 +264,17 @@ def recount_visits(keys: Iterable[tuple[int | None, date]]) -> None:
     keys = {(u, month_start(m)) for u, m in keys if m is not None}
     if later(recount_visits, keys):  # recounted once at the end of the operation
         return
-    with connection.cursor() as cursor:
-        _lock(cursor, "visit", keys)
-        for unit, month in keys:
-            params = _params(unit=unit, month=month, next=next_month(month))
-            cursor.execute(
-                f"DELETE FROM figures_visitmonth WHERE {_unit_sql('unit_id', unit)} AND month = %(month)s",
-                params,
-            )
-            where = "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s"
-            if unit is None:
-                cursor.execute(VISIT_DISTRICT_SQL.format(where=where), params)
-            else:
-                cursor.execute(VISIT_UNIT_SQL.format(where=where + " AND u.unit_id = %(unit)s"), params)
+    _recount(
+        "visit",
+        "figures_visitmonth",
+        "unit_id",
+        keys,
+        lambda unit: (
+            VISIT_DISTRICT_SQL.format(where=_IN_MONTH["visited"])
+            if unit is None
+            else VISIT_UNIT_SQL.format(where=_IN_MONTH["visited"] + " AND u.unit_id = %(key)s")
+        ),
+    )
 
 
 def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
@@ -270,20 +282,13 @@ def recount_enterprises(keys: Iterable[tuple[int | None, date]]) -> None:
     keys = {(e, month_start(m)) for e, m in keys if e is not None and m is not None}
     if later(recount_enterprises, keys):  # recounted once at the end of the operation
         return
-    with connection.cursor() as cursor:
-        _lock(cursor, "enterprise", keys)
-        for enterprise, month in keys:
-            params = {"enterprise": enterprise, "month": month, "next": next_month(month)}
-            cursor.execute(
-                "DELETE FROM figures_enterprisevisitmonth WHERE enterprise_id = %(enterprise)s "
-                "AND month = %(month)s",
-                params,
-            )
-            where = (
-                "AND v.enterprise_id = %(enterprise)s "
-                "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s"
-            )
-            cursor.execute(ENTERPRISE_SQL.format(where=where), params)
+    _recount(
+        "enterprise",
+        "figures_enterprisevisitmonth",
+        "enterprise_id",
+        keys,
+        lambda _e: ENTERPRISE_SQL.format(where="AND v.enterprise_id = %(key)s " + _IN_MONTH["visited"]),
+    )
 
 
 def recount_projects(keys: Iterable[tuple[int | None, date]]) -> None:
@@ -291,28 +296,18 @@ def recount_projects(keys: Iterable[tuple[int | None, date]]) -> None:
     keys = {(u, month_start(m)) for u, m in keys if u is not None and m is not None}
     if later(recount_projects, keys):  # recounted once at the end of the operation
         return
-    with connection.cursor() as cursor:
-        _lock(cursor, "project", keys)
-        for unit, month in keys:
-            params = _params(
-                unit=unit,
-                month=month,
-                next=next_month(month),
-                since=start_of_day(month),
-                until=start_of_day(next_month(month)),
-            )
-            cursor.execute(
-                "DELETE FROM figures_projectmonth WHERE unit_id = %(unit)s AND month = %(month)s", params
-            )
-            unit_sql = "AND p.unit_id = %(unit)s "
-            cursor.execute(
-                PROJECT_SQL.format(
-                    raised=unit_sql + "AND r.received_on >= %(month)s AND r.received_on < %(next)s",
-                    solved=unit_sql + "AND r.closed_at >= %(since)s AND r.closed_at < %(until)s",
-                    visits=unit_sql + "AND v.visited_on >= %(month)s AND v.visited_on < %(next)s",
-                ),
-                params,
-            )
+    of_unit = "AND p.unit_id = %(key)s "
+    _recount(
+        "project",
+        "figures_projectmonth",
+        "unit_id",
+        keys,
+        lambda _u: PROJECT_SQL.format(
+            raised=of_unit + _IN_MONTH["received"],
+            solved=of_unit + _IN_MONTH["closed"],
+            visits=of_unit + _IN_MONTH["visited"],
+        ),
+    )
 
 
 PROJECT_MONTHS_SQL = """
