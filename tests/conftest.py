@@ -22,7 +22,8 @@ def pytest_runtest_teardown(item, nextitem):
     result = yield
     marker = item.get_closest_marker("django_db")
     transactional = (marker and marker.kwargs.get("transaction")) or "live_server" in item.fixturenames
-    if transactional:
+    # after the worker's last test the test database is already gone: nothing to put back
+    if transactional and nextitem is not None:
         from django.contrib.auth.models import Group
         from django.db import connection
 
