@@ -30,3 +30,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler500 = "apps.core.views.server_error"

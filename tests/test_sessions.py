@@ -35,3 +35,16 @@ def test_twelve_hours_after_signing_in_the_user_is_signed_out_even_when_active(s
         assert _get_at(client, start + minutes * 60).status_code == 200
     response = _get_at(client, start + 12 * 3600 + 1)
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_session_key_is_rotated_at_sign_in(staff_a):
+    from django.test import Client
+
+    client = Client()
+    client.get(reverse("login"))
+    client.cookies["sessionid"] = "attacker-chosen-key-0123456789ab"  # session fixation attempt
+    response = client.post(reverse("login"), {"username": "staff_a", "password": "pw-for-tests"})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value not in ("", "attacker-chosen-key-0123456789ab")
+    assert client.get(reverse("home")).status_code == 200

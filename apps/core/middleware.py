@@ -108,9 +108,23 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+class RequestIdMiddleware:
+    """Gives every request a short id (`request.id`, the X-Request-ID header) that error pages show and
+    error logs carry, so a user's report can be matched to the log line."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = uuid.uuid4().hex[:12]
+        response = self.get_response(request)
+        response.headers.setdefault("X-Request-ID", request.id)
+        return response
+
+
 def database_unavailable(request, exc) -> HttpResponse:
     """The 503 answer: the friendly page in the user's language, or JSON for the health check."""
-    request_id = uuid.uuid4().hex[:12]
+    request_id = getattr(request, "id", None) or uuid.uuid4().hex[:12]
     outage_logger.error(
         "Database unavailable [request %s] %s %s: %s: %s",
         request_id,

@@ -1,3 +1,4 @@
+import logging
 import uuid
 from pathlib import PurePath
 
@@ -9,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -199,3 +201,17 @@ class ImportView(View):
             self.template_name,
             {"importer": self.importer, "report": report, "token": token},
         )
+
+
+error_logger = logging.getLogger("jianbei.errors")
+
+
+def server_error(request):
+    """The generic 500 page (DEBUG off): no detail, the request's id to quote, nothing read from the database
+    (it may be what failed). Django logs the traceback on `django.request`; this line ties it to the id."""
+    request_id = getattr(request, "id", "-")
+    error_logger.error("Server error [request %s] %s %s", request_id, request.method, request.path)
+    html = render_to_string("500.html", {"request_id": request_id})
+    response = HttpResponse(html, status=500)
+    response.headers["X-Request-ID"] = request_id
+    return response
