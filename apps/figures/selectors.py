@@ -515,7 +515,9 @@ RESEARCH_DEFINITIONS = {
 
 def _result_status_as_of(end: date):
     """A result's status at the end of `end`, from its events (so past periods stay right); a result with no
-    event at all keeps its current status."""
+    event at all keeps its current status. A period ending today or later: the status now (no subquery)."""
+    if end >= timezone.localdate():
+        return F("status")
     then = (
         ResultEvent.objects.filter(result=OuterRef("pk"), at__lt=end_of_period(end))
         .order_by("-at", "-id")
@@ -641,7 +643,10 @@ INVESTMENT_DEFINITIONS = {
 
 
 def _stage_as_of(end: date):
-    """A lead's stage at the end of `end`, from its events (so past periods stay right)."""
+    """A lead's stage at the end of `end`, from its events (so past periods stay right). A period ending
+    today or later: the stage now — nothing has happened after today — without a subquery per lead."""
+    if end >= timezone.localdate():
+        return F("stage")
     return Subquery(
         LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=end_of_period(end))
         .exclude(to_stage="")

@@ -306,6 +306,7 @@ class Request(models.Model):
             models.Index(fields=["handling_unit", "-received_at", "-id"], name="request_unit_list_order"),
             models.Index(fields=["handling_unit", "received_on"], name="request_unit_received"),
             models.Index(fields=["handling_unit", "close_due"], name="request_unit_due"),
+            models.Index(fields=["close_due"], name="request_due"),  # deadlines in a period, district-wide
         ]
 
     def __str__(self) -> str:

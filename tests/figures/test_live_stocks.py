@@ -1,0 +1,35 @@
+"""Stocks as of a period's end (the open pipeline by band, results in matching) read the current stage when
+the period ends today or later, and give exactly what the events give for the same day."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.figures import selectors
+from apps.investment.models import Lead
+
+from ..investment.factories import create as lead_create
+from ..investment.factories import lead_at
+from ..research.factories import catalogue, match_at
+
+pytestmark = pytest.mark.django_db
+STOCKS = ("pipeline_100m_plus", "pipeline_5bn_plus", "pipeline_1bn_to_5bn", "pipeline_100m_to_1bn")
+
+
+def test_live_stocks_equal_the_stocks_from_the_events(staff_a, manager_a, monkeypatch):
+    now = timezone.now()
+    for expected, stage in (("600000", Lead.Stage.LEAD), ("150000", "negotiating"), ("20000", "signed")):
+        lead = lead_create(staff_a, at=now - timedelta(days=30), expected_wan=Decimal(expected))
+        if stage != Lead.Stage.LEAD:
+            lead_at(lead, stage, manager_a, at=now - timedelta(days=5))
+    match_at(catalogue(staff_a, on=date.today() - timedelta(days=20)), "contacted", staff_a)
+    today = timezone.localdate()
+    period = {"start": today - timedelta(days=60), "end": today}
+    live = selectors.investment_values(**period), selectors.research_values(**period)
+    # the same day read through the events: pretend today is tomorrow, so `end` is in the past
+    monkeypatch.setattr(selectors.timezone, "localdate", lambda: today + timedelta(days=1))
+    from_events = selectors.investment_values(**period), selectors.research_values(**period)
+    assert [live[0][k] for k in STOCKS] == [from_events[0][k] for k in STOCKS] == [2, 1, 1, 0]
+    assert live[1]["results_matching"] == from_events[1]["results_matching"]
