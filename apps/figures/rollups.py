@@ -1,14 +1,16 @@
 """Monthly roll-ups: how they are kept exact, and how a span is read from them.
 
-Maintenance. Every write of a request, a visit or a link that moves one in or out of the service campaign
-(project problem, project visit, R&D visit) recomputes, in the same transaction, the roll-up rows of the
-(unit, month) pairs it touched before and after the change — one unit's month of raw rows, under a
-transaction-scoped advisory lock so two concurrent writers cannot overwrite each other's recount. Bulk loads
-(`generate_scale`, imports of history) end with `manage.py rebuild_rollups`.
+Maintenance. Every write of a request, a visit, a project or a link that moves one in or out of the
+service campaign (project problem, project visit, R&D visit) recomputes, in the same transaction, the
+roll-up rows of the (unit, month) pairs it touched before and after the change — one unit's month of raw
+rows, through an index, under a transaction-scoped advisory lock so two concurrent writers cannot overwrite
+each other's recount — once per operation (`apps.core.coalesce`). Bulk loads (`generate_scale`, imports of
+history) end with `manage.py rebuild_rollups`.
 
-Why recount instead of adding deltas: a recount of one unit-month is a few hundred indexed rows and is right
-by construction whatever the write did (reopen, move to another unit, a deadline that changed month); deltas
-would have to mirror every transition rule.
+Why recount instead of adding deltas: a recount is right by construction whatever the write did (reopen,
+move to another unit, a deadline that changed month); deltas would have to mirror every transition rule.
+Its cost grows with the unit's month (35 ms for the busiest province unit's 8,400 requests, see
+bench/RESULTS.md): that is where increments would pay.
 
 Reading. A span [start, end] splits into whole calendar months, read from the roll-ups, and at most two
 partial edge months (each shorter than a month), read raw. Nothing on the request path aggregates more than
@@ -365,10 +367,6 @@ def rebuild_project_rollups() -> dict[str, int]:
 
 def local_month(moment: datetime | None) -> date | None:
     return None if moment is None else month_start(timezone.localdate(moment))
-
-
-def request_keys(unit_id, received_on, close_due) -> tuple[list, list]:
-    return [(unit_id, received_on)], [(unit_id, local_month(close_due))]
 
 
 def recount_for_request_rows(rows: Iterable[tuple]) -> None:

@@ -8,7 +8,7 @@ Periods are inclusive date ranges in Asia/Shanghai; percentages are rounded half
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
@@ -61,7 +61,7 @@ def pct(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
 
 def end_of_period(end: date) -> datetime:
     """The first instant after the period's last day, Asia/Shanghai."""
-    return timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    return rollups.start_of_day(end + timedelta(days=1))
 
 
 # --- enterprises -----------------------------------------------------------------------------------

@@ -32,10 +32,20 @@ def _before(instance, model, fields):
     return before
 
 
+# What decides whether a project problem counts as solved, and when.
+_SOLVED_FIELDS = ("status", "outcome", "closed_at")
+
+
+def _solved_state(instance):
+    if any(f in instance.get_deferred_fields() for f in _SOLVED_FIELDS):
+        return None
+    return tuple(getattr(instance, f) for f in _SOLVED_FIELDS)
+
+
 @receiver(post_init, sender=Request)
 def remember_request(sender, instance, **kwargs):
     _remember(instance, _REQUEST_FIELDS)
-    instance._rollup_closed_at = None if "closed_at" in instance.get_deferred_fields() else instance.closed_at
+    instance._rollup_solved = _solved_state(instance)
 
 
 @receiver(post_save, sender=Request)
@@ -45,15 +55,16 @@ def request_saved(sender, instance, created, **kwargs):
         rows.append(before)
     rollups.recount_for_request_rows(rows)
     instance._rollup_before = rows[0]
-    if not created:  # a project problem: its project's flows (received, solved) follow
-        unit = ProjectProblem.objects.filter(request_id=instance.pk).values_list(
+    before_solved, now_solved = getattr(instance, "_rollup_solved", None), _solved_state(instance)
+    # a project problem that was closed, reopened or re-dated moves its project's "solved" figure; other
+    # saves (most transitions) do not need to look for a project at all
+    if not created and before_solved != now_solved:
+        units = ProjectProblem.objects.filter(request_id=instance.pk).values_list(
             "project__unit_id", flat=True
         )
-        for unit_id in unit[:1]:
-            moments = {instance.received_on, rollups.local_month(instance.closed_at)}
-            moments.add(rollups.local_month(getattr(instance, "_rollup_closed_at", None)))
-            rollups.recount_projects([(unit_id, m) for m in moments])
-    instance._rollup_closed_at = instance.closed_at
+        closings = {rollups.local_month(state[2]) for state in (before_solved, now_solved) if state}
+        rollups.recount_projects([(unit_id, m) for unit_id in units for m in closings])
+    instance._rollup_solved = now_solved
 
 
 @receiver(post_delete, sender=Request)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.batch import Plan, Rows
+from apps.figures.selectors import end_of_period
 
 Measure = tuple[Decimal | None, Decimal | int, Decimal | int]
 
@@ -26,10 +26,6 @@ def _ratio(num, den) -> Measure:
     if not den:
         return (None, num, den)
     return ((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP), num, den)
-
-
-def _end(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,7 @@ def _investment_stale(start, end):
     """Open leads past a handling limit at the month's end ÷ open leads (lower is better)."""
     from apps.investment.models import Lead
 
-    at = _end(end)
+    at = end_of_period(end)
     got = yield {
         "rows": Rows(
             Lead.objects.filter(created_at__lt=at, stage__in=Lead.OPEN_STAGES)
@@ -168,7 +164,8 @@ def _investment_conversion(start, end):
     got = yield {
         "rows": Rows(
             Lead.objects.filter(
-                created_at__gte=_end(date(end.year, 1, 1) - timedelta(days=1)), created_at__lt=_end(end)
+                created_at__gte=end_of_period(date(end.year, 1, 1) - timedelta(days=1)),
+                created_at__lt=end_of_period(end),
             )
             .values("unit_id")
             .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
