@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from datetime import date, timedelta
 
 import requests as http
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +19,7 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.enterprises.models import Enterprise
 from apps.enterprises.views import EnterpriseListView
+from apps.figures import cache
 from apps.figures.views import campaign_values
 from apps.projects.models import MonthlyReport, Project
 from apps.projects.views import ProjectListView
@@ -185,6 +187,70 @@ def hot_queries(world: dict) -> dict:
 def _csrf(session: http.Session, url: str) -> str:
     session.get(url)
     return session.cookies.get("csrftoken", "")
+
+
+#: The pages whose figures are kept between requests (apps/figures/cache.py) until a write.
+FIGURE_PAGES = ("dashboard, 12 months", "dashboard, month to date", "ranking board", "figures API, 12 months")
+
+
+def after_a_write(base: str, world: dict, n: int = 10) -> dict:
+    """Per figure page: its time over HTTP when a write has just made the kept figures obsolete (the kept
+    figures are forgotten before each request), so they are computed from the records again."""
+    result = {}
+    for name in FIGURE_PAGES:
+        path, who = world["pages"][name]
+        session = http.Session()
+        session.cookies.set("sessionid", world["cookies"][who].split("=", 1)[1])
+        session.get(base + path)
+        times = []
+        for _ in range(n):
+            cache.invalidate()
+            started = time.perf_counter()
+            response = session.get(base + path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+        result[name] = times
+    return result
+
+
+def write_interval(world: dict) -> float:
+    """Seconds between two writes at the dataset's own pace: its requests, their events and its visits spread
+    over its span's working hours (21 days × 9 hours a month)."""
+    first, last = Request.objects.aggregate(first=Min("received_on"), last=Max("received_on")).values()
+    months = max(1, (last.year - first.year) * 12 + last.month - first.month + 1)
+    writes = Request.objects.count() + RequestEvent.objects.count() + Visit.objects.count()
+    return months * 21 * 9 * 3600 / writes
+
+
+def while_writing(run_wrk, world: dict, seconds: int) -> dict:
+    """Figure pages under wrk while another connection writes at the dataset's pace: each write makes the
+    kept figures obsolete, so this is what a reader sees during a working day."""
+    interval = write_interval(world)
+    stop = threading.Event()
+    written = [0]
+
+    def writer():
+        visit = Visit.objects.order_by("-pk").first()
+        try:
+            while not stop.wait(interval):
+                Visit.objects.filter(pk=visit.pk).update(summary=f"{visit.summary[:150]} ·")
+                written[0] += 1
+        finally:
+            connection.close()
+
+    result = {}
+    for name in FIGURE_PAGES:
+        path, who = world["pages"][name]
+        stop.clear()
+        written[0] = 0
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            result[name] = {**run_wrk(path, world["cookies"][who], seconds), "writes": written[0]}
+        finally:
+            stop.set()
+            thread.join()
+    return {"interval": interval, "pages": result}
 
 
 def write_paths(base: str, world: dict, n: int) -> dict:

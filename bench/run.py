@@ -139,7 +139,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench.measure import hot_queries, prepare, profile_pages, write_paths
+    from bench.measure import after_a_write, hot_queries, prepare, profile_pages, while_writing, write_paths
 
     world = prepare()
     workers = 2 * (os.cpu_count() or 1) + 1
@@ -159,13 +159,16 @@ def main() -> None:
             results[name] = wrk(base + path, world["cookies"][cookie], seconds=args.seconds)
         list_path, list_cookie = world["pages"]["request list, first page"]
         throughput = wrk(base + list_path, world["cookies"][list_cookie], seconds=args.seconds, clients=12)
+        computed = after_a_write(base, world)
+        busy = while_writing(lambda path, cookie, s: wrk(base + path, cookie, seconds=s), world, args.seconds)
         writes = write_paths(base, world, n=args.writes)
     finally:
         server.terminate()
         server.wait(timeout=30)
     profile = profile_pages(world)
     orm = hot_queries(world)
-    report = render(args, generated, workers, world, results, throughput, writes, profile, orm)
+    figures = {"computed": computed, "busy": busy}
+    report = render(args, generated, workers, world, results, throughput, figures, writes, profile, orm)
     out = ROOT / "bench" / "reports" / f"{args.size}-{time.strftime('%Y%m%d-%H%M%S')}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(report, encoding="utf-8")
@@ -173,7 +176,9 @@ def main() -> None:
     print(f"(written to {out.relative_to(ROOT)})")
 
 
-def render(args, generated, workers, world, results, throughput, writes, profile, orm) -> str:
+def render(args, generated, workers, world, results, throughput, figures, writes, profile, orm) -> str:
+    computed, busy = figures["computed"], figures["busy"]
+
     def f(v, digits=1):
         return "—" if v is None else f"{v:.{digits}f}"
 
@@ -194,6 +199,31 @@ def render(args, generated, workers, world, results, throughput, writes, profile
         lines.append(
             f"| {name} | {f(r['p50'])} | {f(r['p90'])} | {f(r['p99'])} | {f(r['rps'], 0)} | {r['errors']} | "
             f"{p.get('queries', '—')} | {f(p.get('sql_ms'))} | {f(p.get('page_ms'))} | {f(p.get('ratio'))} |"
+        )
+    lines += [
+        "",
+        "The figure pages above repeat one request with nothing written in between: their figures are kept "
+        "(apps/figures/cache.py). Right after a write they are computed again from the records:",
+        "",
+        "## Figure pages right after a write (HTTP, sequential, n = 10, ms)",
+        "",
+        "| page | p50 | p90 | max |",
+        "|---|---|---|---|",
+    ]
+    for name, times in computed.items():
+        p50, p90 = statistics.median(times), percentile(times, 90)
+        lines.append(f"| {name} | {f(p50)} | {f(p90)} | {f(max(times))} |")
+    lines += [
+        "",
+        f"## Figure pages while another connection writes at the data's own pace (one write every "
+        f"{busy['interval']:.1f} s: its requests, events and visits over working hours; wrk, ms)",
+        "",
+        "| page | p50 | p90 | p99 | req/s | writes during the run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in busy["pages"].items():
+        lines.append(
+            f"| {name} | {f(r['p50'])} | {f(r['p90'])} | {f(r['p99'])} | {f(r['rps'], 0)} | {r['writes']} |"
         )
     lines += [
         "",

@@ -100,3 +100,22 @@ class ProjectMonth(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.month:%Y-%m}: {self.raised}/{self.solved}/{self.visits}"
+
+
+class ComputedFigures(models.Model):
+    """A computed result (the dashboard's values for a period, a month's live board) kept until the data under
+    it changes: valid while `generation` is the current value of the figures_generation sequence, which
+    every write to a table the figures read moves on (apps/figures/cache.py). An unlogged table: a crash
+    empties it, which only means the next reader computes again."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    generation = models.BigIntegerField()
+    payload = models.BinaryField()
+    computed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("computed figures")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.key} @ {self.generation}"

@@ -19,6 +19,7 @@ from apps.service.models import Request, Visit, VisitAssignment
 from apps.units.models import Unit
 
 from . import selectors
+from .cache import cached
 
 
 def home(request):
@@ -334,15 +335,18 @@ API_KEYS = {
 
 def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
     """Every campaign's values for the dashboard and the API (one source, so they always agree), in one
-    database round trip (apps.core.batch)."""
+    database round trip (apps.core.batch), kept until the next write to the records under them (cache.py)."""
     period = {"start": start, "end": end, "unit_id": unit_id}
-    return run(
-        gather(
-            service=selectors.service_plan(**period),
-            projects=selectors.project_plan(**period),
-            research=selectors.research_plan(**period),
-            investment=selectors.investment_plan(**period),
-        )
+    return cached(
+        f"values:{start:%Y-%m-%d}:{end:%Y-%m-%d}:{unit_id or ''}",
+        lambda: run(
+            gather(
+                service=selectors.service_plan(**period),
+                projects=selectors.project_plan(**period),
+                research=selectors.research_plan(**period),
+                investment=selectors.investment_plan(**period),
+            )
+        ),
     )
 
 

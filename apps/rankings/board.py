@@ -45,10 +45,14 @@ def month_bounds(month: date) -> tuple[date, date]:
 CAMPAIGN_ORDER = [c for c, _label in Indicator.Campaign.choices]
 
 
-def indicators_for(month: date) -> list[Indicator]:
-    """The indicators in force in `month`, in campaign order (serving enterprises first)."""
+def indicators_for(month: date, indicators: list[Indicator] | None = None) -> list[Indicator]:
+    """The indicators in force in `month`, in campaign order (serving enterprises first); from `indicators`
+    (those in force by a later month) when given, without a query."""
     _start, end = month_bounds(month)
-    indicators = Indicator.objects.filter(is_active=True, valid_from__lte=end).filter(~Q(weight=0))
+    if indicators is None:
+        indicators = Indicator.objects.filter(is_active=True, valid_from__lte=end).filter(~Q(weight=0))
+    else:
+        indicators = [i for i in indicators if i.valid_from <= end]
     return sorted(indicators, key=lambda i: (CAMPAIGN_ORDER.index(i.campaign), -i.weight, i.code))
 
 
@@ -72,12 +76,30 @@ def _met(ind: Indicator, value: Decimal) -> bool:
 
 
 def compute_board(month: date) -> dict:
-    start, end = month_bounds(month)
-    indicators = indicators_for(month)
-    asked = {key: COMPUTATIONS[key].measure(start, end) for key in {i.computation for i in indicators}}
-    plans = {key: m for key, m in asked.items() if inspect.isgenerator(m)}
-    measures = {**asked, **run(gather(**plans))}  # every computation in one round trip
+    return compute_boards([month])[month]
+
+
+def compute_boards(months: list[date]) -> dict[date, dict]:
+    """The boards of `months` (a month and the one before it, for the live board) in three queries: the
+    indicators, the units, and every computation of every month in one round trip."""
+    in_force = indicators_for(max(months))
+    per_month = {month: indicators_for(month, in_force) for month in months}
+    asked = {
+        (month, key): COMPUTATIONS[key].measure(*month_bounds(month))
+        for month, indicators in per_month.items()
+        for key in {i.computation for i in indicators}
+    }
+    plans = {f"{month:%Y_%m}_{key}": m for (month, key), m in asked.items() if inspect.isgenerator(m)}
+    got = run(gather(**plans))  # identical SQL is sent once (apps.core.batch)
+    measures = {month: {} for month in months}
+    for (month, key), m in asked.items():
+        measures[month][key] = got[f"{month:%Y_%m}_{key}"] if inspect.isgenerator(m) else m
     units = list(Unit.objects.active())
+    return {month: _board(month, per_month[month], measures[month], units) for month in months}
+
+
+def _board(month: date, indicators: list[Indicator], measures: dict, units: list[Unit]) -> dict:
+    start, _end = month_bounds(month)
     groups = []
     for group, label in Unit.PeerGroup.choices:
         members = [u for u in units if u.peer_group == group]

@@ -5,14 +5,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.context_processors import CAMPAIGNS
 from apps.core.exports import xlsx_response
 from apps.figures import selectors
+from apps.figures.cache import cached
 from apps.figures.views import (
     campaign_values,
     chosen_unit,
@@ -26,7 +30,7 @@ from apps.service.models import Request
 from apps.units.models import Unit
 
 from . import services
-from .board import compare, compute_board, month_bounds
+from .board import compare, compute_boards, month_bounds
 from .computations import COMPUTATIONS
 from .models import Indicator, Publication
 
@@ -47,18 +51,24 @@ def _previous(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
-def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]]:
-    """The month's board ready to show, its current publication, and every publication of the month (the
-    two months' publications are read in one query)."""
+def _publications(month: date) -> tuple[dict[date, Publication], list[Publication]]:
+    """The current publications of the month and the one before it, and every publication of the month (one
+    query)."""
     publications = list(
         Publication.objects.filter(month__in=[month, _previous(month)])
         .select_related("published_by")
         .order_by("-published_at")
     )
     current = {p.month: p for p in publications if p.is_current}
-    publication, before = current.get(month), current.get(_previous(month))
-    board = publication.board if publication else compute_board(month)
-    previous = before.board if before else compute_board(_previous(month))
+    return current, [p for p in publications if p.month == month]
+
+
+def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]]:
+    """The month's board ready to show, its current publication, and every publication of the month. A month
+    not published is computed live, both months in one round trip."""
+    current, history = _publications(month)
+    live = compute_boards([m for m in (month, _previous(month)) if m not in current] or [month])
+    board, previous = (current[m].board if m in current else live[m] for m in (month, _previous(month)))
     compare(board, previous)
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
@@ -74,7 +84,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]
                 row["ordered"].append(cell)
             row["on_red"] = row["unit_id"] in group["red"]
             row["on_black"] = row["unit_id"] in group["black"]
-    return board, publication, [p for p in publications if p.month == month]
+    return board, current.get(month), history
 
 
 def _computations_of(board: dict) -> dict[str, str]:
@@ -90,14 +100,31 @@ def _computations_of(board: dict) -> dict[str, str]:
     return frozen
 
 
+def _board_table(month: date, *, memo_links: bool) -> dict:
+    """The board's table rendered (thousands of cells at province scale: 0.1 s of templates), with its
+    indicators, kept until the next write to the records, indicators or publications under it. The rest of
+    the page (who may publish, the form's token) is rendered per request."""
+
+    def render_table():
+        board, _publication, _history = _decorated(month)
+        context = {"board": board, "month": month, "memo_links": memo_links}
+        return {"html": render_to_string("rankings/_table.html", context), "indicators": board["indicators"]}
+
+    key = f"board-table:{month:%Y-%m}:{'memo' if memo_links else 'plain'}:{get_language()}"
+    table = cached(key, render_table)
+    return {**table, "html": mark_safe(table["html"])}  # noqa: S308  (rendered by the template engine)
+
+
 def board_view(request):
     month = _month(request)
-    board, publication, history = _decorated(month)
+    table = _board_table(month, memo_links=True)
+    current, history = _publications(month)
+    publication = current.get(month)
     return render(
         request,
         "rankings/board.html",
         {
-            "board": board,
+            "table": table,
             "month": month,
             "publication": publication,
             "history": history,
@@ -111,10 +138,10 @@ def board_view(request):
 
 def projector(request):
     month = _month(request)
-    board, publication, _history = _decorated(month)
-    return render(
-        request, "rankings/projector.html", {"board": board, "month": month, "publication": publication}
-    )
+    table = _board_table(month, memo_links=False)
+    current, _history = _publications(month)
+    context = {"table": table, "month": month, "publication": current.get(month)}
+    return render(request, "rankings/projector.html", context)
 
 
 @require_POST
