@@ -13,8 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    Case,
+    CharField,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -22,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -33,7 +37,7 @@ from apps.figures import rollups
 from apps.investment.models import YI, Lead, LeadEvent, Trip
 from apps.projects.models import MonthlyReport, Project, months_completed
 from apps.research.models import Carrier, Entity, EntityVisit, Match, Result, ResultEvent
-from apps.service.models import Request, Status
+from apps.service.models import Request, Status, Visit
 from apps.units.models import Unit
 
 
@@ -536,9 +540,17 @@ def research_plan(*, start: date, end: date, unit_id: int | None = None):
     landed_in_period = results.filter(landed_on__gte=start, landed_on__lte=end)
     got = yield {
         "entities": Aggregate(entities, n=Count("id")),
+        # R&D visits are few among all visits: probe each one's date (a FILTER keeps PostgreSQL from
+        # turning it into a join that reads every visit of the period)
         "visited": Aggregate(
-            visits.filter(visit__visited_on__gte=start, visit__visited_on__lte=end),
-            n=Count("entity_id", distinct=True),
+            visits,
+            n=Count(
+                "entity_id",
+                distinct=True,
+                filter=Exists(
+                    Visit.objects.filter(pk=OuterRef("visit_id"), visited_on__gte=start, visited_on__lte=end)
+                ),
+            ),
         ),
         "results": Aggregate(
             results.annotate(status_then=_result_status_as_of(end)),
@@ -644,15 +656,19 @@ INVESTMENT_DEFINITIONS = {
 
 def _stage_as_of(end: date):
     """A lead's stage at the end of `end`, from its events (so past periods stay right). A period ending
-    today or later: the stage now — nothing has happened after today — without a subquery per lead."""
+    today or later: the stage now — nothing has happened after today — without a subquery per lead. A lead
+    whose stage last changed before the end (`stage_since`, set with every stage event) was in its current
+    stage then: only the leads moved since are read from their events."""
     if end >= timezone.localdate():
         return F("stage")
-    return Subquery(
-        LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=end_of_period(end))
+    at = end_of_period(end)
+    then = Subquery(
+        LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=at)
         .exclude(to_stage="")
         .order_by("-at", "-id")
         .values("to_stage")[:1]
     )
+    return Case(When(stage_since__lt=at, then=F("stage")), default=then, output_field=CharField())
 
 
 def investment_plan(*, start: date, end: date, unit_id: int | None = None, source: str | None = None):

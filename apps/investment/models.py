@@ -85,14 +85,19 @@ class LeadQuerySet(models.QuerySet):
     def stale(self, now=None):
         """Past a handling limit: no response in 1 working day, not assessed in 3, no feedback to the investor
         in a week, or no progress update for 2 weeks (until it is in production or dropped)."""
-        now = now or timezone.now()
-        live = ~Q(stage__in=[Lead.Stage.PRODUCTION, Lead.Stage.DROPPED])
-        return self.filter(live).filter(
-            Q(responded_at__isnull=True, respond_due__lt=now)
-            | Q(stage=Lead.Stage.LEAD, assess_due__lt=now)
-            | Q(feedback_at__isnull=True, feedback_due__lt=now)
-            | Q(last_activity_at__lt=now - UPDATE_EVERY)
-        )
+        return self.filter(stale_q(now))
+
+
+def stale_q(now=None) -> Q:
+    """The condition of `LeadQuerySet.stale`, for an aggregate's filter (no subquery per lead)."""
+    now = now or timezone.now()
+    live = ~Q(stage__in=[Lead.Stage.PRODUCTION, Lead.Stage.DROPPED])
+    return live & (
+        Q(responded_at__isnull=True, respond_due__lt=now)
+        | Q(stage=Lead.Stage.LEAD, assess_due__lt=now)
+        | Q(feedback_at__isnull=True, feedback_due__lt=now)
+        | Q(last_activity_at__lt=now - UPDATE_EVERY)
+    )
 
 
 class Lead(models.Model):

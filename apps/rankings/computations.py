@@ -139,7 +139,7 @@ def _research_matching(start, end):
 
 def _investment_stale(start, end):
     """Open leads past a handling limit at the month's end ÷ open leads (lower is better)."""
-    from apps.investment.models import Lead
+    from apps.investment.models import Lead, stale_q
 
     at = end_of_period(end)
     got = yield {
@@ -148,7 +148,7 @@ def _investment_stale(start, end):
             .values("unit_id")
             .annotate(
                 n=Count("id"),
-                stale=Count("id", filter=Q(pk__in=Lead.objects.stale(now=at).values("pk"))),
+                stale=Count("id", filter=stale_q(now=at)),
             )
             .order_by()
         )

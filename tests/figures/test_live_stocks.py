@@ -33,3 +33,20 @@ def test_live_stocks_equal_the_stocks_from_the_events(staff_a, manager_a, monkey
     from_events = selectors.investment_values(**period), selectors.research_values(**period)
     assert [live[0][k] for k in STOCKS] == [from_events[0][k] for k in STOCKS] == [2, 1, 1, 0]
     assert live[1]["results_matching"] == from_events[1]["results_matching"]
+
+
+def test_a_past_end_reads_the_events_of_the_leads_moved_since_and_the_stage_of_the_others(staff_a, manager_a):
+    """Ten days ago: L1 was a lead (negotiating since 5 days ago: read from its events), L2 was negotiating
+    (since 20 days ago: its stage now), L3 was signed 20 days ago (not open), L4 was open and dropped 3 days
+    ago (open then)."""
+    now = timezone.now()
+    leads = {}
+    for name, expected in (("L1", "600000"), ("L2", "150000"), ("L3", "20000"), ("L4", "20000")):
+        leads[name] = lead_create(staff_a, at=now - timedelta(days=40), expected_wan=Decimal(expected))
+    lead_at(leads["L1"], "negotiating", manager_a, at=now - timedelta(days=5))
+    lead_at(leads["L2"], "negotiating", manager_a, at=now - timedelta(days=20))
+    lead_at(leads["L3"], "signed", manager_a, at=now - timedelta(days=20))
+    lead_at(leads["L4"], "dropped", manager_a, at=now - timedelta(days=3))
+    end = timezone.localdate() - timedelta(days=10)
+    values = selectors.investment_values(start=end - timedelta(days=60), end=end)
+    assert [values[k] for k in STOCKS] == [3, 1, 1, 1]  # L1 ≥ 50 亿, L2 10–50 亿, L4 1–10 亿
