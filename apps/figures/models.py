@@ -5,6 +5,7 @@ They are maintained in the same transaction as the write that changes them (`rol
 and `manage.py rebuild_rollups` rebuilds them from scratch after bulk loads. Never edited by hand.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,27 @@ class EnterpriseVisitMonth(models.Model):
 
     def __str__(self):
         return f"{self.enterprise_id} {self.month:%Y-%m}"
+
+
+class EnterpriseCoverage(models.Model):
+    """Every enterprise with its responsible unit, whether it is key, and the months it was visited in (from
+    EnterpriseVisitMonth): coverage over any span is one pass over the key enterprises' rows instead of a
+    probe per key enterprise. Kept by triggers on both tables (COVERAGE_SQL in rollups.py), so bulk writes
+    keep it too; `rebuild_rollups` fills it after a load with triggers off."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.CASCADE, related_name="+")
+    is_key = models.BooleanField()
+    months = ArrayField(models.DateField(), default=list)
+
+    class Meta:
+        verbose_name = _("enterprise coverage roll-up")
+        indexes = [models.Index(fields=["unit"], condition=models.Q(is_key=True), name="coverage_key_unit")]
+
+    def __str__(self):
+        return f"{self.enterprise_id}: {len(self.months)} months"
 
 
 class ProjectMonth(models.Model):

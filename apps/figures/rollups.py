@@ -25,12 +25,19 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from apps.core.batch import Aggregate, Rows, run
 from apps.core.coalesce import later
-from apps.figures.models import EnterpriseVisitMonth, ProjectMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.figures.models import (
+    EnterpriseCoverage,
+    EnterpriseVisitMonth,
+    ProjectMonth,
+    RequestDueMonth,
+    RequestMonth,
+    VisitMonth,
+)
 from apps.projects.models import recount_year_progress
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
 
@@ -119,6 +126,66 @@ INSERT INTO figures_enterprisevisitmonth (enterprise_id, month)
 SELECT DISTINCT v.enterprise_id, date_trunc('month', v.visited_on)::date
 FROM service_visit v
 WHERE v.enterprise_id IS NOT NULL {where}
+"""
+
+
+# EnterpriseCoverage, kept by statement triggers with transition tables (one upsert per statement, however
+# many rows it wrote). The coverage rows are locked first, in order, so that two transactions adding months
+# to one enterprise each read the other's committed month (READ COMMITTED: a new snapshot per statement).
+COVERAGE_SQL = """
+CREATE OR REPLACE FUNCTION figures_refresh_coverage(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM figures_enterprisecoverage WHERE enterprise_id = ANY(ids)
+     ORDER BY enterprise_id FOR UPDATE;
+    INSERT INTO figures_enterprisecoverage (enterprise_id, unit_id, is_key, months)
+    SELECT e.id, e.unit_id, e.is_key,
+           COALESCE((SELECT array_agg(m.month ORDER BY m.month) FROM figures_enterprisevisitmonth m
+                     WHERE m.enterprise_id = e.id), '{}')
+      FROM enterprises_enterprise e
+     WHERE e.id = ANY(ids)
+    ON CONFLICT (enterprise_id) DO UPDATE
+       SET unit_id = EXCLUDED.unit_id, is_key = EXCLUDED.is_key, months = EXCLUDED.months;
+END $$;
+
+CREATE OR REPLACE FUNCTION figures_coverage_of_months() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM figures_refresh_coverage(ARRAY(SELECT DISTINCT enterprise_id FROM changed ORDER BY 1));
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION figures_coverage_of_enterprises() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM figures_refresh_coverage(ARRAY(SELECT id FROM changed ORDER BY 1));
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER figures_coverage_months_added AFTER INSERT ON figures_enterprisevisitmonth
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION figures_coverage_of_months();
+CREATE OR REPLACE TRIGGER figures_coverage_months_removed AFTER DELETE ON figures_enterprisevisitmonth
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION figures_coverage_of_months();
+CREATE OR REPLACE TRIGGER figures_coverage_enterprise_added AFTER INSERT ON enterprises_enterprise
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION figures_coverage_of_enterprises();
+CREATE OR REPLACE TRIGGER figures_coverage_enterprise_changed AFTER UPDATE ON enterprises_enterprise
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION figures_coverage_of_enterprises();
+"""
+
+COVERAGE_DROP_SQL = """
+DROP TRIGGER IF EXISTS figures_coverage_months_added ON figures_enterprisevisitmonth;
+DROP TRIGGER IF EXISTS figures_coverage_months_removed ON figures_enterprisevisitmonth;
+DROP TRIGGER IF EXISTS figures_coverage_enterprise_added ON enterprises_enterprise;
+DROP TRIGGER IF EXISTS figures_coverage_enterprise_changed ON enterprises_enterprise;
+DROP FUNCTION IF EXISTS figures_coverage_of_months();
+DROP FUNCTION IF EXISTS figures_coverage_of_enterprises();
+DROP FUNCTION IF EXISTS figures_refresh_coverage(bigint[]);
+"""
+
+# Every enterprise's row from scratch (after a bulk load with triggers off).
+COVERAGE_REBUILD_SQL = """
+INSERT INTO figures_enterprisecoverage (enterprise_id, unit_id, is_key, months)
+SELECT e.id, e.unit_id, e.is_key, COALESCE(m.months, '{}')
+  FROM enterprises_enterprise e
+  LEFT JOIN (SELECT enterprise_id, array_agg(month ORDER BY month) AS months
+               FROM figures_enterprisevisitmonth GROUP BY enterprise_id) m ON m.enterprise_id = e.id
 """
 
 
@@ -336,23 +403,32 @@ def rebuild_all() -> dict[str, int]:
     return counts
 
 
-def rebuild_service_rollups() -> dict[str, int]:
-    """Rebuild the request and visit roll-ups (this app's own tables)."""
+def rebuild_service_rollups(*, coverage: bool = True) -> dict[str, int]:
+    """Rebuild the request and visit roll-ups (this app's own tables); `coverage`: and EnterpriseCoverage
+    (False only in the migration that predates it)."""
     params = _params()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses with deferred checks pending
         cursor.execute(
             "TRUNCATE figures_requestmonth, figures_requestduemonth, figures_visitmonth, "
-            "figures_enterprisevisitmonth"
+            "figures_enterprisevisitmonth" + (", figures_enterprisecoverage" if coverage else "")
         )
         cursor.execute(REQUEST_SQL.format(where=""), params)
         cursor.execute(DUE_SQL.format(where=""), params)
         cursor.execute(VISIT_DISTRICT_SQL.format(where=""), params)
         cursor.execute(VISIT_UNIT_SQL.format(where=""), params)
+        if not coverage:
+            cursor.execute(ENTERPRISE_SQL.format(where=""), params)
+            return {}
+        # the coverage rows are written once below, not once per enterprise by the trigger
+        trigger = "figures_enterprisevisitmonth {} TRIGGER figures_coverage_months_added"
+        cursor.execute(f"ALTER TABLE {trigger.format('DISABLE')}")
         cursor.execute(ENTERPRISE_SQL.format(where=""), params)
+        cursor.execute(f"ALTER TABLE {trigger.format('ENABLE')}")
+        cursor.execute(COVERAGE_REBUILD_SQL)
     return {
         model._meta.model_name: model.objects.count()
-        for model in (RequestMonth, RequestDueMonth, VisitMonth, EnterpriseVisitMonth)
+        for model in (RequestMonth, RequestDueMonth, VisitMonth, EnterpriseVisitMonth, EnterpriseCoverage)
     }
 
 
@@ -529,21 +605,28 @@ def visit_count_plan(start: date, end: date, *, unit_id: int | None = None):
     return sum(row["n"] or 0 for row in got.values())
 
 
-def visited_between(start: date, end: date, ref: str = "pk"):
-    """An expression, for an Enterprise queryset, true when the enterprise had a visit in [start, end]."""
+def visited_q(start: date, end: date) -> Q:
+    """A condition on EnterpriseCoverage rows: the enterprise had a visit in [start, end] — its months for the
+    whole months, the visits themselves (one set, hashed) for the partial edge months."""
     end = live_end(end)
     edges, whole = split(start, end)
-    expression = None
+    q = Q(pk__in=[])
     if whole:
-        expression = Exists(
-            EnterpriseVisitMonth.objects.filter(
-                enterprise=OuterRef(ref), month__gte=whole[0], month__lte=whole[1]
-            )
-        )
+        months, month = [], whole[0]
+        while month <= whole[1]:
+            months.append(month)
+            month = next_month(month)
+        q |= Q(months__overlap=months)
     if edges:
-        raw = Exists(Visit.objects.filter(date_ranges("visited_on", edges), enterprise=OuterRef(ref)))
-        expression = raw if expression is None else expression | raw
-    return expression
+        visits = Visit.objects.filter(date_ranges("visited_on", edges))
+        q |= Q(enterprise_id__in=visits.values("enterprise_id"))
+    return q
+
+
+def key_enterprises(unit_id: int | None = None):
+    """The key enterprises' coverage rows (of one responsible unit)."""
+    rows = EnterpriseCoverage.objects.filter(is_key=True)
+    return rows if unit_id is None else rows.filter(unit_id=unit_id)
 
 
 def project_flows_plan(start: date, end: date, *, scope, unit_id: int | None, rolled: bool = True):

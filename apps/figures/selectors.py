@@ -162,11 +162,8 @@ _PCT_KEYS = {k for k in SERVICE_DEFINITIONS if k.endswith("_pct")}
 
 
 def _key_counts_plan(start: date, end: date, unit_id: int | None):
-    keys = Enterprise.objects.filter(is_key=True)
-    if unit_id is not None:
-        keys = keys.filter(unit_id=unit_id)
-    visited = rollups.visited_between(start, end)
-    got = yield {"keys": Aggregate(keys, total=Count("id"), visited=Count("id", filter=visited))}
+    keys, visited = rollups.key_enterprises(unit_id), rollups.visited_q(start, end)
+    got = yield {"keys": Aggregate(keys, total=Count("pk"), visited=Count("pk", filter=visited))}
     return got["keys"]["total"], got["keys"]["visited"]
 
 
@@ -220,9 +217,9 @@ def service_figures(*, start: date, end: date, unit_id: int | None = None) -> li
 def coverage_by_unit(*, start: date, end: date) -> list[dict]:
     """Key enterprises and those visited in [start, end], per responsible unit (units with key enterprises)."""
     rows = (
-        Enterprise.objects.filter(is_key=True)
+        rollups.key_enterprises()
         .values("unit_id")
-        .annotate(total=Count("id"), visited=Count("id", filter=rollups.visited_between(start, end)))
+        .annotate(total=Count("pk"), visited=Count("pk", filter=rollups.visited_q(start, end)))
         .order_by()
     )
     by_unit = {row["unit_id"]: row for row in rows}

@@ -59,14 +59,13 @@ def _request_drill(extra=""):
 
 def _coverage(start, end):
     """Key enterprises of the unit visited from 1 January to the month's end."""
-    from apps.enterprises.models import Enterprise
-    from apps.figures.rollups import visited_between
+    from apps.figures.rollups import key_enterprises, visited_q
 
     got = yield {
         "rows": Rows(
-            Enterprise.objects.filter(is_key=True)
+            key_enterprises()
             .values("unit_id")
-            .annotate(n=Count("id"), visited=Count("id", filter=visited_between(date(end.year, 1, 1), end)))
+            .annotate(n=Count("pk"), visited=Count("pk", filter=visited_q(date(end.year, 1, 1), end)))
             .order_by()
         )
     }

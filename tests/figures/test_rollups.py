@@ -24,7 +24,14 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.enterprises.models import Enterprise
 from apps.figures import rollups
-from apps.figures.models import EnterpriseVisitMonth, ProjectMonth, RequestDueMonth, RequestMonth, VisitMonth
+from apps.figures.models import (
+    EnterpriseCoverage,
+    EnterpriseVisitMonth,
+    ProjectMonth,
+    RequestDueMonth,
+    RequestMonth,
+    VisitMonth,
+)
 from apps.figures.selectors import end_of_period, pct, project_values, service_values
 from apps.projects.models import Project, ProjectProblem, ProjectVisit
 from apps.service.models import CLOSED_STATUSES, Request, Status, Visit
@@ -116,6 +123,9 @@ def rows() -> dict:
         "due": sorted(RequestDueMonth.objects.values_list("unit_id", "month", "due", "due_on_time"), key=str),
         "visits": sorted(VisitMonth.objects.values_list("unit_id", "month", "visits"), key=str),
         "enterprises": sorted(EnterpriseVisitMonth.objects.values_list("enterprise_id", "month"), key=str),
+        "coverage": sorted(
+            EnterpriseCoverage.objects.values_list("enterprise_id", "unit_id", "is_key", "months"), key=str
+        ),
         "projects": sorted(
             ProjectMonth.objects.values_list("unit_id", "month", "raised", "solved", "visits")
         ),
@@ -184,6 +194,13 @@ def history(staff_a, colleague_a, staff_b, manager_a, unit_a, unit_b):
     to_project = VisitFactory(created_by=staff_a, enterprise=key_a1, visited_on=date(2024, 3, 20))
     ProjectVisit.objects.create(project=project, visit=to_project)
     VisitFactory(created_by=staff_b, enterprise=key_b, visited_on=date(2024, 4, 1)).delete()
+    # coverage follows the enterprises: one made key after its visit, one key enterprise handed to unit B
+    made_key = EnterpriseFactory(unit=unit_a, is_key=False)
+    VisitFactory(created_by=staff_a, enterprise=made_key, visited_on=date(2024, 2, 5))
+    made_key.is_key = True
+    made_key.save()
+    key_a2.unit = unit_b
+    key_a2.save()
     return {"a": unit_a, "b": unit_b}
 
 
@@ -225,7 +242,13 @@ def test_the_dataset_reaches_the_edges(history):
     assert (
         service_values(start=date(2024, 3, 1), end=date(2024, 3, 31))["visits"] == 1
     )  # not the project visit
-    assert service_values(start=date(2024, 2, 1), end=date(2024, 2, 29))["visits"] == 2  # the moved visit
+    # the moved visit and the one of the enterprise made key afterwards
+    assert service_values(start=date(2024, 2, 1), end=date(2024, 2, 29))["visits"] == 3
+    # coverage by the enterprises' units now: B has key_b and key_a2 (handed over), both visited in February
+    feb = {"start": date(2024, 2, 1), "end": date(2024, 2, 29)}
+    by_a, by_b = (service_values(**feb, unit_id=history[u].pk) for u in "ab")
+    assert (by_b["key_enterprises"], by_b["key_enterprises_visited"]) == (2, 2)
+    assert (by_a["key_enterprises"], by_a["key_enterprises_visited"]) == (2, 1)  # made_key on 5 Feb
 
 
 def test_a_span_of_whole_months_reads_no_request_or_visit_row(history):

@@ -8,7 +8,7 @@ def build_rollups(apps, schema_editor):
     # a database that already holds requests and visits gets its roll-ups at once
     from apps.figures.rollups import rebuild_service_rollups
 
-    rebuild_service_rollups()
+    rebuild_service_rollups(coverage=False)  # EnterpriseCoverage comes with 0004
 
 
 class Migration(migrations.Migration):
