@@ -334,19 +334,22 @@ API_KEYS = {
 
 
 def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
-    """Every campaign's values for the dashboard and the API (one source, so they always agree), in one
-    database round trip (apps.core.batch), kept until the next write to the records under them (cache.py)."""
+    """Every campaign's values for the dashboard and the API (one source, so they always agree), kept until
+    the next write to the records under them (cache.py)."""
+    key = f"values:{start:%Y-%m-%d}:{end:%Y-%m-%d}:{unit_id or ''}"
+    return cached(key, lambda: compute_campaign_values(start=start, end=end, unit_id=unit_id))
+
+
+def compute_campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
+    """The values computed from the records, in one database round trip (apps.core.batch)."""
     period = {"start": start, "end": end, "unit_id": unit_id}
-    return cached(
-        f"values:{start:%Y-%m-%d}:{end:%Y-%m-%d}:{unit_id or ''}",
-        lambda: run(
-            gather(
-                service=selectors.service_plan(**period),
-                projects=selectors.project_plan(**period),
-                research=selectors.research_plan(**period),
-                investment=selectors.investment_plan(**period),
-            )
-        ),
+    return run(
+        gather(
+            service=selectors.service_plan(**period),
+            projects=selectors.project_plan(**period),
+            research=selectors.research_plan(**period),
+            investment=selectors.investment_plan(**period),
+        )
     )
 
 

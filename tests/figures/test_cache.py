@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.figures import cache
 from apps.figures.models import ComputedFigures
-from apps.figures.views import campaign_values
+from apps.figures.views import compute_campaign_values
 from apps.rankings.board import compute_board
 from apps.service.models import Notification
 from apps.units.models import Unit
@@ -87,8 +87,8 @@ def test_every_table_the_figures_and_the_board_read_tells_them_when_it_changes(u
     VisitFactory(created_by=staff_a, visited_on=date(2024, 3, 5))
     make_request(staff_a, handling_unit=unit_a)
     with CaptureQueriesContext(connection) as captured:
-        campaign_values(start=date(2024, 2, 19), end=date(2024, 3, 15), unit_id=None)
-        campaign_values(start=date(2024, 2, 19), end=date(2024, 3, 15), unit_id=unit_a.pk)
+        compute_campaign_values(start=date(2024, 2, 19), end=date(2024, 3, 15), unit_id=None)
+        compute_campaign_values(start=date(2024, 2, 19), end=date(2024, 3, 15), unit_id=unit_a.pk)
         compute_board(date(2024, 3, 1))
     read = set()
     for query in captured:
