@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.core.coalesce import coalesced
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.credit_code import make_credit_code
 from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
@@ -107,10 +108,13 @@ def load(stdout=None) -> dict[str, int]:
         users = _accounts(units)
         tags = _tags()
         _enterprises(rng, units, users, tags)
-        service.load(rng, users)
-        projects.load(rng, users)
-        research.load(rng, users)
-        investment.load(rng, users)
+        # the roll-ups are recounted once per (unit, month) when the campaigns are in, not after every one
+        # of their thousands of writes; the board (rankings) reads them afterwards
+        with coalesced():
+            service.load(rng, users)
+            projects.load(rng, users)
+            research.load(rng, users)
+            investment.load(rng, users)
         rankings.load(rng, users)
     return {
         "units": Unit.objects.count(),
