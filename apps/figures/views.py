@@ -3,14 +3,16 @@ enterprise record (一企一档) with every campaign's section."""
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, JSONObject
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.batch import gather, run
 from apps.enterprises import services as enterprise_services
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import Contact, Enterprise, Tag
 from apps.investment.models import Lead
 from apps.projects.models import Project
 from apps.research.models import Entity, Result
@@ -146,31 +148,70 @@ def coverage(request):
     )
 
 
+def _json_rows(queryset, **fields):
+    """The rows of `queryset` as a list of dicts of `fields`, read with the query that annotates it."""
+    return ArraySubquery(queryset.values(json=JSONObject(**fields)))
+
+
+def _labelled(rows: list[dict], field: str, choices) -> list[dict]:
+    labels = dict(choices)
+    return [{**row, f"{field}_label": labels.get(row[field], row[field])} for row in rows]
+
+
 def enterprise_record(request, pk):
-    """The one record of an enterprise, with the sections of every campaign the viewer may open."""
+    """The one record of an enterprise, with the sections of every campaign the viewer may open. The short
+    sections (tags, contacts, projects, R&D, leads) come with the enterprise in one query, each filtered by
+    what the viewer may see; visits and requests are read with their lists."""
+    user = request.user
+    mine = OuterRef("pk")
     enterprise = get_object_or_404(
-        Enterprise.objects.visible_to(request.user)
+        Enterprise.objects.visible_to(user)
         .select_related("unit")
-        .prefetch_related("tags", "contacts"),
+        .annotate(
+            tag_names=ArraySubquery(Tag.objects.filter(enterprises=mine).order_by("name").values("name")),
+            contact_rows=_json_rows(
+                Contact.objects.filter(enterprise=mine).order_by("-is_primary", "id"),
+                name=F("name"), title=F("title"), mobile=F("mobile"), email=F("email"),
+                is_primary=F("is_primary"),
+            ),
+            project_rows=_json_rows(
+                Project.objects.visible_to(user).filter(owner=mine).order_by("code"),
+                pk=F("pk"), code=F("code"), name=F("name"), unit_name=F("unit__short_name"), stage=F("stage"),
+            ),
+            entity_rows=_json_rows(
+                Entity.objects.visible_to(user).filter(enterprise=mine).order_by("name"),
+                pk=F("pk"), name=F("name"), type=F("type"),
+            ),
+            result_rows=_json_rows(
+                Result.objects.visible_to(user).filter(entity__enterprise=mine).order_by("-pk"),
+                pk=F("pk"), title=F("title"), status=F("status"),
+            ),
+            lead_rows=_json_rows(
+                Lead.objects.visible_to(user).filter(Q(enterprise=mine) | Q(referrer=mine)).order_by("-pk"),
+                pk=F("pk"), name=F("name"), stage=F("stage"), unit_name=F("unit__short_name"),
+                referrer_id=F("referrer_id"),
+            ),
+            all_requests=Coalesce(
+                Subquery(
+                    Request.objects.filter(enterprise=mine).order_by().values("enterprise")
+                    .annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            ),
+        ),
         pk=pk,
+    )  # fmt: skip
+    joint = Visit.joint_units.through.objects.filter(visit=OuterRef("pk")).order_by(
+        "unit__sort_order", "unit__name"
     )
     visits = (
         Visit.objects.filter(enterprise=enterprise)
         .select_related("lead_unit")
-        .prefetch_related("joint_units")
+        .annotate(joint_names=ArraySubquery(joint.values("unit__short_name")))
         .order_by("-visited_on", "-pk")[:50]
     )
-
-    leads = (
-        Lead.objects.visible_to(request.user)
-        .filter(Q(enterprise=enterprise) | Q(referrer=enterprise))
-        .select_related("unit")
-    )
-    projects = Project.objects.visible_to(request.user).filter(owner=enterprise).select_related("unit")
-    rd_entities = Entity.objects.visible_to(request.user).filter(enterprise=enterprise)
-    rd_results = Result.objects.visible_to(request.user).filter(entity__enterprise=enterprise)
     requests = (
-        Request.objects.visible_to(request.user)
+        Request.objects.visible_to(user)
         .filter(enterprise=enterprise)
         .select_related("category", "handling_unit", "handler")
         .order_by("-received_at")[:100]
@@ -183,15 +224,15 @@ def enterprise_record(request, pk):
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
-            "can_edit": enterprise_services.can_edit_unit(request.user, enterprise.unit_id),
+            "can_edit": enterprise_services.can_edit_unit(user, enterprise.unit_id),
             "visits": visits,
             "requests": requests,
-            "projects": projects,
-            "rd_entities": rd_entities,
-            "rd_results": rd_results,
-            "leads": leads,
-            "hidden_requests": Request.objects.filter(enterprise=enterprise).count() - len(requests)
-            if not request.user.has_perm("accounts.view_all_units")
+            "projects": _labelled(enterprise.project_rows, "stage", Project.Stage.choices),
+            "rd_entities": _labelled(enterprise.entity_rows, "type", Entity.Type.choices),
+            "rd_results": _labelled(enterprise.result_rows, "status", Result.Status.choices),
+            "leads": _labelled(enterprise.lead_rows, "stage", Lead.Stage.choices),
+            "hidden_requests": enterprise.all_requests - len(requests)
+            if not user.has_perm("accounts.view_all_units")
             else 0,
             "now": timezone.now(),
         },
