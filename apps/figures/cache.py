@@ -20,7 +20,10 @@ How "nothing has been written since" is known, exactly and without making writer
   When the instant is not quiet the reader computes and keeps nothing.
 
 The key also holds today's date (figures "as of today" change at midnight without a write). Bulk paths
-that turn triggers off (replica mode) or replace tables (restore) call `invalidate()`.
+that turn triggers off (replica mode) or replace tables (restore) call `invalidate()`. A figure that moves
+with the time of day without any write (leads past a handling limit *now*, requests overdue *now*) must not
+be shown from a kept result: the dashboard and the API show none, and the board measures those as of the
+month's end.
 """
 
 from __future__ import annotations

@@ -154,8 +154,8 @@ def _json_rows(queryset, **fields):
 
 
 def _labelled(rows: list[dict], field: str, choices) -> list[dict]:
-    labels = dict(choices)
-    return [{**row, f"{field}_label": labels.get(row[field], row[field])} for row in rows]
+    labels = dict(choices)  # rows is None when the viewer may see none of them (an empty queryset)
+    return [{**row, f"{field}_label": labels.get(row[field], row[field])} for row in rows or []]
 
 
 def enterprise_record(request, pk):
