@@ -19,11 +19,12 @@ How "nothing has been written since" is known, exactly and without making writer
   took its shared lock after it, so it moved the sequence past G and the kept result no longer matches.
   When the instant is not quiet the reader computes and keeps nothing.
 
-The key also holds today's date (figures "as of today" change at midnight without a write). Bulk paths
-that turn triggers off (replica mode) or replace tables (restore) call `invalidate()`. A figure that moves
-with the time of day without any write (leads past a handling limit *now*, requests overdue *now*) must not
-be shown from a kept result: the dashboard and the API show none, and the board measures those as of the
-month's end.
+The key also holds today's date (figures "as of today" change at midnight without a write). Bulk paths that
+turn the triggers off (replica mode) call `writing()` and `invalidate()`, a restore `invalidate()`, and every
+`migrate` forgets all (a new release may compute or render them differently; deployments run it). A figure
+that moves with the time of day without any write (leads past a handling limit *now*, requests overdue
+*now*) is never kept: the dashboard and the API show none, and the board measures those as of the month's
+end.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ UNWATCHED = {"figures_computedfigures", "service_notification"}
 #: Kept results older than this are removed when a new one is kept (yesterday's keys are never read again).
 KEEP_DAYS = 2
 
+# A sequence never used reads last_value 1 before and after its first nextval(): 0 until it is called.
+_GENERATION = "CASE WHEN g.is_called THEN g.last_value ELSE 0 END"
 _LOOKUP = f"""
-SELECT g.last_value,
+SELECT {_GENERATION},
        CASE WHEN pg_try_advisory_lock({LOCK[0]}, {LOCK[1]}) THEN pg_advisory_unlock({LOCK[0]}, {LOCK[1]})
             ELSE false END,
        c.payload
   FROM {SEQUENCE} g
-  LEFT JOIN figures_computedfigures c ON c.key = %s AND c.generation = g.last_value
+  LEFT JOIN figures_computedfigures c ON c.key = %s AND c.generation = {_GENERATION}
 """  # noqa: S608  (constants only; the key is a parameter)
 
 _KEEP = """
@@ -90,10 +93,18 @@ def cached[T](key: str, compute: Callable[[], T]) -> T:
 
 
 def invalidate(using: str = "default") -> None:
-    """Forget every kept result: after writes that bypassed the triggers (replica mode, a restore)."""
+    """Forget every kept result: after writes that bypassed the triggers (replica mode, a restore) and after
+    every migrate (a release may compute or render them differently)."""
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT nextval('{SEQUENCE}')")
         cursor.execute("DELETE FROM figures_computedfigures")
+
+
+def writing(using: str = "default") -> None:
+    """What the trigger does, for a transaction that writes with the triggers off (replica mode): until it
+    ends, no reader keeps a result, and the sequence has moved on."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock_shared({LOCK[0]}, {LOCK[1]}), nextval('{SEQUENCE}')")
 
 
 def watched_tables() -> list[str]:
@@ -107,12 +118,21 @@ def watched_tables() -> list[str]:
 
 
 def install_triggers(using: str = "default", **kwargs) -> None:
-    """post_migrate: the trigger on every watched table (idempotent; new tables get it on their migrate)."""
-    with connections[using].cursor() as cursor:
+    """post_migrate: the trigger on every watched table that exists (idempotent; new tables get it on their
+    migrate), and every kept result forgotten. Nothing while migrated back before the sequence existed."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [SEQUENCE])
+        if not cursor.fetchone()[0]:
+            return
         cursor.execute(TOUCH_FUNCTION)
+        existing = set(connection.introspection.table_names(cursor))
         for table in watched_tables():
-            quoted = connections[using].ops.quote_name(table)
+            if table not in existing:
+                continue
             cursor.execute(
                 f"CREATE OR REPLACE TRIGGER figures_touch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                f"ON {quoted} FOR EACH STATEMENT EXECUTE FUNCTION figures_touch()"
+                f"ON {connection.ops.quote_name(table)} FOR EACH STATEMENT EXECUTE FUNCTION figures_touch()"
             )
+    if "figures_computedfigures" in existing:
+        invalidate(using)

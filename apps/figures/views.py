@@ -183,11 +183,12 @@ def enterprise_record(request, pk):
                 pk=F("pk"), name=F("name"), type=F("type"),
             ),
             result_rows=_json_rows(
-                Result.objects.visible_to(user).filter(entity__enterprise=mine).order_by("-pk"),
+                Result.objects.visible_to(user).filter(entity__enterprise=mine).order_by(*Result._meta.ordering),
                 pk=F("pk"), title=F("title"), status=F("status"),
             ),
             lead_rows=_json_rows(
-                Lead.objects.visible_to(user).filter(Q(enterprise=mine) | Q(referrer=mine)).order_by("-pk"),
+                Lead.objects.visible_to(user).filter(Q(enterprise=mine) | Q(referrer=mine))
+                .order_by(*Lead._meta.ordering),
                 pk=F("pk"), name=F("name"), stage=F("stage"), unit_name=F("unit__short_name"),
                 referrer_id=F("referrer_id"),
             ),
@@ -389,7 +390,7 @@ def compute_campaign_values(*, start: date, end: date, unit_id: int | None) -> d
             service=selectors.service_plan(**period),
             projects=selectors.project_plan(**period),
             research=selectors.research_plan(**period),
-            investment=selectors.investment_plan(**period),
+            investment=selectors.investment_plan(**period, now_stale=False),
         )
     )
 

@@ -67,7 +67,8 @@ def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]
     """The month's board ready to show, its current publication, and every publication of the month. A month
     not published is computed live, both months in one round trip."""
     current, history = _publications(month)
-    live = compute_boards([m for m in (month, _previous(month)) if m not in current] or [month])
+    wanted = [m for m in (month, _previous(month)) if m not in current]
+    live = compute_boards(wanted) if wanted else {}
     board, previous = (current[m].board if m in current else live[m] for m in (month, _previous(month)))
     compare(board, previous)
     names = {i["code"]: i for i in board["indicators"]}

@@ -82,6 +82,7 @@ def generate(
         if foreign and not force:
             raise Refused(foreign)
         replica = db.replica_mode()
+        cache.writing()  # the triggers may be off: readers keep nothing until this load ends
         log(f"Triggers {'off (replica mode)' if replica else 'on (not a superuser)'} for the load.")
         with _step(log, "wipe", None):
             db.wipe()

@@ -134,3 +134,27 @@ def test_a_result_computed_while_another_transaction_writes_is_not_kept(unit_a):
         assert cache.cached("name", lambda: pytest.fail("recomputed")) == "in flight"
     finally:
         other.close()
+
+
+def test_a_sequence_never_used_still_tells_the_first_write(unit_a):
+    """A new sequence reads last_value 1 both before and after its first nextval(): generation 0 until then."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER SEQUENCE {cache.SEQUENCE} RESTART")  # as a fresh database has it
+    compute = Counter()
+    cache.cached("test", compute)
+    Unit.objects.filter(pk=unit_a.pk).update(short_name="第一次写入")  # the sequence's first nextval()
+    assert cache.cached("test", compute) == {"runs": 2}
+
+
+def test_every_migrate_forgets_what_was_kept_and_a_database_migrated_back_is_left_alone():
+    compute = Counter()
+    cache.cached("test", compute)
+    cache.install_triggers()  # post_migrate: a release may compute or render the figures differently
+    assert cache.cached("test", compute) == {"runs": 2}
+    with connection.cursor() as cursor:  # migrated back before 0003: no sequence, nothing to install
+        cursor.execute(f"ALTER SEQUENCE {cache.SEQUENCE} RENAME TO figures_generation_gone")
+        cursor.execute("DROP FUNCTION figures_touch() CASCADE")
+    cache.install_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'figures_touch'")
+        assert cursor.fetchone()[0] == 0
