@@ -137,7 +137,7 @@ def test_a_result_computed_while_another_transaction_writes_is_not_kept(unit_a):
 
 
 def test_a_sequence_never_used_still_tells_the_first_write(unit_a):
-    """A new sequence reads last_value 1 both before and after its first nextval(): generation 0 until then."""
+    """A new sequence reads last_value 1 before and after its first nextval(): generation 0 until then."""
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER SEQUENCE {cache.SEQUENCE} RESTART")  # as a fresh database has it
     compute = Counter()
