@@ -58,8 +58,9 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Require two-factor sign-in"), permissions=["change"])
     def require_two_factor(self, request, queryset):
-        two_factor.required_group().user_set.add(*queryset)
-        count = queryset.count()
+        users = list(queryset)
+        two_factor.required_group().user_set.add(*users)
+        count = len(users)
         self.message_user(
             request,
             ngettext(
@@ -73,8 +74,9 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Stop requiring two-factor sign-in"), permissions=["change"])
     def stop_requiring_two_factor(self, request, queryset):
-        two_factor.required_group().user_set.remove(*queryset)
-        count = queryset.count()
+        users = list(queryset)
+        two_factor.required_group().user_set.remove(*users)
+        count = len(users)
         self.message_user(
             request,
             ngettext(

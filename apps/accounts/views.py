@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
+
+from apps.core.views import safe_next
 
 from . import two_factor
 from .forms import TokenForm
@@ -24,15 +25,6 @@ def lockout(request, original_response=None, credentials=None):
     return render(request, "registration/lockout.html", {"minutes": minutes}, status=429)
 
 
-def _next_url(request) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return reverse(settings.LOGIN_REDIRECT_URL)
-
-
 def _signed_in_with(request, device, next_url):
     otp_login(request, device)
     request.session.cycle_key()  # a fresh session key for the fully signed-in session
@@ -43,12 +35,14 @@ def _signed_in_with(request, device, next_url):
 @never_cache
 def two_factor_verify(request):
     """The second step of signing in: the code from the user's authenticator app."""
-    user, next_url = request.user, _next_url(request)
+    user, next_url = request.user, safe_next(request, settings.LOGIN_REDIRECT_URL)
     if user.is_verified():
         return redirect(next_url)
     device = two_factor.confirmed_device(user)
     if device is None:
-        step = request.session[two_factor.SESSION_STEP] = two_factor.pending_step(user)
+        # no device (just looked up): set one up if required, else nothing more to do
+        step = two_factor.SETUP if two_factor.is_required(user) else ""
+        request.session[two_factor.SESSION_STEP] = step
         if step == two_factor.SETUP:
             return redirect_to_login(next_url, reverse("accounts:two_factor_setup"))
         return redirect(next_url)
@@ -62,7 +56,7 @@ def two_factor_verify(request):
 def two_factor_setup(request):
     """For a user who must use two-factor sign-in and has no device yet: scan the QR code (or type the
     secret) into an authenticator app, then confirm with the first code."""
-    user, next_url = request.user, _next_url(request)
+    user, next_url = request.user, safe_next(request, settings.LOGIN_REDIRECT_URL)
     if two_factor.confirmed_device(user) is not None:
         return redirect_to_login(next_url, reverse("accounts:two_factor"))
     if not two_factor.is_required(user):

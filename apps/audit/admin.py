@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HistoryAdmin(admin.ModelAdmin):
-    list_display = ["pgh_created_at", "pgh_label", "user", "url"]
     list_filter = ["pgh_label", "pgh_created_at"]
     ordering = ["-pgh_id"]
     show_full_result_count = False

@@ -113,7 +113,7 @@ RECORDS: dict[str, Audited] = {
 
 def can_view_history(user) -> bool:
     """Unit managers, leaders and admins read histories; staff do not."""
-    return user.has_perm("accounts.manage_unit") or user.has_perm("accounts.view_all_units")
+    return user.manages_unit or user.has_perm("accounts.view_all_units")
 
 
 # --- step 1: compare the copies ---------------------------------------------------------------------------

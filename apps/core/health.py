@@ -3,7 +3,7 @@ from django.db import Error, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .middleware import database_unavailable
+from .middleware import log_outage, unavailable
 
 
 @login_not_required
@@ -14,5 +14,6 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Error as exc:  # any database failure means "not healthy"
-        return database_unavailable(request, exc)
+        request_id = log_outage(request, exc)
+        return unavailable(JsonResponse({"status": "unavailable", "request_id": request_id}, status=503))
     return JsonResponse({"status": "ok"})

@@ -5,9 +5,8 @@ import uuid
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.csp import CSP, build_policy
@@ -22,12 +21,9 @@ class DefaultLanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(request_language(request))
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
@@ -93,10 +89,7 @@ class DatabaseUnavailableMiddleware:
         got_request_exception.connect(_note_database_error, dispatch_uid="jianbei-database-unavailable")
 
     def __call__(self, request):
-        try:
-            response = self.get_response(request)
-        except DATABASE_DOWN_ERRORS as exc:  # not converted to a response below (e.g. raised while streaming)
-            return database_unavailable(request, exc)
+        response = self.get_response(request)  # an exception below arrives here as a 500 response
         exc = getattr(request, "database_error", None)
         if exc is not None and response.status_code == 500:
             return database_unavailable(request, exc)
@@ -122,8 +115,14 @@ class RequestIdMiddleware:
         return response
 
 
-def database_unavailable(request, exc) -> HttpResponse:
-    """The 503 answer: the friendly page in the user's language, or JSON for the health check."""
+def request_language(request) -> str:
+    """The language the user picked with the switch (the language cookie), else Chinese."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def log_outage(request, exc) -> str:
+    """Log a database failure with the request's id; returns the id."""
     request_id = getattr(request, "id", None) or uuid.uuid4().hex[:12]
     outage_logger.error(
         "Database unavailable [request %s] %s %s: %s: %s",
@@ -133,20 +132,26 @@ def database_unavailable(request, exc) -> HttpResponse:
         type(exc).__name__,
         str(exc).strip().splitlines()[0] if str(exc).strip() else "",
     )
-    if request.path == reverse("healthz"):
-        response = JsonResponse({"status": "unavailable", "request_id": request_id}, status=503)
-    else:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        retry_url = request.get_full_path() if request.method == "GET" else "/"
-        with translation.override(language):
-            html = render_to_string("503.html", {"request_id": request_id, "retry_url": retry_url})
-        response = HttpResponse(html, status=503)
-        response.headers["Content-Language"] = language
-        if settings.SECURE_CSP:  # the CSP and frame middleware sit below this one and were skipped
-            response.headers[CSP.HEADER_ENFORCE] = build_policy(settings.SECURE_CSP)
-        response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    return request_id
+
+
+def unavailable(response: HttpResponse) -> HttpResponse:
+    """Mark a 503 answer: when to retry, never cached."""
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response.headers["X-Request-ID"] = request_id
     add_never_cache_headers(response)
     return response
+
+
+def database_unavailable(request, exc) -> HttpResponse:
+    """The 503 page in the user's language (the health check answers JSON itself)."""
+    request_id = log_outage(request, exc)
+    language = request_language(request)
+    retry_url = request.get_full_path() if request.method == "GET" else "/"
+    with translation.override(language):
+        html = render_to_string("503.html", {"request_id": request_id, "retry_url": retry_url})
+    response = HttpResponse(html, status=503)
+    response.headers["Content-Language"] = language
+    if settings.SECURE_CSP:  # the CSP and frame middleware sit below this one and were skipped
+        response.headers[CSP.HEADER_ENFORCE] = build_policy(settings.SECURE_CSP)
+    response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    return unavailable(response)

@@ -212,6 +212,4 @@ def server_error(request):
     request_id = getattr(request, "id", "-")
     error_logger.error("Server error [request %s] %s %s", request_id, request.method, request.path)
     html = render_to_string("500.html", {"request_id": request_id})
-    response = HttpResponse(html, status=500)
-    response.headers["X-Request-ID"] = request_id
-    return response
+    return HttpResponse(html, status=500)  # RequestIdMiddleware adds the X-Request-ID header
