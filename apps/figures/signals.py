@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from apps.figures import rollups
 from apps.projects.models import Project, ProjectProblem, ProjectVisit
 from apps.research.models import EntityVisit
-from apps.service.models import Request, Visit
+from apps.service.models import CLOSED_STATUSES, Request, Visit
 from apps.service.signals import requests_changed
 
 _REQUEST_FIELDS = ("handling_unit_id", "received_on", "close_due")
@@ -37,9 +37,16 @@ _SOLVED_FIELDS = ("status", "outcome", "closed_at")
 
 
 def _solved_state(instance):
+    """(counts as solved, when it was closed): what a project's "solved" figure reads of a request (its SQL:
+    rollups.CLOSED_SQL and the outcome) — a move between open statuses changes neither."""
     if any(f in instance.get_deferred_fields() for f in _SOLVED_FIELDS):
         return None
-    return tuple(getattr(instance, f) for f in _SOLVED_FIELDS)
+    solved = (
+        instance.status in CLOSED_STATUSES
+        and instance.closed_at is not None
+        and instance.outcome == Request.Outcome.SOLVED
+    )
+    return solved, instance.closed_at
 
 
 @receiver(post_init, sender=Request)
@@ -62,7 +69,7 @@ def request_saved(sender, instance, created, **kwargs):
         units = ProjectProblem.objects.filter(request_id=instance.pk).values_list(
             "project__unit_id", flat=True
         )
-        closings = {rollups.local_month(state[2]) for state in (before_solved, now_solved) if state}
+        closings = {rollups.local_month(state[1]) for state in (before_solved, now_solved) if state}
         rollups.recount_projects([(unit_id, m) for unit_id in units for m in closings])
     instance._rollup_solved = now_solved
 
@@ -73,10 +80,16 @@ def request_deleted(sender, instance, **kwargs):
 
 
 @receiver(requests_changed)
-def requests_bulk_changed(sender, before, pks, **kwargs):
-    """A bulk update of requests: `before` holds their (unit, received_on, close_due) before it."""
-    after = Request.objects.filter(pk__in=pks).values_list(*_REQUEST_FIELDS)
-    rollups.recount_for_request_rows([*before, *after])
+def requests_bulk_changed(sender, before, pks, closed_before=(), **kwargs):
+    """A bulk update of requests: `before` holds their (unit, received_on, close_due) before it. The clocks
+    are such an update, and they set closed_at: a project problem's "solved" moves with it."""
+    after = list(Request.objects.filter(pk__in=pks).values_list(*_REQUEST_FIELDS, "closed_at"))
+    rollups.recount_for_request_rows([*before, *(row[:3] for row in after)])
+    closed_after = {row[3] for row in after}
+    if closed_after != set(closed_before):  # closed_at moved (or unknown): the months of both count
+        units = ProjectProblem.objects.filter(request_id__in=pks).values_list("project__unit_id", flat=True)
+        closings = {rollups.local_month(c) for c in closed_after | set(closed_before)}
+        rollups.recount_projects([(unit_id, m) for unit_id in units for m in closings])
 
 
 @receiver(post_save, sender=ProjectProblem)

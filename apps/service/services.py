@@ -314,11 +314,14 @@ def request_recompute_clocks(*, request: Request, calendar=None) -> Request:
     )
     changed = [f for f in clocks.Clocks.FIELDS if getattr(request, f) != getattr(result, f)]
     before = (request.handling_unit_id, request.received_on, request.close_due)
+    closed_before = request.closed_at
     for f in changed:
         setattr(request, f, getattr(result, f))
     if changed:
         Request.objects.filter(pk=request.pk).update(**{f: getattr(result, f) for f in changed})
-        requests_changed.send(sender=Request, pks=[request.pk], before=[before])
+        requests_changed.send(
+            sender=Request, pks=[request.pk], before=[before], closed_before=[closed_before]
+        )
     return request
 
 

@@ -503,3 +503,17 @@ def _by_unit(period):
         {"handling_unit": r["unit"].pk, "requests": r["requests"]}
         for r in selectors.service_by_unit(**period)
     ]
+
+
+def test_a_project_problem_counts_as_solved_as_soon_as_it_is_closed(project_a, unit_a, staff_a, manager_a):
+    """Closing sets closed_at through the clocks (a queryset update), not the transition's save: the project's
+    "solved" figure must follow that update, not wait for the request's next save."""
+    period = {"start": date(2024, 3, 1), "end": date(2024, 3, 31), "unit_id": unit_a.pk}
+    visit = project_visit(
+        project_a,
+        staff_a,
+        date(2024, 3, 5),
+        [{"category": category(), "title": "施工用电增容", "handling_unit": unit_a}],
+    )
+    walk_to(visit.requests.get(), "closed", handler=staff_a, manager=manager_a, at=local(2024, 3, 6, 10))
+    assert selectors.project_values(**period)["problems_solved"] == 1
