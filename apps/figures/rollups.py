@@ -629,6 +629,11 @@ def key_enterprises(unit_id: int | None = None):
     return rows if unit_id is None else rows.filter(unit_id=unit_id)
 
 
+def coverage_counts(start: date, end: date) -> dict:
+    """The aggregates of coverage over key_enterprises(): how many, and how many visited in [start, end]."""
+    return {"total": Count("pk"), "visited": Count("pk", filter=visited_q(start, end))}
+
+
 def project_flows_plan(start: date, end: date, *, scope, unit_id: int | None, rolled: bool = True):
     """Project visits, problems raised and problems solved in [start, end] for the projects of `scope` (all,
     or one unit's). Whole months come from the roll-up when `rolled` (the scope is not narrower than a

@@ -162,8 +162,7 @@ _PCT_KEYS = {k for k in SERVICE_DEFINITIONS if k.endswith("_pct")}
 
 
 def _key_counts_plan(start: date, end: date, unit_id: int | None):
-    keys, visited = rollups.key_enterprises(unit_id), rollups.visited_q(start, end)
-    got = yield {"keys": Aggregate(keys, total=Count("pk"), visited=Count("pk", filter=visited))}
+    got = yield {"keys": Aggregate(rollups.key_enterprises(unit_id), **rollups.coverage_counts(start, end))}
     return got["keys"]["total"], got["keys"]["visited"]
 
 
@@ -217,10 +216,7 @@ def service_figures(*, start: date, end: date, unit_id: int | None = None) -> li
 def coverage_by_unit(*, start: date, end: date) -> list[dict]:
     """Key enterprises and those visited in [start, end], per responsible unit (units with key enterprises)."""
     rows = (
-        rollups.key_enterprises()
-        .values("unit_id")
-        .annotate(total=Count("pk"), visited=Count("pk", filter=rollups.visited_q(start, end)))
-        .order_by()
+        rollups.key_enterprises().values("unit_id").annotate(**rollups.coverage_counts(start, end)).order_by()
     )
     by_unit = {row["unit_id"]: row for row in rows}
     result = []

@@ -4,7 +4,7 @@ enterprise record (一企一档) with every campaign's section."""
 from datetime import date
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -163,7 +163,7 @@ def enterprise_record(request, pk):
     sections (tags, contacts, projects, R&D, leads) come with the enterprise in one query, each filtered by
     what the viewer may see; visits and requests are read with their lists."""
     user = request.user
-    mine = OuterRef("pk")
+    mine, sees_all = OuterRef("pk"), user.has_perm("accounts.view_all_units")
     enterprise = get_object_or_404(
         Enterprise.objects.visible_to(user)
         .select_related("unit")
@@ -192,7 +192,8 @@ def enterprise_record(request, pk):
                 pk=F("pk"), name=F("name"), stage=F("stage"), unit_name=F("unit__short_name"),
                 referrer_id=F("referrer_id"),
             ),
-            all_requests=Coalesce(
+            # a leader sees every request; others are told how many they may not open
+            all_requests=Value(0) if sees_all else Coalesce(
                 Subquery(
                     Request.objects.filter(enterprise=mine).order_by().values("enterprise")
                     .annotate(n=Count("pk")).values("n")
@@ -232,9 +233,7 @@ def enterprise_record(request, pk):
             "rd_entities": _labelled(enterprise.entity_rows, "type", Entity.Type.choices),
             "rd_results": _labelled(enterprise.result_rows, "status", Result.Status.choices),
             "leads": _labelled(enterprise.lead_rows, "stage", Lead.Stage.choices),
-            "hidden_requests": enterprise.all_requests - len(requests)
-            if not user.has_perm("accounts.view_all_units")
-            else 0,
+            "hidden_requests": 0 if sees_all else enterprise.all_requests - len(requests),
             "now": timezone.now(),
         },
     )

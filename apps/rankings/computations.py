@@ -59,18 +59,12 @@ def _request_drill(extra=""):
 
 def _coverage(start, end):
     """Key enterprises of the unit visited from 1 January to the month's end."""
-    from apps.figures.rollups import key_enterprises, visited_q
+    from apps.figures.rollups import coverage_counts, key_enterprises
 
-    got = yield {
-        "rows": Rows(
-            key_enterprises()
-            .values("unit_id")
-            .annotate(n=Count("pk"), visited=Count("pk", filter=visited_q(date(end.year, 1, 1), end)))
-            .order_by()
-        )
-    }
+    counts = coverage_counts(date(end.year, 1, 1), end)
+    got = yield {"rows": Rows(key_enterprises().values("unit_id").annotate(**counts).order_by())}
     rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["visited"], r["n"]) for r in rows}
+    return {r["unit_id"]: _ratio(r["visited"], r["total"]) for r in rows}
 
 
 def _project_progress(start, end):

@@ -14,7 +14,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "VACUUM (ANALYZE) figures_requestmonth, figures_requestduemonth, figures_visitmonth, "
-                    "figures_enterprisevisitmonth, figures_projectmonth, projects_yearplan"
+                    "figures_enterprisevisitmonth, figures_enterprisecoverage, figures_projectmonth, "
+                    "projects_yearplan"
                 )
         for name, n in counts.items():
             self.stdout.write(f"{name}: {n} rows")
