@@ -38,12 +38,8 @@ test: lint
 
 # Django's deployment checklist under a production environment (see .env.example): no warning allowed.
 deploy-check: bootstrap
-	DJANGO_DEBUG=false JIANBEI_REQUIRE_SECRET_KEY=true \
-	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	  DJANGO_ALLOWED_HOSTS=workbench.jiangbei.example DJANGO_SECURE_SSL=true \
-	  DJANGO_HSTS_SECONDS=31536000 DJANGO_HSTS_INCLUDE_SUBDOMAINS=true DJANGO_HSTS_PRELOAD=true \
-	  DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
-	  $(MANAGE) check --deploy --fail-level WARNING
+	# one definition of the production settings: the test's (tests/core/test_deploy_check.py), which the suite runs too
+	$(PY) -m pytest -p no:xdist -q tests/core/test_deploy_check.py
 
 # The benchmark (bench/README.md): SIZE=small|city|province, against BENCH_DATABASE_URL or a database of its own
 # on the PostgreSQL at 127.0.0.1:5432. Needs Debian's wrk. Not part of `make test`.

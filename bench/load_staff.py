@@ -203,11 +203,12 @@ def pick_accounts(usernames: list[str]) -> tuple[list[Account], int]:
     """Active staff accounts (each with an enterprise of its unit to visit) and a request category."""
     from apps.accounts import roles
     from apps.accounts.models import User
+    from apps.accounts.two_factor import REQUIRED_GROUP
     from apps.enterprises.models import Enterprise
     from apps.service.models import Category
 
     users = User.objects.filter(is_active=True, unit__isnull=False, groups__name=roles.STAFF).exclude(
-        groups__name="two-factor required"
+        groups__name=REQUIRED_GROUP
     )
     if usernames:
         users = users.filter(username__in=usernames)
@@ -258,18 +259,13 @@ def verify(marker: str, reports: list[ClientReport]) -> list[str]:
     return failures
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="a server on this machine")
     parser.add_argument("--clients", type=int, default=50, help="simulated staff members (default 50)")
     parser.add_argument("--seconds", type=float, default=120, help="how long to run (default 120)")
     parser.add_argument("--max-iterations", type=int, default=10_000, help="visits per client at most")
-    parser.add_argument("--password", default="Jiangbei@2024", help="the staff accounts' password (demo's)")
+    parser.add_argument("--password", help="the staff accounts' password (default: the demo's)")
     parser.add_argument(
         "--users", default="", help="comma-separated usernames (default: every staff account)"
     )
@@ -278,6 +274,10 @@ def main(argv=None) -> int:
         parser.error("--clients must be 1 to 500 and --seconds at most 3600")
     check_loopback(args.base_url)
     setup_django()
+    from bench.run import percentile
+    from seeds.district import DEMO_PASSWORD
+
+    args.password = args.password or DEMO_PASSWORD
     accounts, category_id = pick_accounts([u for u in args.users.split(",") if u])
 
     marker = f"[load-{uuid.uuid4().hex[:8]}]"
@@ -317,7 +317,7 @@ def main(argv=None) -> int:
     for kind, values in sorted(timings.items()):
         print(
             f"{kind:<14}{len(values):>7}{statistics.median(values) * 1000:>9.0f}"
-            f"{percentile(values, 0.95) * 1000:>9.0f}{max(values) * 1000:>9.0f}"
+            f"{percentile(values, 95) * 1000:>9.0f}{max(values) * 1000:>9.0f}"
         )
     visits = sum(len(r.visits) for r in reports)
     logged = sum(len(r.requests) for r in reports)
