@@ -8,6 +8,8 @@ import time
 from datetime import date, timedelta
 
 import requests as http
+from apps.figures import cache
+from apps.figures.views import compute_campaign_values
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Count, Max, Min
@@ -19,8 +21,6 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.enterprises.models import Enterprise
 from apps.enterprises.views import EnterpriseListView
-from apps.figures import cache
-from apps.figures.views import compute_campaign_values
 from apps.projects.models import MonthlyReport, Project
 from apps.projects.views import ProjectListView
 from apps.service.models import Category, Request, RequestEvent, Visit

@@ -91,8 +91,8 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.research",
     "apps.investment",
-    "apps.figures",
     "apps.rankings",
+    "apps.workbench",
     "apps.audit",
     "seeds",
 ]
@@ -137,7 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.navigation",
+                "apps.workbench.context_processors.navigation",
             ],
         },
     },

@@ -11,7 +11,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.core.coalesce import coalesced
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.credit_code import make_credit_code
 from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
@@ -108,13 +107,11 @@ def load(stdout=None) -> dict[str, int]:
         users = _accounts(units)
         tags = _tags()
         _enterprises(rng, units, users, tags)
-        # the roll-ups are recounted once per (unit, month) when the campaigns are in, not after every one
-        # of their thousands of writes; the board (rankings) reads them afterwards
-        with coalesced():
-            service.load(rng, users)
-            projects.load(rng, users)
-            research.load(rng, users)
-            investment.load(rng, users)
+        # every campaign is written through its services, which keep their roll-ups as they go
+        service.load(rng, users)
+        projects.load(rng, users)
+        research.load(rng, users)
+        investment.load(rng, users)
         rankings.load(rng, users)
     return {
         "units": Unit.objects.count(),

@@ -255,8 +255,8 @@ CASES = [
         snapshot=lambda w: (JointAction.objects.get(pk=w["action_b"].pk).closed_at, _request_state(w)),
         may_change=frozenset({"staff_b"}),
     ),
-    Case("figures:service", lambda w: reverse("figures:service"), everyone(200)),
-    Case("figures:projects", lambda w: reverse("figures:projects"), everyone(200)),
+    Case("service:figures", lambda w: reverse("service:figures"), everyone(200)),
+    Case("projects:overview", lambda w: reverse("projects:overview"), everyone(200)),
     # --- campaign 2: project construction ----------------------------------------------------------
     Case("projects:list", lambda w: reverse("projects:list"), everyone(200)),
     Case("projects:export", lambda w: reverse("projects:export"), everyone(200)),
@@ -314,7 +314,7 @@ CASES = [
         lambda w: reverse("projects:visit_create", args=[w["project_b"].pk]),
         _UNIT_B_READ,
     ),
-    Case("figures:coverage", lambda w: reverse("figures:coverage"), everyone(200)),
+    Case("service:coverage", lambda w: reverse("service:coverage"), everyone(200)),
     # --- campaign 3: research to production: records are shared reading; the owner unit writes -----
     *[
         Case(f"research:{name}", lambda w, name=name: reverse(f"research:{name}"), everyone(200))
@@ -399,7 +399,7 @@ CASES = [
         snapshot=lambda w: Match.objects.get(pk=w["match_b"].pk).status,
         may_change=frozenset({"staff_b", "leader", "admin"}),
     ),
-    Case("figures:research", lambda w: reverse("figures:research"), everyone(200)),
+    Case("research:figures", lambda w: reverse("research:figures"), everyone(200)),
     # --- campaign 4: attracting investment: leads are confidential to their unit and leaders --------
     *[
         Case(f"investment:{name}", lambda w, name=name: reverse(f"investment:{name}"), everyone(200))
@@ -442,7 +442,7 @@ CASES = [
         snapshot=lambda w: LeadEvent.objects.filter(lead=w["lead_b"]).count(),
         may_change=frozenset({"staff_b", "leader", "admin"}),
     ),
-    Case("figures:investment", lambda w: reverse("figures:investment"), everyone(200)),
+    Case("investment:figures", lambda w: reverse("investment:figures"), everyone(200)),
     # --- the progress bar, the ranking board and the figures API ----------------------------------------
     Case("dashboard", lambda w: reverse("dashboard"), everyone(200)),
     Case("figures_api", lambda w: reverse("figures_api") + "?from=2024-02-01&to=2024-02-29", everyone(200)),
@@ -613,9 +613,13 @@ def _build_world(users, unit_a, unit_b):
         size=8,
         uploaded_by=users["staff_b"],
     )
-    for user in users.values():
-        if user is not None:
-            Notification.objects.create(user=user, request=request_a, message="x")
+    services.notifications_send(
+        [
+            Notification(user=user, request=request_a, message="x")
+            for user in users.values()
+            if user is not None
+        ]
+    )
     project_b = Project.objects.create(
         code="B-001",
         name="医药谷项目",

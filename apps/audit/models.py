@@ -33,6 +33,11 @@ USER_FIELDS = [
 ]  # fmt: skip
 
 
+def fields_except(model, *names: str) -> list[str]:
+    """Every concrete field of `model` but `names` (derived columns that campaigns keep, not edits)."""
+    return [f.name for f in model._meta.concrete_fields if f.name not in names]
+
+
 def _row_trackers():
     # Statement-level triggers: a bulk write of 5,000 rows runs each trigger once, not 5,000 times. An update
     # that changes nothing but `updated_at` leaves no history.
@@ -108,19 +113,21 @@ class AuditedMonthlyReport(MonthlyReport):
         pass
 
 
-@audited("LeadHistory", _("investment lead history"))
+# its derived moments follow its events and fields, which have their history
+@audited("LeadHistory", _("investment lead history"), fields=fields_except(Lead, "open_until", "stale_from"))
 class AuditedLead(Lead):
     class Meta(_Proxy.Meta):
         pass
 
 
-@audited("EnterpriseHistory", _("enterprise history"))
+# the months visited are marked by campaign 1's visits, which have their own history
+@audited("EnterpriseHistory", _("enterprise history"), fields=fields_except(Enterprise, "visit_months"))
 class AuditedEnterprise(Enterprise):
     class Meta(_Proxy.Meta):
         pass
 
 
-@audited("EntityHistory", _("R&D entity history"))
+@audited("EntityHistory", _("R&D entity history"), fields=fields_except(Entity, "visit_months"))
 class AuditedEntity(Entity):
     class Meta(_Proxy.Meta):
         pass

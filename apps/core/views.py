@@ -1,5 +1,6 @@
 import logging
 import uuid
+from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -213,3 +215,19 @@ def server_error(request):
     error_logger.error("Server error [request %s] %s %s", request_id, request.method, request.path)
     html = render_to_string("500.html", {"request_id": request_id})
     return HttpResponse(html, status=500)  # RequestIdMiddleware adds the X-Request-ID header
+
+
+def period_from_request(request, *, default_start: date | None = None) -> tuple[date, date]:
+    """?from=&to= (YYYY-MM-DD), default: 1 January to today. A bad or reversed range falls back."""
+    today = timezone.localdate()
+    start, end = default_start or date(today.year, 1, 1), today
+    try:
+        if request.GET.get("from"):
+            start = date.fromisoformat(request.GET["from"])
+        if request.GET.get("to"):
+            end = date.fromisoformat(request.GET["to"])
+    except ValueError:
+        start, end = default_start or date(today.year, 1, 1), today
+    if end < start or start.year < 2000 or end.year > today.year + 1:
+        start, end = default_start or date(today.year, 1, 1), today
+    return start, end

@@ -1,8 +1,10 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.monthset import MonthSetField
 from apps.core.validators import validate_mobile
 from apps.units.models import Unit
 
@@ -104,6 +106,10 @@ class Enterprise(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
+    # The months the enterprise was visited in, by any unit: set by campaign 1 when it logs a visit
+    # (services.enterprise_visited), so visit coverage reads one row per key enterprise. Never part of an
+    # edit: every save names its fields.
+    visit_months = MonthSetField(_("months visited"))
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -116,6 +122,13 @@ class Enterprise(models.Model):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="enterprise_name_trgm"),
             models.Index(fields=["unit", "name"], name="enterprise_unit_name"),
             models.Index(fields=["is_key", "unit"], name="enterprise_key_unit"),
+            # visit coverage: the key enterprises, their unit and their months, read from the index alone
+            models.Index(
+                fields=["unit"],
+                include=["visit_months"],
+                condition=Q(is_key=True),
+                name="enterprise_key_months",
+            ),
         ]
 
     def __str__(self) -> str:

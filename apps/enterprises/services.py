@@ -4,8 +4,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
+from apps.core import monthset
 from apps.core.locking import check_version
 from apps.units.models import Unit
 
@@ -100,3 +102,21 @@ def enterprise_update(
     if tags_changed:
         enterprise.tags.set(tags)
     return enterprise
+
+
+def enterprise_visited(*, enterprise_id: int, on: date) -> None:
+    """Campaign 1 logged a visit to the enterprise on `on`: mark that month on its record (nothing to do when
+    the month is already marked). Visits are never moved or deleted, so a month is never unmarked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            monthset.add_month_sql(Enterprise._meta.db_table, "visit_months"),
+            {"i": monthset.month_index(on), "id": enterprise_id},
+        )
+
+
+def enterprise_visit_months_rebuild(visits: QuerySet) -> None:
+    """Set every enterprise's visited months from `visits` (rows with `enterprise_id` and `visited_on`: all
+    the visits there are), as `enterprise_visited` would have one by one. For rebuilds and bulk loads."""
+    monthset.rebuild(
+        Enterprise._meta.db_table, "visit_months", visits, owner="enterprise_id", day="visited_on"
+    )

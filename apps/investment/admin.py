@@ -21,8 +21,14 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["name", "investor"]
     list_select_related = ["unit", "owner"]
     raw_id_fields = ["referrer", "trip", "owner"]
-    readonly_fields = ["stage", "signed_on", "signed_wan", "enterprise", "project", "drop_reason"]
     inlines = [LeadEventInline]
+    # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
+    # of work done are never deleted (their history is in the audit).
+    readonly_fields = ["stage", "signed_on", "signed_wan", "enterprise", "project", "drop_reason", "unit",
+                       "source", "expected_wan", "created_at", "open_until", "stale_from"]  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Trip)
@@ -32,3 +38,9 @@ class TripAdmin(admin.ModelAdmin):
     search_fields = ["cities", "companies_met"]
     list_select_related = ["unit", "leader"]
     filter_horizontal = ["members", "units"]
+    # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
+    # of work done are never deleted (their history is in the audit).
+    readonly_fields = ["unit", "start_on", "led_by_head"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

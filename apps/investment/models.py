@@ -5,7 +5,7 @@ Lead details (investor, amounts, notes) are confidential to the responsible unit
 units see only aggregates. A lead's stage changes only through `services.lead_move`, with an event each.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +26,22 @@ MONEY = {
 }
 YI = Decimal(10000)  # 1 亿元 = 10,000 万元
 UPDATE_EVERY = timedelta(days=14)  # a progress update at least every two weeks
+
+# The pipeline's bands by expected investment (each lower edge included): one definition, read by the
+# roll-ups (`band_of`) and in SQL (`band_case`). Leads under 1 亿 are in no band.
+BANDS = [("big", 50 * YI, None), ("mid", 10 * YI, 50 * YI), ("small", YI, 10 * YI)]
+
+
+def band_of(expected_wan: Decimal) -> str:
+    for band, low, high in BANDS:
+        if expected_wan >= low and (high is None or expected_wan < high):
+            return band
+    return ""
+
+
+def band_q(band: str) -> Q:
+    _band, low, high = next(b for b in BANDS if b[0] == band)
+    return Q(expected_wan__gte=low) & (Q() if high is None else Q(expected_wan__lt=high))
 
 
 class Trip(models.Model):
@@ -89,15 +105,25 @@ class LeadQuerySet(models.QuerySet):
 
 
 def stale_q(now=None) -> Q:
-    """The condition of `LeadQuerySet.stale`, for an aggregate's filter (no subquery per lead)."""
-    now = now or timezone.now()
-    live = ~Q(stage__in=[Lead.Stage.PRODUCTION, Lead.Stage.DROPPED])
-    return live & (
-        Q(responded_at__isnull=True, respond_due__lt=now)
-        | Q(stage=Lead.Stage.LEAD, assess_due__lt=now)
-        | Q(feedback_at__isnull=True, feedback_due__lt=now)
-        | Q(last_activity_at__lt=now - UPDATE_EVERY)
-    )
+    """The condition of `LeadQuerySet.stale`: past the first limit it has not met (`Lead.stale_from`)."""
+    return Q(stale_from__lt=now or timezone.now())
+
+
+def stale_from(lead) -> datetime | None:
+    """When a lead is past a handling limit, given what has been done on it: the earliest of its response
+    deadline (not responded), its assessment deadline (still a lead), its deadline for feedback to the
+    investor (none given), and two weeks after its last activity. None once in production or dropped. The
+    services store it on every change of the lead (`Lead.stale_from`), so "stale at T" is one comparison."""
+    if lead.stage in (Lead.Stage.PRODUCTION, Lead.Stage.DROPPED):
+        return None
+    limits = [lead.last_activity_at + UPDATE_EVERY]
+    if lead.responded_at is None and lead.respond_due is not None:
+        limits.append(lead.respond_due)
+    if lead.stage == Lead.Stage.LEAD and lead.assess_due is not None:
+        limits.append(lead.assess_due)
+    if lead.feedback_at is None and lead.feedback_due is not None:
+        limits.append(lead.feedback_due)
+    return min(limits)
 
 
 class Lead(models.Model):
@@ -188,6 +214,10 @@ class Lead(models.Model):
     feedback_due = models.DateTimeField(
         _("feedback to the investor by"), null=True, blank=True, editable=False
     )
+    # Derived by the services on every change: when it left the open stages (signed or dropped), and when it
+    # is past a handling limit (see `stale_from`).
+    open_until = models.DateTimeField(_("open until"), null=True, blank=True, editable=False)
+    stale_from = models.DateTimeField(_("past a handling limit from"), null=True, blank=True, editable=False)
 
     objects = LeadQuerySet.as_manager()
 
@@ -199,6 +229,9 @@ class Lead(models.Model):
             models.Index(fields=["unit", "stage"], name="lead_unit_stage"),
             models.Index(fields=["stage", "expected_wan"], name="lead_stage_amount"),
             models.Index(fields=["signed_on"], name="lead_signed_on"),
+            models.Index(fields=["created_at"], name="lead_created_at"),
+            models.Index(fields=["open_until"], name="lead_open_until"),
+            models.Index(fields=["unit", "stale_from"], name="lead_unit_stale"),
         ]
 
     def __str__(self) -> str:
@@ -249,3 +282,94 @@ class LeadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+# --- roll-ups (kept by the services, see rollups.py) --------------------------------------------------------
+
+
+class TripMonth(models.Model):
+    """Trips by organising unit and month of departure, and those led by the unit's head."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    trips = models.IntegerField(default=0)
+    led_by_head = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("trip roll-up")
+        verbose_name_plural = _("trip roll-ups")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="trip_month_key")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}: {self.trips}"
+
+
+class LeadMonth(models.Model):
+    """Leads by responsible unit, source, month recorded and month signed (NULL: not signed), with the
+    amount signed: leads recorded, signed and converted in any span."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("source"), max_length=12, choices=Lead.Source.choices)
+    month = models.DateField(_("month recorded"))
+    signed_month = models.DateField(_("month signed"), null=True)
+    n = models.IntegerField(default=0)
+    signed_wan = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("lead roll-up")
+        verbose_name_plural = _("lead roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "source", "month", "signed_month"],
+                nulls_distinct=False,
+                name="lead_month_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.source} {self.month:%Y-%m} → {self.signed_month}: {self.n}"
+
+
+class PipelineMonth(models.Model):
+    """The open pipeline of at least 1 亿 (在手在谈) by unit, source and band: leads that entered it in a
+    month (recorded) and left it (signed or dropped). The pipeline at a day is these flows added up to it. A
+    lead's band is that of its expected investment now."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("source"), max_length=12, choices=Lead.Source.choices)
+    band = models.CharField(_("band"), max_length=5)
+    month = models.DateField(_("month"))
+    opened = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("pipeline roll-up")
+        verbose_name_plural = _("pipeline roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "source", "band", "month"], name="pipeline_month_key")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.band} {self.month:%Y-%m}"
+
+
+class LeadStage(models.Model):
+    """Leads by unit and current stage, with the sum of the moments they entered it (seconds since the
+    epoch): how many are in each stage now and for how long on average, without reading them."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(_("stage"), max_length=12, choices=Lead.Stage.choices)
+    n = models.IntegerField(default=0)
+    since_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lead stage roll-up")
+        verbose_name_plural = _("lead stage roll-ups")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["unit", "stage"], name="lead_stage_key")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.stage}: {self.n}"

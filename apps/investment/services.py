@@ -17,7 +17,8 @@ from apps.projects import services as project_services
 from apps.projects.models import Project
 from apps.workdays.calendar import end_of, get_calendar
 
-from .models import Lead, LeadEvent, Trip
+from . import rollups
+from .models import Lead, LeadEvent, Trip, stale_from
 
 S = Lead.Stage
 A = LeadEvent.Action
@@ -45,9 +46,11 @@ def lead_create(*, by, at: datetime | None = None, **fields) -> Lead:
     lead.respond_due = end_of(calendar.add_workdays(day, RESPOND_DAYS))
     lead.assess_due = end_of(calendar.add_workdays(day, ASSESS_DAYS))
     lead.feedback_due = at + timedelta(days=FEEDBACK_DAYS)
+    lead.stale_from = stale_from(lead)
     lead.full_clean()
     lead.save()
     LeadEvent.objects.create(lead=lead, action=A.CREATE, to_stage=S.LEAD, by=by, at=at)
+    rollups.lead_rows(lead).apply()
     return lead
 
 
@@ -73,8 +76,9 @@ def lead_record(*, lead: Lead, action: str, by, note: str = "", at: datetime | N
     if action == A.FEEDBACK and lead.feedback_at is None:
         lead.feedback_at = at
         fields.append("feedback_at")
-    lead.save(update_fields=fields)
-    return lead
+    lead.stale_from = stale_from(lead)
+    lead.save(update_fields=[*fields, "stale_from"])
+    return lead  # nothing the roll-ups count has changed
 
 
 @transaction.atomic
@@ -100,6 +104,7 @@ def lead_move(
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if not can_work_on(by, lead):
         raise PermissionDenied
+    before = rollups.lead_rows(lead)
     at = at or timezone.now()
     note = note.strip()
     current = lead.stage
@@ -150,7 +155,11 @@ def lead_move(
     lead.stage, lead.stage_since, lead.last_activity_at = to, at, max(lead.last_activity_at, at)
     if lead.responded_at is None:
         lead.responded_at = at
+    if current in Lead.OPEN_STAGES and to not in Lead.OPEN_STAGES:
+        lead.open_until = at  # signed or dropped: it leaves the pipeline
+    lead.stale_from = stale_from(lead)
     lead.save()
+    (rollups.lead_rows(lead) - before).apply()
     return lead
 
 
@@ -167,6 +176,7 @@ def trip_record(*, by, leads: Iterable[dict] = (), members=(), units=(), at=None
     trip.save()
     trip.members.set(members)
     trip.units.set(units)
+    rollups.trip_rows(trip).apply()
     for item in leads:
         lead_create(by=by, at=at, trip=trip, unit=trip.unit, owner=by, source=Lead.Source.TRIP, **item)
     return trip

@@ -6,6 +6,7 @@ app_name = "investment"
 
 urlpatterns = [
     path("", views.pipeline, name="pipeline"),
+    path("figures/", views.figures, name="figures"),
     path("leads/", views.LeadListView.as_view(), name="lead_list"),
     path("leads/export/", views.lead_export, name="lead_export"),
     path("leads/import/", views.LeadImportView.as_view(), name="lead_import"),

@@ -8,11 +8,13 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
-from apps.core.views import FilteredListView, ImportView, safe_next
+from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
+from apps.units.models import Unit
+from apps.units.selectors import unit_from_request, units_to_choose
 
-from . import services
+from . import selectors, services
 from .filters import LeadFilter, TripFilter
 from .forms import LeadForm, MoveForm, RecordForm, TripForm, TripLeadFormSet
 from .importers import LeadImporter
@@ -281,3 +283,55 @@ class LeadImportView(ImportView):
     importer_class = LeadImporter
     success_url = reverse_lazy("investment:lead_list")
     filename_stem = "leads"
+
+
+def figures(request):
+    """Campaign 4 in aggregates (lead details stay confidential to their unit)."""
+    start, end = period_from_request(request)
+    unit = unit_from_request(request)
+    sources = dict(Lead.Source.choices)
+    by_source = selectors.conversion_by("source", start=start, end=end)
+    widest = max([r["n"] for r in by_source] or [1]) or 1
+    rows = [
+        {
+            **r,
+            "label": sources[r["source"]],
+            "y": 8 + i * 30,
+            "created_w": round(400 * r["n"] / widest),
+            "signed_w": round(400 * r["signed"] / widest),
+        }
+        for i, r in enumerate(by_source)
+    ]
+    names = dict(Unit.objects.values_list("pk", "short_name"))
+    by_unit = [
+        {**r, "unit_name": names.get(r["unit"], "")}
+        for r in selectors.conversion_by("unit", start=start, end=end)
+    ]
+    trips = f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+    links = {
+        "leads": reverse("investment:lead_list"),
+        "trips": trips,
+        "trips_led_by_head": f"{trips}&led_by_head=true",
+        "pipeline_100m_plus": reverse("investment:pipeline"),
+        "stale": f"{reverse('investment:lead_list')}?stale=true",
+    }
+    district = selectors.investment_figures(start=start, end=end, now_stale=True)
+    mine = (
+        selectors.investment_figures(start=start, end=end, unit_id=unit.pk, now_stale=True) if unit else None
+    )
+    sees_all = request.user.has_perm("accounts.view_all_units")
+    return render(
+        request,
+        "investment/figures.html",
+        {
+            "start": start,
+            "end": end,
+            "unit": unit,
+            "district": [(f, links.get(f.key)) for f in district],
+            "unit_figures": [(f, links.get(f.key)) for f in mine] if mine else None,
+            "funnel": {"rows": rows, "height": 16 + 30 * len(rows)},
+            "by_unit": by_unit,
+            "ageing": selectors.stage_ageing(unit_id=None if sees_all else request.user.unit_id),
+            "units": units_to_choose(request),
+        },
+    )

@@ -12,8 +12,16 @@ from .models import (
 
 
 class PlanInline(admin.TabularInline):
+    """Plans change on the project page (services.plan_set), which keeps the year figures: read-only here."""
+
     model = YearPlan
     extra = 0
+    can_delete = False
+    fields = ["year", "planned_investment", "is_new_start"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class TaskForceInline(admin.TabularInline):
@@ -30,6 +38,12 @@ class ProjectAdmin(admin.ModelAdmin):
     list_select_related = ["unit", "owner"]
     raw_id_fields = ["owner"]
     inlines = [PlanInline, TaskForceInline]
+    # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
+    # of work done are never deleted (their history is in the audit).
+    readonly_fields = ["unit", "level", "planned_start", "actual_start", "actual_completion"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MonthlyReport)

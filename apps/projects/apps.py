@@ -7,6 +7,3 @@ class ProjectsConfig(AppConfig):
 
     name = "apps.projects"
     verbose_name = _("Project construction")
-
-    def ready(self):
-        from . import signals  # noqa: F401  (the year plans' running totals follow every report write)

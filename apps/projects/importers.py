@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +19,12 @@ from apps.core.imports import (
     parse_date,
     parse_decimal,
 )
+from apps.core.rollups import Delta
 from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
 
-from .models import MAX_AMOUNT, MonthlyReport, Project, YearPlan, recount_year_progress
+from . import rollups
+from .models import MAX_AMOUNT, MonthlyReport, Project, YearPlan
 from .services import can_edit_unit_id
 
 
@@ -111,29 +113,45 @@ class ProjectImporter(Importer):
 
     @transaction.atomic
     def save(self, rows):
+        """Projects created or changed with their plan of the year; the year figures of every plan of the
+        projects touched move with them (a project may change unit, level or planned start)."""
         fields = ["name", "owner", "unit", "level", "kind", "industry", "total_investment"]
+        existing = {p.code: p for p in Project.objects.select_for_update().filter(code__in=self.existing)}
+        plans = {
+            (plan.project_id, plan.year): plan
+            for plan in YearPlan.objects.select_for_update().filter(project__code__in=existing)
+        }
+        by_pk = {p.pk: p for p in existing.values()}
+        before = Delta()
+        for plan in plans.values():
+            before += rollups.plan_rows(plan, by_pk[plan.project_id])
         created = updated = 0
         for row in rows:
             d = row.data
-            project = self.existing.get(d["code"]) or Project(code=d["code"])
+            project = existing.get(d["code"]) or Project(code=d["code"])
             for f in fields:
                 setattr(project, f, d[f])
             if d.get("planned_start"):
                 project.planned_start = d["planned_start"]
             if project.pk:
                 updated += 1
-                project.version = F("version") + 1  # a form opened before the import is now stale
+                project.version += 1  # the row was read for this import: a form opened before is now stale
             else:
                 created += 1
             project.save()
-            YearPlan.objects.update_or_create(
-                project=project,
-                year=d["year"],
-                defaults={
-                    "planned_investment": d["planned_investment"],
-                    "is_new_start": bool(d.get("is_new_start")),
-                },
-            )
+            plan = plans.get((project.pk, d["year"]))
+            if plan is None:
+                plan = plans[(project.pk, d["year"])] = YearPlan(project=project, year=d["year"])
+                rollups.plan_totals(
+                    plan, MonthlyReport.objects.filter(project=project, month__year=d["year"])
+                )
+            plan.project = project
+            plan.planned_investment, plan.is_new_start = d["planned_investment"], bool(d.get("is_new_start"))
+            plan.save()
+        after = Delta()
+        for plan in plans.values():
+            after += rollups.plan_rows(plan, by_pk.get(plan.project_id, plan.project))  # changed in place
+        (after - before).apply()
         return created, updated
 
 
@@ -195,6 +213,23 @@ class MonthlyInvestmentImporter(Importer):
             if r.action == "create"
         ]
         MonthlyReport.objects.bulk_create(new, batch_size=2000)
-        for project_id, year in {(r.project_id, r.month.year) for r in new}:  # bulk_create sends no signals
-            recount_year_progress(project_id=project_id, year=year)
+        # the running totals of the projects' plans of those years, and their year figures
+        keys = {(r.project_id, r.month.year) for r in new}
+        plans = {
+            (plan.project_id, plan.year): plan
+            for plan in YearPlan.objects.select_for_update()
+            .select_related("project")
+            .filter(project_id__in={k[0] for k in keys}, year__in={k[1] for k in keys})
+        }
+        delta = Delta()
+        for report in new:
+            plan = plans.get((report.project_id, report.month.year))
+            if plan is not None:
+                before = rollups.plan_rows(plan, plan.project)
+                rollups.report_moves(plan, report.month.month, report.amount)
+                delta += rollups.plan_rows(plan, plan.project) - before
+        YearPlan.objects.bulk_update(
+            plans.values(), ["completed_by_month", "reported_months"], batch_size=2000
+        )
+        delta.apply()
         return len(new), 0

@@ -5,13 +5,15 @@ never typed. Project visits and project problems reuse campaign 1's visits and r
 links (ProjectVisit, ProjectProblem) so the service app never knows projects exist.
 """
 
+import calendar
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Case,
     CharField,
@@ -30,6 +32,7 @@ from django.db.models.functions import Coalesce, NullIf, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.conditions import holds
 from apps.enterprises.models import Enterprise, Industry
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
@@ -101,27 +104,12 @@ class ProjectQuerySet(models.QuerySet):
             )
         )
         return qs.annotate(behind_pp=ExpressionWrapper(elapsed - F("rate_pct"), output_field=rate)).annotate(
-            light=Case(
-                When(
-                    # not started as of `as_of`: a start recorded after that day does not count yet
-                    Q(actual_start__isnull=True) | Q(actual_start__gt=as_of),
-                    is_new_start=True,
-                    planned_start__lte=months_before(as_of, 3),
-                    then=Value("red"),
-                ),
-                When(rate_pct__isnull=True, then=Value("")),
-                When(behind_pp__gt=30, then=Value("red")),
-                When(behind_pp__gte=10, then=Value("yellow")),
-                default=Value("green"),
-                output_field=CharField(),
-            )
+            light=light_case(as_of)
         )
 
 
 def time_elapsed(months: int) -> Decimal:
     """Time-elapsed progress (序时进度) on the month basis: months completed ÷ 12, in percent, one decimal."""
-    from decimal import ROUND_HALF_UP
-
     return (Decimal(months) * 100 / 12).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
@@ -133,15 +121,53 @@ def months_completed(as_of: date) -> int:
 def months_before(day: date, months: int) -> date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
-    import calendar
-
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 # Traffic lights (brief): green at or above time-elapsed progress (and less than 10 points behind);
 # yellow 10–30 points behind (both edges included); red more than 30 points behind, or due to start this year
-# and still not started three months after the planned start. Points are one-decimal percentages.
+# and still not started three months after the planned start. Points are one-decimal percentages. One
+# definition each, as conditions on a project's progress (rate_pct, behind_pp) and dates: SQL reads them in
+# `light_case`, the roll-ups in memory in `light_of` (apps.core.conditions).
 LIGHTS = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("Red"))]
+NO_RATE = Q(rate_pct__isnull=True)  # no plan amount to measure against
+FAR_BEHIND = Q(behind_pp__gt=30)  # red
+BEHIND = Q(behind_pp__gte=10)  # yellow, when not red
+
+
+def late_to_start(as_of: date) -> Q:
+    """A new start of the year not started by `as_of`, three months or more after its planned start."""
+    not_started = Q(actual_start__isnull=True) | Q(actual_start__gt=as_of)
+    return Q(is_new_start=True, planned_start__lte=months_before(as_of, 3)) & not_started
+
+
+def light_case(as_of: date) -> Case:
+    return Case(
+        When(late_to_start(as_of), then=Value("red")),
+        When(NO_RATE, then=Value("")),
+        When(FAR_BEHIND, then=Value("red")),
+        When(BEHIND, then=Value("yellow")),
+        default=Value("green"),
+        output_field=CharField(),
+    )
+
+
+def light_of(progress, as_of: date | None = None) -> str:
+    """The light of `progress` (an object with rate_pct and behind_pp, and with the project's start dates
+    when `as_of` is given), as `light_case` says it in SQL; without `as_of`, from the rate alone."""
+    if as_of is not None and holds(late_to_start(as_of), progress):
+        return "red"
+    for condition, light in ((NO_RATE, ""), (FAR_BEHIND, "red"), (BEHIND, "yellow")):
+        if holds(condition, progress):
+            return light
+    return "green"
+
+
+def progress(plan: Decimal | None, completed: Decimal, months: int) -> SimpleNamespace:
+    """A plan's completion rate and how far it is behind time-elapsed progress after `months` months, the
+    way `ProjectQuerySet.with_progress` computes them in SQL (rounded half up to one decimal)."""
+    rate = (completed * 100 / plan).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if plan else None
+    return SimpleNamespace(rate_pct=rate, behind_pp=None if rate is None else time_elapsed(months) - rate)
 
 
 class Project(models.Model):
@@ -247,31 +273,6 @@ def _twelve_zeros() -> list[Decimal]:
     return [Decimal(0)] * 12
 
 
-_YEAR_PROGRESS_SQL = """
-UPDATE projects_yearplan yp SET completed_by_month = ARRAY(
-    SELECT coalesce(sum(r.amount) FILTER (WHERE extract(month FROM r.month) <= m), 0)
-    FROM generate_series(1, 12) m
-    LEFT JOIN projects_monthlyreport r
-        ON r.project_id = yp.project_id
-        AND r.month >= make_date(yp.year, 1, 1) AND r.month < make_date(yp.year + 1, 1, 1)
-    GROUP BY m ORDER BY m
-)
-"""
-
-
-def recount_year_progress(*, project_id: int | None = None, year: int | None = None) -> None:
-    """Recompute the running totals of the year plans of one project and year (or of every plan)."""
-    sql, params = _YEAR_PROGRESS_SQL, []
-    if project_id is not None:
-        sql += " WHERE yp.project_id = %s"
-        params.append(project_id)
-        if year is not None:
-            sql += " AND yp.year = %s"
-            params.append(year)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 class YearPlan(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="plans"
@@ -287,9 +288,9 @@ class YearPlan(models.Model):
     )
     # Optional planned cumulative share of the year's plan at the end of each month, 12 values in percent.
     monthly_curve = models.JSONField(_("planned monthly curve (%)"), default=list, blank=True)
-    # Investment completed from January to the end of each month of the year (万元), from the monthly
-    # reports: a roll-up kept by `recount_year_progress` whenever a report is written, so that progress
-    # figures read one row per project instead of summing its reports.
+    # Investment completed from January to the end of each month of the year (万元), and which months have a
+    # report (bit i - 1 for month i), from the monthly reports: kept by the services that write reports and
+    # plans (services.py), so that progress figures read one row per project instead of its reports.
     completed_by_month = ArrayField(
         models.DecimalField(max_digits=16, decimal_places=2),
         size=12,
@@ -297,6 +298,7 @@ class YearPlan(models.Model):
         editable=False,
         verbose_name=_("completed by the end of each month (万元)"),
     )
+    reported_months = models.IntegerField(_("months reported"), default=0, editable=False)
 
     class Meta:
         ordering = ["project", "-year"]
@@ -396,3 +398,49 @@ class ProjectProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.request}"
+
+
+class ProjectMonth(models.Model):
+    """The projects of each year's plan, by responsible unit and level, month by month: one row per (unit,
+    year, level, month), counters added and taken away by the services (rollups.py), so that the year's
+    figures read a few hundred rows instead of every project.
+
+    What `month` means depends on the counter:
+    - `projects`, `plan_wan`, `new_due` (the year's list and plan) are in month 0;
+    - `invested_wan`, `reported` are in the month reported (1–12);
+    - the new starts' `started`, `due_to_start`, `started_of_due` (by the later of the planned and actual
+      start), `started_early`, `started_late`, and `completed` (actual completion) are in the month of their
+      date: 1–12 within the year, 0 before it, 13 after it;
+    - `red`, `yellow`, `green` are the projects' lights by their rate alone after `month` months completed
+      (0–12): the light of "late to start" depends on the very day, so it is applied when read.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.CharField(_("level"), max_length=12, choices=Project.Level.choices)
+    month = models.PositiveSmallIntegerField(_("month"))
+    projects = models.IntegerField(default=0)
+    plan_wan = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    new_due = models.IntegerField(default=0)
+    invested_wan = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    reported = models.IntegerField(default=0)
+    started = models.IntegerField(default=0)
+    due_to_start = models.IntegerField(default=0)
+    started_of_due = models.IntegerField(default=0)
+    started_early = models.IntegerField(default=0)
+    started_late = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    red = models.IntegerField(default=0)
+    yellow = models.IntegerField(default=0)
+    green = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("project roll-up")
+        verbose_name_plural = _("project roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["year", "unit", "level", "month"], name="project_month_key")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year} {self.level} {self.month}"

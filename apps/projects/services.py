@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.coalesce import coalesced
 from apps.core.locking import check_version
+from apps.core.rollups import Delta
 from apps.service import services as service_services
-from apps.service.models import Request, Visit
+from apps.service.models import Concerns, Request, Visit
 
+from . import rollups
 from .models import (
     MAX_AMOUNT,
     MonthlyReport,
@@ -24,6 +25,7 @@ from .models import (
     ProjectProblem,
     ProjectVisit,
     ReportCorrection,
+    TaskForceMember,
     YearPlan,
 )
 
@@ -79,7 +81,13 @@ def report_month(
             _("%(month)s has already been reported for %(project)s; correct that report instead.")
             % {"month": f"{month:%Y-%m}", "project": project.code}
         ) from None
+    rollups.report_counted(project, month, report.amount, new=True)
     return report
+
+
+def _locked_plan(project: Project, year: int) -> YearPlan | None:
+    """The project's plan for `year`, its row locked (its running totals are about to move)."""
+    return YearPlan.objects.select_for_update().filter(project=project, year=year).first()
 
 
 @transaction.atomic
@@ -101,6 +109,7 @@ def report_correct(
     ReportCorrection.objects.create(
         report=report, old_amount=report.amount, new_amount=amount, reason=reason.strip(), by=by
     )
+    rollups.report_counted(report.project, report.month, amount - report.amount, new=False)
     report.amount, report.corrected_at = amount, timezone.now()
     report.version += 1  # the row is locked: no lost update
     report.save(update_fields=["amount", "corrected_at", "version"])
@@ -131,15 +140,18 @@ def plan_set(
     curve = list(monthly_curve or [])
     if curve and not _curve_ok(curve):
         raise ValidationError(_("The monthly curve has 12 rising cumulative percentages ending at 100."))
-    plan, _created = YearPlan.objects.update_or_create(
-        project=project,
-        year=year,
-        defaults={
-            "planned_investment": _check_amount(planned_investment),
-            "is_new_start": is_new_start,
-            "monthly_curve": curve,
-        },
-    )
+    amount = _check_amount(planned_investment)
+    plan = _locked_plan(project, year)
+    if plan is None:  # a new project of the year: its reports so far count at once
+        plan = YearPlan(project=project, year=year)
+        rollups.plan_totals(plan, MonthlyReport.objects.filter(project=project, month__year=year))
+        before = Delta()
+    else:
+        before = rollups.plan_rows(plan, project)
+    plan.planned_investment, plan.is_new_start, plan.monthly_curve = amount, is_new_start, curve
+    plan.full_clean(exclude=["project"])
+    plan.save()
+    (rollups.plan_rows(plan, project) - before).apply()
     return plan
 
 
@@ -151,21 +163,37 @@ def project_start(*, project: Project, on: date, by) -> Project:
     if on > timezone.localdate():
         raise ValidationError(_("A start date cannot be in the future."))
     project = Project.objects.select_for_update().get(pk=project.pk)
+    plans = list(YearPlan.objects.select_for_update().filter(project=project))
+    before = _project_rows(plans, project)
     project.actual_start = on
     if project.stage in (Project.Stage.RESERVE, Project.Stage.PREPARATION):
         project.stage = Project.Stage.CONSTRUCTION
     project.version += 1  # the edit form shows these fields: a form opened before is now stale
     project.save(update_fields=["actual_start", "stage", "version", "updated_at"])
+    (_project_rows(plans, project) - before).apply()
     return project
 
 
+def _project_rows(plans: list[YearPlan], project: Project) -> Delta:
+    """What a project adds to the figures of every year it is planned in."""
+    delta = Delta()
+    for plan in plans:
+        delta += rollups.plan_rows(plan, project)
+    return delta
+
+
 @transaction.atomic
-@coalesced()
 def project_visit_record(*, project: Project, by, requests: Iterable[dict] = (), **visit_fields) -> Visit:
-    """A visit to a project: campaign 1's visit (target: the project, enterprise: its owner) and its
-    problems as to-do items linked to the project."""
+    """A visit to a project: campaign 1's visit (target: the project, enterprise: its owner), counted for the
+    project's unit, and its problems as to-do items linked to the project."""
     visit = service_services.visit_record(
-        by=by, enterprise=project.owner, target_name=project.name, requests=requests, **visit_fields
+        by=by,
+        enterprise=project.owner,
+        target_name=project.name,
+        requests=requests,
+        concerns=Concerns.PROJECT,
+        counts_for=project.unit,
+        **visit_fields,
     )
     ProjectVisit.objects.create(project=project, visit=visit)
     ProjectProblem.objects.bulk_create(
@@ -175,9 +203,11 @@ def project_visit_record(*, project: Project, by, requests: Iterable[dict] = (),
 
 
 @transaction.atomic
-@coalesced()
 def project_problem_create(*, project: Project, by, **request_fields) -> Request:
-    req = service_services.request_create(by=by, enterprise=project.owner, **request_fields)
+    """A problem of a project: a to-do item of campaign 1, counted for the project's unit."""
+    req = service_services.request_create(
+        by=by, enterprise=project.owner, concerns=Concerns.PROJECT, counts_for=project.unit, **request_fields
+    )
     ProjectProblem.objects.create(project=project, request=req)
     return req
 
@@ -206,12 +236,15 @@ def project_save(
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    plans: list[YearPlan] = []
     if project is not None and project.pk:
         project = Project.objects.select_for_update().get(pk=project.pk)
         check_version(project, expected_version)
         project.version += 1
+        plans = list(YearPlan.objects.select_for_update().filter(project=project))
     project = project or Project()
     old_unit = project.unit_id
+    before = _project_rows(plans, project)
     for name, value in fields.items():
         setattr(project, name, value)
     if project.pk and old_unit != project.unit_id and not can_edit_unit_id(by, old_unit):
@@ -220,9 +253,14 @@ def project_save(
         raise PermissionDenied
     project.full_clean()
     project.save()
+    (_project_rows(plans, project) - before).apply()
+    if old_unit is not None and old_unit != project.unit_id:  # its visits and problems count for the new unit
+        service_services.counted_unit_move(
+            requests=Request.objects.filter(project_link__project=project),
+            visits=Visit.objects.filter(project_link__project=project),
+            to=project.unit,
+        )
     if task_force is not None:
-        from .models import TaskForceMember
-
         TaskForceMember.objects.filter(project=project).delete()
         members = {u.pk: u for u in task_force}
         if lead is not None:

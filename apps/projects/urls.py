@@ -6,6 +6,7 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="list"),
+    path("overview/", views.overview, name="overview"),
     path("export/", views.ProjectExportView.as_view(), name="export"),
     path("new/", views.ProjectFormView.as_view(), name="create"),
     path("import/", views.ProjectImportView.as_view(), name="import"),

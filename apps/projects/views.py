@@ -14,11 +14,13 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
-from apps.core.views import FilteredListView, ImportView
+from apps.core.views import FilteredListView, ImportView, period_from_request
 from apps.service.models import Request
 from apps.service.views.visits import VisitCreateView
+from apps.units.models import Unit
+from apps.units.selectors import unit_from_request, units_to_choose
 
-from . import services
+from . import selectors, services
 from .filters import ProjectFilter
 from .forms import CorrectionForm, PlanForm, ProjectForm, ReportRowForm, StartForm
 from .importers import MonthlyInvestmentImporter, ProjectImporter
@@ -411,3 +413,39 @@ class InvestmentImportView(ImportView):
     importer_class = MonthlyInvestmentImporter
     success_url = reverse_lazy("projects:monthly_report")
     filename_stem = "monthly-investment"
+
+
+# --- the campaign's figures ---------------------------------------------------------------------------------
+
+
+def figure_links(end: date, unit: Unit | None) -> dict[str, str]:
+    """Where each project figure's records are."""
+    base = f"{reverse('projects:list')}?year={end.year}&as_of={end:%Y-%m-%d}"
+    base += f"&unit={unit.pk}" if unit else ""
+    return {
+        "projects": base,
+        "new_due": f"{base}&new_start=new",
+        "new_started": f"{base}&new_start=new&started=true",
+        "lights_red": f"{base}&light=red",
+        "lights_yellow": f"{base}&light=yellow",
+        "lights_green": f"{base}&light=green",
+    }
+
+
+def overview(request):
+    """Campaign 2 for leaders and units: the figures as of a date, by level and by responsible unit."""
+    start, end = period_from_request(request)
+    unit = unit_from_request(request)
+    district = selectors.project_figures(start=start, end=end)
+    mine = selectors.project_figures(start=start, end=end, unit_id=unit.pk) if unit else None
+    context = {
+        "start": start,
+        "end": end,
+        "unit": unit,
+        "district": [(f, figure_links(end, None).get(f.key)) for f in district],
+        "unit_figures": [(f, figure_links(end, unit).get(f.key)) for f in mine] if mine else None,
+        "by_level": selectors.by_level(end=end),
+        "by_unit": selectors.projects_by_unit(end=end),
+        "units": units_to_choose(request),
+    }
+    return render(request, "projects/overview.html", context)

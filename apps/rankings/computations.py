@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Plan, Rows
-from apps.figures.selectors import end_of_period
+from apps.core.batch import Plan
+from apps.core.periods import end_of_period
+from apps.investment import selectors as investment
+from apps.projects import selectors as projects
+from apps.projects.models import months_completed
+from apps.research import selectors as research
+from apps.service import selectors as service
 
 Measure = tuple[Decimal | None, Decimal | int, Decimal | int]
 
@@ -31,17 +35,15 @@ def _ratio(num, den) -> Measure:
 @dataclass(frozen=True)
 class Computation:
     label: str
-    # a plan (apps.core.batch) whose result is {unit id: measure}, or a function returning that dict
-    measure: Callable[[date, date], Plan | dict[int, Measure]]
+    # a plan (apps.core.batch) whose result is {unit id: measure}
+    measure: Callable[[date, date], Plan]
     drill: Callable[[int, date, date], str]
 
 
 def _request_measure(num_key, den_key):
     def measure(start, end):
-        from apps.figures.rollups import request_counts_plan
-
         # the four request indicators ask the same query: apps.core.batch sends it once
-        rows = yield from request_counts_plan(start, end, by_unit=True)
+        rows = yield from service.request_counts_plan(start, end, by_unit=True)
         return {unit_id: _ratio(r[num_key], r[den_key]) for unit_id, r in rows.items()}
 
     return measure
@@ -59,36 +61,21 @@ def _request_drill(extra=""):
 
 def _coverage(start, end):
     """Key enterprises of the unit visited from 1 January to the month's end."""
-    from apps.figures.rollups import coverage_counts, key_enterprises
-
-    counts = coverage_counts(date(end.year, 1, 1), end)
-    got = yield {"rows": Rows(key_enterprises().values("unit_id").annotate(**counts).order_by())}
-    rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["visited"], r["total"]) for r in rows}
+    rows = yield from service.coverage_by_unit_plan(date(end.year, 1, 1), end)
+    return {unit_id: _ratio(visited, total) for unit_id, (total, visited) in rows.items()}
 
 
 def _project_progress(start, end):
     """Investment completion rate ÷ time-elapsed progress (× 100) of the unit's projects of the year."""
-    from apps.projects.models import Project, months_completed
-
     months = months_completed(end)
-    got = yield {
-        "rows": Rows(
-            Project.objects.for_year(end.year)
-            .with_progress(year=end.year, months=months, as_of=end)
-            .values("unit_id")
-            .annotate(plan=Sum("plan_wan"), done=Sum("completed_wan"))
-            .order_by()
-        )
-    }
-    rows = got["rows"]
+    rows = yield from projects.year_totals_by_unit_plan(end)
     result = {}
-    for r in rows:
+    for unit_id, r in rows.items():
         if not r["plan"] or not months:
-            result[r["unit_id"]] = (None, r["done"] or 0, r["plan"] or 0)
+            result[unit_id] = (None, r["done"], r["plan"])
             continue
-        rate = (r["done"] or Decimal(0)) / r["plan"]
-        result[r["unit_id"]] = (
+        rate = r["done"] / r["plan"]
+        result[unit_id] = (
             (rate * 12 / months * 100).quantize(Decimal("0.1"), ROUND_HALF_UP),
             r["done"],
             r["plan"],
@@ -98,75 +85,28 @@ def _project_progress(start, end):
 
 def _project_reporting(start, end):
     """Projects of the year with a report for the board's month ÷ projects of the year."""
-    from apps.projects.models import MonthlyReport, Project
-
-    month = date(end.year, end.month, 1)
-    reported = MonthlyReport.objects.filter(project=OuterRef("pk"), month=month)
-    got = yield {
-        "rows": Rows(
-            Project.objects.for_year(end.year)
-            .values("unit_id")
-            .annotate(n=Count("id", distinct=True), done=Count("id", filter=Exists(reported), distinct=True))
-            .order_by()
-        )
-    }
-    rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["done"], r["n"]) for r in rows}
+    rows = yield from projects.year_totals_by_unit_plan(
+        end
+    )  # the board's month is completed: months = its month
+    return {unit_id: _ratio(r["reported"], r["projects"]) for unit_id, r in rows.items()}
 
 
 def _research_matching(start, end):
     """Results of the year in matching or landed ÷ results catalogued this year, by responsible unit."""
-    from apps.research.models import Result
-
-    got = yield {
-        "rows": Rows(
-            Result.objects.filter(catalogued_on__year=end.year, catalogued_on__lte=end)
-            .values("unit_id")
-            .annotate(n=Count("id"), moving=Count("id", filter=Q(status__in=["matching", "landed"])))
-            .order_by()
-        )
-    }
-    rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["moving"], r["n"]) for r in rows}
+    rows = yield from research.matching_by_unit_plan(end)
+    return {unit_id: _ratio(moving, n) for unit_id, (moving, n) in rows.items()}
 
 
 def _investment_stale(start, end):
     """Open leads past a handling limit at the month's end ÷ open leads (lower is better)."""
-    from apps.investment.models import Lead, stale_q
-
-    at = end_of_period(end)
-    got = yield {
-        "rows": Rows(
-            Lead.objects.filter(created_at__lt=at, stage__in=Lead.OPEN_STAGES)
-            .values("unit_id")
-            .annotate(
-                n=Count("id"),
-                stale=Count("id", filter=stale_q(now=at)),
-            )
-            .order_by()
-        )
-    }
-    rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["stale"], r["n"]) for r in rows}
+    rows = yield from investment.stale_by_unit_plan(end_of_period(end))
+    return {unit_id: _ratio(stale, n) for unit_id, (stale, n) in rows.items()}
 
 
 def _investment_conversion(start, end):
     """Leads created this year and signed by the month's end ÷ leads created this year."""
-    from apps.investment.models import Lead
-
-    got = yield {
-        "rows": Rows(
-            Lead.objects.filter(
-                created_at__gte=end_of_period(date(end.year, 1, 1) - timedelta(days=1)),
-                created_at__lt=end_of_period(end),
-            )
-            .values("unit_id")
-            .annotate(n=Count("id"), signed=Count("id", filter=Q(signed_on__lte=end)))
-            .order_by()
-        )
-    }
-    rows = got["rows"]
-    return {r["unit_id"]: _ratio(r["signed"], r["n"]) for r in rows}
+    rows = yield from investment.leads_plan(date(end.year, 1, 1), end, group="unit_id")
+    return {unit_id: _ratio(r["converted"], r["created"]) for unit_id, r in rows.items()}
 
 
 COMPUTATIONS: dict[str, Computation] = {
@@ -188,7 +128,7 @@ COMPUTATIONS: dict[str, Computation] = {
         _("Key-enterprise visit coverage, year to date"),
         _coverage,
         lambda unit_id, start, end: (
-            f"{reverse('figures:coverage')}?from={end:%Y}-01-01&to={end:%Y-%m-%d}&unit={unit_id}"
+            f"{reverse('service:coverage')}?from={end:%Y}-01-01&to={end:%Y-%m-%d}&unit={unit_id}"
         ),
     ),
     "project_progress": Computation(

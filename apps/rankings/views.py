@@ -1,29 +1,15 @@
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.core.context_processors import CAMPAIGNS
 from apps.core.exports import xlsx_response
-from apps.figures import selectors
-from apps.figures.cache import cached
-from apps.figures.views import (
-    campaign_values,
-    chosen_unit,
-    drill_links,
-    period_from_request,
-    project_links,
-)
 from apps.investment.models import Lead
 from apps.projects.models import Project
 from apps.service.models import Request
@@ -32,7 +18,7 @@ from apps.units.models import Unit
 from . import services
 from .board import compare, compute_boards, month_bounds
 from .computations import COMPUTATIONS
-from .models import Indicator, Publication
+from .models import Publication
 
 
 def _month(request) -> date:
@@ -74,6 +60,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
     start, end = month_bounds(month)
+    memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
     for group in board["groups"]:
         group["columns"] = [names[c] for c in group["indicators"]]
         for row in group["rows"]:
@@ -83,6 +70,7 @@ def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]
                 computation = COMPUTATIONS.get(computations.get(code, ""))
                 cell["url"] = computation.drill(row["unit_id"], start, end) if computation else ""
                 row["ordered"].append(cell)
+            row["memo_url"] = f"{memo}{row['unit_id']}/?month={month:%Y-%m}"
             row["on_red"] = row["unit_id"] in group["red"]
             row["on_black"] = row["unit_id"] in group["black"]
     return board, current.get(month), history
@@ -101,48 +89,42 @@ def _computations_of(board: dict) -> dict[str, str]:
     return frozen
 
 
-def _board_table(month: date, *, memo_links: bool) -> dict:
-    """The board's table rendered (thousands of cells at province scale: 0.1 s of templates), with its
-    indicators, kept until the next write to the records, indicators or publications under it. The rest of
-    the page (who may publish, the form's token) is rendered per request."""
+def _group_of(request, board: dict) -> dict | None:
+    """The peer group the page shows (?group=, else the viewer's own unit's group, else the first): a
+    province's board has hundreds of units, so the page shows one group at a time."""
+    groups = {g["group"]: g for g in board["groups"]}
+    chosen = request.GET.get("group") or getattr(request.user.unit, "peer_group", "")
+    return groups.get(chosen) or next(iter(groups.values()), None)
 
-    def render_table():
-        board, _publication, _history = _decorated(month)
-        context = {"board": board, "month": month, "memo_links": memo_links}
-        return {"html": render_to_string("rankings/_table.html", context), "indicators": board["indicators"]}
 
-    key = f"board-table:{month:%Y-%m}:{'memo' if memo_links else 'plain'}:{get_language()}"
-    table = cached(key, render_table)
-    return {**table, "html": mark_safe(table["html"])}  # noqa: S308  (rendered by the template engine)
+def _board_context(request, month: date) -> dict:
+    board, publication, history = _decorated(month)
+    return {
+        "board": board,
+        "group": _group_of(request, board),
+        "month": month,
+        "publication": publication,
+        "history": history,
+    }
 
 
 def board_view(request):
     month = _month(request)
-    table = _board_table(month, memo_links=True)
-    current, history = _publications(month)
-    publication = current.get(month)
-    return render(
-        request,
-        "rankings/board.html",
-        {
-            "table": table,
-            "month": month,
-            "publication": publication,
-            "history": history,
-            "can_publish": request.user.has_perm("rankings.add_publication")
-            and month < date(timezone.localdate().year, timezone.localdate().month, 1),
-            "can_republish": request.user.has_perm("rankings.change_publication"),
-            "previous": _previous(month),
-        },
+    context = _board_context(request, month)
+    today = timezone.localdate()
+    context.update(
+        can_publish=request.user.has_perm("rankings.add_publication")
+        and month < date(today.year, today.month, 1),
+        can_republish=request.user.has_perm("rankings.change_publication"),
+        previous=_previous(month),
+        memo_links=True,
     )
+    return render(request, "rankings/board.html", context)
 
 
 def projector(request):
     month = _month(request)
-    table = _board_table(month, memo_links=False)
-    current, _history = _publications(month)
-    context = {"table": table, "month": month, "publication": current.get(month)}
-    return render(request, "rankings/projector.html", context)
+    return render(request, "rankings/projector.html", _board_context(request, month))
 
 
 @require_POST
@@ -247,78 +229,3 @@ def memo(request, unit_id):
         "publication": publication,
     }
     return render(request, "rankings/memo.html", context)
-
-
-# The dashboard's headline figures per campaign; a figure tied to a ranking indicator shows its target.
-DASHBOARD = {
-    "service": [("visit_coverage_pct", "visit_coverage"), ("requests", None), ("requests_closed", None),
-                ("closure_rate_pct", "closure_rate"), ("on_time_rate_pct", "on_time_rate"),
-                ("same_day_ack_rate_pct", "same_day_ack"), ("satisfaction_rate_pct", "satisfaction")],
-    "projects": [("projects", None), ("completed_wan", None), ("completion_rate_pct", None),
-                 ("time_elapsed_pct", None), ("ahead_pp", None), ("new_due", None), ("new_started", None),
-                 ("start_rate_pct", None), ("project_visits", None), ("problems_solved", None)],
-    "research": [("rd_entities_visited", None), ("results", None), ("results_matching", None),
-                 ("results_landed", None), ("carriers", None)],
-    "investment": [("trips_led_by_head", None), ("signed", None), ("signed_amount_wan", None),
-                   ("pipeline_100m_plus", None), ("pipeline_5bn_plus", None), ("pipeline_1bn_to_5bn", None),
-                   ("pipeline_100m_to_1bn", None)],
-}  # fmt: skip
-_DEFINITIONS = {
-    "service": selectors.SERVICE_DEFINITIONS,
-    "projects": selectors.PROJECT_DEFINITIONS,
-    "research": selectors.RESEARCH_DEFINITIONS,
-    "investment": selectors.INVESTMENT_DEFINITIONS,
-}
-
-
-def dashboard(request):
-    """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
-    definition, a bar against its target where it has one, and a link to the records behind it."""
-
-    start, end = period_from_request(request)
-    unit = chosen_unit(request) if request.GET.get("unit") else None
-    values = campaign_values(start=start, end=end, unit_id=unit.pk if unit else None)
-    targets = dict(Indicator.objects.filter(is_active=True).values_list("code", "target"))
-    links = {
-        **drill_links(start, end, unit),
-        **project_links(end, unit),
-        "rd_entities_visited": reverse("research:entity_list"),
-        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
-        "carriers": reverse("research:carrier_list"),
-        "trips_led_by_head": f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}"
-        f"&date_to={end:%Y-%m-%d}&led_by_head=true",
-        "pipeline_100m_plus": f"{reverse('investment:lead_list')}?band=1",
-    }
-    campaigns = []
-    labels = {c["key"]: c["label"] for c in CAMPAIGNS}
-    for name, items in DASHBOARD.items():
-        cards = []
-        for key, indicator in items:
-            label, definition = _DEFINITIONS[name][key]
-            value = values[name][key]
-            target = targets.get(indicator) if indicator else None
-            if key == "completion_rate_pct":
-                target = values[name]["time_elapsed_pct"]
-            shown = yi = None
-            if key.endswith("_wan") and value is not None:  # stored in 万元; reported in 亿元
-                shown = f"{value:,.2f}"
-                amount = (value / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                yi = _("%(amount)s 亿元") % {"amount": amount}
-            cards.append(
-                {
-                    "key": key,
-                    "label": label,
-                    "definition": definition,
-                    "value": value,
-                    "shown": shown,
-                    "yi": yi,
-                    "is_pct": key.endswith("_pct"),
-                    "target": target,
-                    "link": links.get(key),
-                    "met": target is not None and value is not None and value >= target,
-                }
-            )
-        campaigns.append({"key": name, "label": labels.get(name, name), "cards": cards})
-    units = Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None
-    context = {"start": start, "end": end, "unit": unit, "campaigns": campaigns, "units": units}
-    return render(request, "figures/dashboard.html", context)

@@ -18,8 +18,13 @@ class ResultAdmin(admin.ModelAdmin):
     list_filter = ["status", "maturity", "type", "industry"]
     search_fields = ["title", "entity__name"]
     list_select_related = ["entity", "unit"]
-    readonly_fields = ["status", "shelved_reason", "landed_on"]
     raw_id_fields = ["entity", "staff"]
+    # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
+    # of work done are never deleted (their history is in the audit).
+    readonly_fields = ["status", "shelved_reason", "landed_on", "unit", "catalogued_on"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Carrier)

@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.imports import Column, Importer, choice_parser, parse_decimal
+from apps.core.rollups import Delta
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
 
+from . import rollups
 from .models import Carrier, Entity, Result, ResultEvent
 from .services import can_edit
 
@@ -90,9 +92,13 @@ class ResultImporter(Importer):
     @transaction.atomic
     def save(self, rows):
         results = Result.objects.bulk_create(Result(**r.data) for r in rows)
-        ResultEvent.objects.bulk_create(
+        events = ResultEvent.objects.bulk_create(
             ResultEvent(result=r, to_status="catalogued", by=self.user) for r in results
         )
+        delta = Delta()
+        for result, event in zip(results, events, strict=True):
+            delta += rollups.result_state_rows(result) + rollups.result_event_rows(event, result.unit_id)
+        delta.apply()
         return len(results), 0
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.monthset import MonthSetField
 from apps.core.validators import validate_mobile
 from apps.enterprises.models import Enterprise, Industry
 from apps.service.models import Visit
@@ -71,6 +72,8 @@ class Entity(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
+    # The months it was visited in: set when an R&D visit is logged (services.entity_visit_record).
+    visit_months = MonthSetField(_("months visited"))
 
     objects = UnitOwnedQuerySet.as_manager()
 
@@ -327,3 +330,49 @@ class ResultEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result_id} {self.from_status}→{self.to_status}"
+
+
+# --- roll-ups (kept by the services, see rollups.py) --------------------------------------------------------
+
+
+class ResultMonth(models.Model):
+    """Results by responsible unit, month catalogued and status now."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month catalogued"))
+    status = models.CharField(_("status"), max_length=10, choices=Result.Status.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("result roll-up")
+        verbose_name_plural = _("result roll-ups")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "status"], name="result_month_key")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.status}: {self.n}"
+
+
+class ResearchMonth(models.Model):
+    """What happened in a month to the results and matches of a responsible unit: results moved into and out
+    of matching, results landed (and their days from catalogued to landed), matches proposed, landed and
+    failed. Stocks at a day (results in matching, matches under way) are these flows added up to it."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    matching_in = models.IntegerField(default=0)
+    matching_out = models.IntegerField(default=0)
+    landed = models.IntegerField(default=0)
+    landed_days = models.IntegerField(default=0)
+    matches_opened = models.IntegerField(default=0)
+    matches_landed = models.IntegerField(default=0)
+    matches_failed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("research roll-up")
+        verbose_name_plural = _("research roll-ups")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="research_month_key")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}"

@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.coalesce import coalesced
+from apps.core import monthset
 from apps.core.locking import check_version
+from apps.core.rollups import Delta
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
 from apps.service import services as service_services
+from apps.service.models import Concerns
 
+from . import rollups
 from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
 
 R = Result.Status
@@ -61,13 +64,16 @@ def result_transition(*, result: Result, to: str, by, note: str = "", at=None) -
     if to == R.SHELVED and not note.strip():
         raise ValidationError(_("Give the reason for shelving."))
     at = at or timezone.now()
-    ResultEvent.objects.create(
+    before = rollups.result_state_rows(result)
+    event = ResultEvent.objects.create(
         result=result, from_status=result.status, to_status=to, by=by, at=at, note=note.strip()
     )
     result.status = to
     result.shelved_reason = note.strip() if to == R.SHELVED else ""
     result.landed_on = timezone.localdate(at) if to == R.LANDED else None
     result.save(update_fields=["status", "shelved_reason", "landed_on"])
+    delta = rollups.result_state_rows(result) - before + rollups.result_event_rows(event, result.unit_id)
+    delta.apply()
     return result
 
 
@@ -80,7 +86,8 @@ def result_create(*, by, at=None, **fields) -> Result:
         result.catalogued_on = timezone.localdate(at)
     result.full_clean()
     result.save()
-    ResultEvent.objects.create(result=result, to_status=R.CATALOGUED, by=by, at=at or timezone.now())
+    event = ResultEvent.objects.create(result=result, to_status=R.CATALOGUED, by=by, at=at or timezone.now())
+    (rollups.result_state_rows(result) + rollups.result_event_rows(event, result.unit_id)).apply()
     return result
 
 
@@ -100,7 +107,8 @@ def match_propose(
     match = Match.objects.create(
         result=result, carrier=carrier, enterprise=enterprise, note=note.strip(), created_by=by, created_at=at
     )
-    MatchEvent.objects.create(match=match, to_status=M.PROPOSED, by=by, at=at, note=note.strip())
+    event = MatchEvent.objects.create(match=match, to_status=M.PROPOSED, by=by, at=at, note=note.strip())
+    rollups.match_event_rows(event, result.unit_id).apply()
     if result.status == R.CATALOGUED:
         result_transition(result=result, to=R.MATCHING, by=by, at=at)
     return match
@@ -150,21 +158,34 @@ def match_transition(
         elif enterprise is not None:
             match.enterprise = enterprise
             fields.append("enterprise")
-    MatchEvent.objects.create(match=match, from_status=match.status, to_status=to, by=by, at=at, note=note)
+    event = MatchEvent.objects.create(
+        match=match, from_status=match.status, to_status=to, by=by, at=at, note=note
+    )
     match.status = to
     match.save(update_fields=fields)
+    rollups.match_event_rows(event, match.result.unit_id).apply()
     if to == M.LANDED and match.result.status == R.MATCHING:
         result_transition(result=match.result, to=R.LANDED, by=by, at=at, note=landed_how)
     return match
 
 
 @transaction.atomic
-@coalesced()
 def entity_visit_record(*, entity: Entity, by, **visit_fields):
+    """A visit to an R&D entity: campaign 1's visit (about the entity), linked to it, and its month marked on
+    the entity (R&D entities visited)."""
     visit = service_services.visit_record(
-        by=by, enterprise=entity.enterprise, target_name=entity.name, **visit_fields
+        by=by,
+        enterprise=entity.enterprise,
+        target_name=entity.name,
+        concerns=Concerns.RD_ENTITY,
+        **visit_fields,
     )
     EntityVisit.objects.create(entity=entity, visit=visit)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            monthset.add_month_sql(Entity._meta.db_table, "visit_months"),
+            {"i": monthset.month_index(visit.visited_on), "id": entity.pk},
+        )
     return visit
 
 
@@ -240,7 +261,7 @@ def record_save(*, by, instance, expected_version: int | None = None):
     A change locks the stored row and saves only the fields a form may edit (a result's status moves only
     through its transitions); `expected_version` is the version the user's form was loaded with:
     EditConflict if the record has changed since."""
-    fields = None
+    fields, before = None, Delta()
     if instance.pk:
         stored = type(instance).objects.select_for_update().get(pk=instance.pk)
         if not can_edit(by, stored):
@@ -249,8 +270,21 @@ def record_save(*, by, instance, expected_version: int | None = None):
         instance.version = stored.version + 1  # the row is locked: no lost update
         fields = [f.name for f in instance._meta.concrete_fields if f.editable and not f.primary_key]
         fields.append("version")
+        if isinstance(stored, Result):  # a result moved to another unit takes its figures with it
+            before = _result_rows(stored)
     if not can_edit(by, instance):
         raise PermissionDenied
     instance.full_clean()
     instance.save(update_fields=fields)
+    if isinstance(instance, Result):
+        (_result_rows(instance) - before).apply()
     return instance
+
+
+def _result_rows(result: Result) -> Delta:
+    """Everything a result adds to the roll-ups, with its events and its matches' events."""
+    return rollups.result_rows(
+        result,
+        ResultEvent.objects.filter(result=result),
+        MatchEvent.objects.filter(match__result=result),
+    )

@@ -6,6 +6,7 @@ app_name = "research"
 
 urlpatterns = [
     path("entities/", views.EntityListView.as_view(), name="entity_list"),
+    path("figures/", views.figures, name="figures"),
     path("entities/export/", views.entity_export, name="entity_export"),
     path("entities/new/", views.EntityFormView.as_view(), name="entity_create"),
     path("entities/<int:pk>/", views.EntityDetailView.as_view(), name="entity_detail"),

@@ -13,10 +13,11 @@ from django.views.generic import DetailView
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import EditConflict, EditConflictMixin
-from apps.core.views import FilteredListView, ImportView
+from apps.core.views import FilteredListView, ImportView, period_from_request
 from apps.service.views.visits import VisitCreateView
+from apps.units.selectors import unit_from_request, units_to_choose
 
-from . import services
+from . import selectors, services
 from .filters import CarrierFilter, EntityFilter, MatchFilter, ResultFilter
 from .forms import CarrierForm, EntityForm, MatchMoveForm, ProposeForm, ResultForm, ShelveForm
 from .importers import CarrierImporter, ResultImporter
@@ -407,3 +408,33 @@ class CarrierImportView(ImportView):
     importer_class = CarrierImporter
     success_url = reverse_lazy("research:carrier_list")
     filename_stem = "carriers"
+
+
+def figures(request):
+    """Campaign 3's figures for a period, district-wide and for a unit, and the carriers' free area."""
+    start, end = period_from_request(request)
+    unit = unit_from_request(request)
+    links = {
+        "rd_entities": reverse("research:entity_list"),
+        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
+        "results_matching": f"{reverse('research:result_list')}?status=matching",
+        "matches_open": reverse("research:match_list"),
+        "matches_landed": f"{reverse('research:match_list')}?status=landed",
+        "matches_failed": f"{reverse('research:match_list')}?status=failed",
+        "carriers": reverse("research:carrier_list"),
+    }
+    district = selectors.research_figures(start=start, end=end)
+    mine = selectors.research_figures(start=start, end=end, unit_id=unit.pk) if unit else None
+    return render(
+        request,
+        "research/figures.html",
+        {
+            "start": start,
+            "end": end,
+            "unit": unit,
+            "district": [(f, links.get(f.key)) for f in district],
+            "unit_figures": [(f, None) for f in mine] if mine else None,
+            "areas": selectors.free_area_by_kind_and_park(),
+            "units": units_to_choose(request),
+        },
+    )

@@ -25,9 +25,15 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["mode", "lead_unit", "visited_on"]
     search_fields = ["enterprise__name", "target_name", "summary"]
     list_select_related = ["enterprise", "lead_unit", "created_by"]
-    raw_id_fields = ["enterprise", "created_by"]
-    filter_horizontal = ["joint_units", "staff"]
+    raw_id_fields = ["created_by"]
+    filter_horizontal = ["staff"]
     date_hierarchy = "visited_on"
+    # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
+    # of work done are never deleted (their history is in the audit).
+    readonly_fields = ["visited_on", "enterprise", "lead_unit", "joint_units", "concerns", "counts_for"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class EventInline(admin.TabularInline):
@@ -60,6 +66,9 @@ class RequestAdmin(admin.ModelAdmin):
     list_select_related = ["enterprise", "category", "handling_unit", "handler"]
     raw_id_fields = ["enterprise", "visit", "created_by", "joint_action"]
     readonly_fields = [
+        "received_at",
+        "concerns",
+        "counts_for",
         "status",
         "handling_unit",
         "handler",
@@ -87,6 +96,9 @@ class RequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests are logged in the workbench, where they get their first events
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # withdrawn (撤单), never deleted: the figures count it
 
 
 @admin.register(RequestEvent)

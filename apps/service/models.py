@@ -7,7 +7,6 @@ deadlines stored on the request are derived from those events by `clocks.compute
 import uuid
 from pathlib import PurePath
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +15,35 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
+
+
+class Concerns(models.TextChoices):
+    """What a visit or a request is about. Campaign 1 counts those about enterprises; a higher campaign that
+    logs its visits and problems through this app says so when it calls (projects: a project; research: an
+    R&D entity), with the unit they count for, so that its figures read this app's roll-ups by both."""
+
+    ENTERPRISE = "enterprise", _("An enterprise")
+    PROJECT = "project", _("A project")
+    RD_ENTITY = "rd_entity", _("An R&D entity")
+
+
+def _concerns_field():
+    return models.CharField(
+        _("concerns"), max_length=10, choices=Concerns.choices, default=Concerns.ENTERPRISE, editable=False
+    )
+
+
+def _counts_for_field():
+    return models.ForeignKey(
+        Unit,
+        verbose_name=_("counts for unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The unit whose figures it counts in, when it concerns a project (the project's unit)."),
+    )
 
 
 class VisitQuerySet(models.QuerySet):
@@ -66,6 +94,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    concerns = _concerns_field()
+    counts_for = _counts_for_field()
 
     objects = VisitQuerySet.as_manager()
 
@@ -280,6 +310,8 @@ class Request(models.Model):
     workdays_to_close = models.PositiveSmallIntegerField(_("working days to close"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every transition
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    concerns = _concerns_field()
+    counts_for = _counts_for_field()
 
     objects = RequestQuerySet.as_manager()
 
@@ -437,7 +469,8 @@ class JointAction(models.Model):
 
 
 class Notification(models.Model):
-    """An item for the unread badge: a request reached you (dispatch, assignment, transfer, reminder)."""
+    """An item for the unread badge: a request reached you (dispatch, assignment, transfer, reminder). The
+    badge reads `User.unread_notifications`, which the services that create and read notifications keep."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -459,25 +492,115 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user"], name="notification_unread", condition=Q(read_at__isnull=True))
         ]
-        triggers = [
-            # keeps User.unread_notifications equal to the user's notifications with no read_at
-            pgtrigger.Trigger(
-                name="notification_unread_count",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                func="""
-                IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.read_at IS NULL THEN
-                    UPDATE accounts_user SET unread_notifications = unread_notifications - 1
-                    WHERE id = OLD.user_id;
-                END IF;
-                IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.read_at IS NULL THEN
-                    UPDATE accounts_user SET unread_notifications = unread_notifications + 1
-                    WHERE id = NEW.user_id;
-                END IF;
-                RETURN NULL;
-                """,
-            )
-        ]
 
     def __str__(self) -> str:
         return self.message
+
+
+# --- the states the figures count ---------------------------------------------------------------------------
+# One definition each, on the request's own columns: the roll-ups' increments evaluate them on the record the
+# service has just written (apps.core.conditions.holds), their rebuild and the selectors in SQL.
+
+CLOSED = Q(status__in=CLOSED_STATUSES, closed_at__isnull=False)  # closed or confirmed, with its closing time
+SOLVED = CLOSED & Q(outcome=Request.Outcome.SOLVED)
+ON_TIME = CLOSED & Q(closed_on_time=True)  # closed no later than its closing deadline
+ACK_SAME_DAY = Q(ack_on_time=True)  # acknowledged by the end of its dispatch working day (事不过夜)
+HAS_FEEDBACK = ~Q(satisfaction="")
+SATISFIED = Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
+REOPENED = Q(reopen_count__gt=0)
+WITHDRAWN = Q(status=Status.WITHDRAWN)
+DUE = Q(close_due__isnull=False) & ~WITHDRAWN  # has a closing deadline and was not withdrawn
+TIMED = CLOSED & Q(workdays_to_close__isnull=False)  # closed, with its working days to close
+
+
+# --- roll-ups (kept by the services, see rollups.py) --------------------------------------------------------
+
+
+def _rollup_unit():
+    return models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+
+
+class RequestMonth(models.Model):
+    """Requests by what they concern, the unit they count for (the handling unit; a project problem: the
+    project's unit), the month received and the month closed (NULL: not closed) — so "closed by the period's
+    end" stays exact for past periods."""
+
+    concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    unit = _rollup_unit()
+    month = models.DateField(_("month received"))
+    closed_month = models.DateField(_("month closed"), null=True)
+    n = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    ack = models.IntegerField(default=0)
+    feedback = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    workdays_sum = models.BigIntegerField(default=0)
+    workdays_n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("request roll-up")
+        verbose_name_plural = _("request roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concerns", "unit", "month", "closed_month"],
+                nulls_distinct=False,
+                name="request_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=["concerns", "closed_month"], name="request_month_closed")]
+
+    def __str__(self):
+        return f"{self.concerns} {self.unit_id} {self.month:%Y-%m} → {self.closed_month}: {self.n}"
+
+
+class RequestDueMonth(models.Model):
+    """Requests not withdrawn whose closing deadline falls in `month` (Asia/Shanghai), and those closed on
+    time, by what they concern and the unit they count for."""
+
+    concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    unit = _rollup_unit()
+    month = models.DateField(_("month due"))
+    due = models.IntegerField(default=0)
+    due_on_time = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("deadline roll-up")
+        verbose_name_plural = _("deadline roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concerns", "unit", "month"], nulls_distinct=False, name="request_due_month_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.concerns} {self.unit_id} {self.month:%Y-%m}: {self.due}"
+
+
+class VisitMonth(models.Model):
+    """Visits by what they concern and month: per unit they count for (an enterprise visit: the units that led
+    or joined it; a project visit: the project's unit), and in total in the row whose unit is NULL (a joint
+    visit counts once there)."""
+
+    concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    unit = _rollup_unit()
+    month = models.DateField(_("month"))
+    visits = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("visit roll-up")
+        verbose_name_plural = _("visit roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concerns", "unit", "month"], nulls_distinct=False, name="visit_month_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.concerns} {self.unit_id} {self.month:%Y-%m}: {self.visits}"

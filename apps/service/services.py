@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.core.coalesce import coalesced
+from apps.core.rollups import Delta
+from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 from apps.workdays.calendar import get_calendar
 
-from . import clocks
+from . import clocks, rollups
 from .models import (
     OPEN_STATUSES,
     Attachment,
     Category,
+    Concerns,
     JointAction,
     Notification,
     Request,
@@ -32,7 +35,6 @@ from .models import (
     Visit,
     VisitAssignment,
 )
-from .signals import requests_changed
 
 S = Status
 A = RequestEvent.Action
@@ -149,7 +151,6 @@ def _deadline_passed(req, at=None) -> bool:
 
 
 @transaction.atomic
-@coalesced()
 def request_transition(
     *,
     request: Request,
@@ -167,16 +168,57 @@ def request_transition(
     days: int = 0,
     co_units: Iterable[Unit] | None = None,
 ) -> Request:
-    """Apply one move of the life cycle to `request`, locking its row; append its event; re-derive clocks.
+    """Apply one move of the life cycle to `request`, locking its row: the request with its re-derived
+    clocks, its event, the notifications it sends, and its change to the figures' roll-ups.
 
     `expected_status` and `expected_version` are what the user saw: if someone else moved the request
     meanwhile (even without changing its status, e.g. a transfer), the move is refused rather than applied
     to a request in a state the user did not see.
     """
+    req, delta = _move(
+        request=request,
+        action=action,
+        by=by,
+        note=note,
+        expected_status=expected_status,
+        expected_version=expected_version,
+        at=at,
+        unit=unit,
+        handler=handler,
+        outcome=outcome,
+        answer=answer,
+        satisfaction=satisfaction,
+        days=days,
+        co_units=co_units,
+    )
+    delta.apply()
+    return req
+
+
+def _move(
+    *,
+    request: Request,
+    action: str,
+    by: User,
+    note: str = "",
+    expected_status: str | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    unit: Unit | None = None,
+    handler: User | None = None,
+    outcome: str = "",
+    answer: str = "",
+    satisfaction: str = "",
+    days: int = 0,
+    co_units: Iterable[Unit] | None = None,
+) -> tuple[Request, Delta]:
+    """`request_transition` but for the roll-ups, whose change it returns (a caller moving several requests
+    adds them up and applies them once)."""
     move = MOVES.get(action)
     if move is None:
         raise TransitionError(_("Unknown action."))
     req = Request.objects.select_for_update().select_related("category").get(pk=request.pk)
+    before = rollups.request_rows(req)
     at = at or timezone.now()
     note = (note or "").strip()
     if (expected_status and req.status != expected_status) or (
@@ -217,7 +259,7 @@ def request_transition(
         }
         req.handling_unit, req.handler, req.pending_extension_days = unit, handler, 0
         fields += ["handling_unit", "handler", "pending_extension_days"]
-        notify = [handler] if handler else _managers_of(unit)
+        notify = [handler] if handler else _managers_of([unit.pk]).get(unit.pk, [])
     elif action == A.ASSIGN:
         if handler is None or handler.unit_id != req.handling_unit_id:
             raise TransitionError(_("Choose a handler of the handling unit."))
@@ -239,9 +281,13 @@ def request_transition(
         fields.append("satisfaction")
         data = {"satisfaction": satisfaction}
         if action == A.REOPEN:
-            req.reopen_count = F("reopen_count") + 1
+            req.reopen_count += 1  # the row is locked
             fields.append("reopen_count")
-            notify = [req.handler] if req.handler_id else _managers_of(req.handling_unit)
+            notify = (
+                [req.handler]
+                if req.handler_id
+                else _managers_of([req.handling_unit_id]).get(req.handling_unit_id, [])
+            )
     elif action == A.RETURN:
         data = {"from_unit": req.handling_unit_id}
         req.handling_unit, req.handler = None, None
@@ -256,7 +302,7 @@ def request_transition(
         req.pending_extension_days = days
         fields.append("pending_extension_days")
         data = {"days": days}
-        notify = _managers_of(req.handling_unit)
+        notify = _managers_of([req.handling_unit_id]).get(req.handling_unit_id, [])
     elif action in (A.EXTEND_APPROVE, A.EXTEND_REFUSE):
         if not req.pending_extension_days:
             raise TransitionError(_("No extension is waiting for a decision."))
@@ -267,8 +313,7 @@ def request_transition(
     if co_units is not None:
         req.co_units.set(co_units)
     req.status = target
-    req.save(update_fields=fields)
-    RequestEvent.objects.create(
+    event = RequestEvent(
         request=req,
         action=action,
         from_status=from_status,
@@ -278,58 +323,104 @@ def request_transition(
         note=note,
         data=data,
     )
-    if action == A.REOPEN:
-        req.refresh_from_db(fields=["reopen_count"])  # it was incremented in the database with F()
-    request_recompute_clocks(request=req)
-    _notify(notify, req, move.label, exclude=by, at=at)
-    return req
-
-
-def _managers_of(unit: Unit | None) -> list[User]:
-    if unit is None:
-        return []
-    return list(
-        User.objects.filter(unit=unit, is_active=True, groups__permissions__codename="manage_unit").distinct()
+    fields += _derive_clocks(req, [*req.events.all(), event])
+    req.save(update_fields=fields)
+    event.save()
+    _notify(
+        [Notification(user=u, request=req, message=_message(move.label, req), created_at=at) for u in notify],
+        exclude=by,
     )
+    return req, rollups.request_rows(req) - before
 
 
-def _notify(users: Iterable[User | None], req: Request, label, *, exclude: User, at: datetime) -> None:
-    rows = [
-        Notification(user=u, request=req, message=f"{label}: {req.title}"[:200], created_at=at)
-        for u in {u.pk: u for u in users if u is not None and u.pk != exclude.pk}.values()
-    ]
-    Notification.objects.bulk_create(rows)
+def _message(label, req: Request) -> str:
+    return f"{label}: {req.title}"[:200]
 
 
-def request_recompute_clocks(*, request: Request, calendar=None) -> Request:
-    """Re-derive the stored deadlines and timings from the event history."""
-    events = sorted(request.events.all(), key=lambda e: (e.at, e.pk))  # uses a prefetch when there is one
+def _derive_clocks(req: Request, events: list[RequestEvent], calendar=None) -> list[str]:
+    """Set the request's deadlines and timings from its whole event history (clocks.compute); the names of
+    the fields that changed."""
     result = clocks.compute(
-        events=events,
-        contact_days=request.category.contact_days,
-        close_days=request.category.close_days,
-        urgency=request.urgency,
-        received_on=request.received_on,
+        events=sorted(events, key=lambda e: (e.at, e.pk is None, e.pk or 0)),  # new events last
+        contact_days=req.category.contact_days,
+        close_days=req.category.close_days,
+        urgency=req.urgency,
+        received_on=req.received_on,
         calendar=calendar or get_calendar(),
     )
-    changed = [f for f in clocks.Clocks.FIELDS if getattr(request, f) != getattr(result, f)]
-    before = (request.handling_unit_id, request.received_on, request.close_due)
-    closed_before = request.closed_at
+    changed = [f for f in clocks.Clocks.FIELDS if getattr(req, f) != getattr(result, f)]
     for f in changed:
-        setattr(request, f, getattr(result, f))
-    if changed:
-        Request.objects.filter(pk=request.pk).update(**{f: getattr(result, f) for f in changed})
-        requests_changed.send(
-            sender=Request, pks=[request.pk], before=[before], closed_before=[closed_before]
-        )
-    return request
+        setattr(req, f, getattr(result, f))
+    return changed
+
+
+def _managers_of(unit_ids: Iterable[int | None]) -> dict[int, list[User]]:
+    """The active managers of each unit (one query for all)."""
+    ids = {u for u in unit_ids if u is not None}
+    managers: dict[int, list[User]] = {}
+    if ids:
+        for user in User.objects.filter(
+            unit_id__in=ids, is_active=True, groups__permissions__codename="manage_unit"
+        ).distinct():
+            managers.setdefault(user.unit_id, []).append(user)
+    return managers
+
+
+def _notify(rows: list[Notification], *, exclude: User | None = None) -> None:
+    """Create the notifications (one per user and request at most, never to `exclude`: the one who acted) and
+    count them on their users' unread badges."""
+    unique = {
+        (n.user_id, n.request_id): n
+        for n in rows
+        if n.user_id and (exclude is None or n.user_id != exclude.pk)
+    }
+    notifications_send(list(unique.values()))
+
+
+def notifications_send(rows: list[Notification]) -> None:
+    """Create notifications and add them to their users' unread badges (User.unread_notifications)."""
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows)
+    per_user = sorted(Counter(n.user_id for n in rows).items())  # users locked in id order: no deadlock
+    values = ", ".join(["(%s, %s)"] * len(per_user))  # placeholders only: the values are parameters
+    add = f"UPDATE accounts_user u SET unread_notifications = u.unread_notifications + v.n FROM (VALUES {values}) AS v(id, n) WHERE u.id = v.id"  # noqa: S608, E501
+    with connection.cursor() as cursor:
+        cursor.execute(add, [x for pair in per_user for x in pair])
+
+
+def notifications_read(*, user: User, request: Request | None = None) -> int:
+    """Mark the user's unread notifications (about one request, or all) read; returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if request is not None:
+        unread = unread.filter(request=request)
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        User.objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") - marked)
+        user.unread_notifications = max(0, user.unread_notifications - marked)
+    return marked
+
+
+@transaction.atomic
+def requests_recompute_clocks(*, requests: QuerySet, calendar=None) -> int:
+    """Re-derive the deadlines and timings of `requests` from their event histories (after a change of the
+    working-day calendar or of a category's limits), with the roll-ups' change; returns how many changed."""
+    calendar = calendar or get_calendar()
+    delta, changed = Delta(), []
+    for req in requests.select_related("category").prefetch_related("events").order_by("pk").iterator(1000):
+        before = rollups.request_rows(req)
+        if _derive_clocks(req, list(req.events.all()), calendar):
+            delta += rollups.request_rows(req) - before
+            changed.append(req)
+    Request.objects.bulk_update(changed, clocks.Clocks.FIELDS, batch_size=1000)
+    delta.apply_in_chunks()
+    return len(changed)
 
 
 # --- creating visits and requests ------------------------------------------------------------------
 
 
 @transaction.atomic
-@coalesced()
 def request_create(
     *,
     by: User,
@@ -344,57 +435,127 @@ def request_create(
     handler: User | None = None,
     co_units: Iterable[Unit] = (),
     received_at: datetime | None = None,
+    concerns: str = Concerns.ENTERPRISE,
+    counts_for: Unit | None = None,
 ) -> Request:
-    """Log a request; with a handling unit it is dispatched at once (it reaches the unit the same day)."""
+    """Log a request; with a handling unit it is dispatched at once (it reaches the unit the same day). A
+    request about a project says so (`concerns`) with the unit it counts for (the project's)."""
     if not by.has_perm("service.add_request") or by.unit_id is None:
         raise PermissionDenied
-    received_at = received_at or timezone.now()
-    req = Request(
+    item = {
+        "category": category,
+        "title": title,
+        "description": description,
+        "urgency": urgency,
+        "handling_unit": handling_unit,
+        "handler": handler,
+        "co_units": co_units,
+    }
+    requests, delta = _create_requests(
+        by=by,
+        items=[item],
         enterprise=enterprise,
-        category=category,
-        title=title.strip(),
-        description=description.strip(),
-        urgency=urgency,
         source=source,
         visit=visit,
-        logged_unit_id=by.unit_id,
-        created_by=by,
-        received_at=received_at,
-        received_on=timezone.localdate(received_at),
+        received_at=received_at or timezone.now(),
+        concerns=concerns,
+        counts_for=counts_for,
     )
-    req.full_clean(exclude=["received_on", "logged_unit", "created_by"])
-    req.save()
-    RequestEvent.objects.create(request=req, action=A.CREATE, to_status=S.NEW, by=by, at=received_at)
-    if handling_unit is not None:
-        req = _dispatch_on_creation(req, by, handling_unit, handler, co_units, received_at)
-    else:
-        req.co_units.set(co_units)
-    return req
+    delta.apply()
+    return requests[0]
 
 
-def _dispatch_on_creation(req, by, unit, handler, co_units, at):
-    """The person who logs a request may send it straight to the responsible unit."""
-    if handler is not None and handler.unit_id != unit.pk:
-        raise TransitionError(_("The handler must belong to the handling unit."))
-    req.status, req.handling_unit, req.handler, req.version = S.DISPATCHED, unit, handler, req.version + 1
-    req.save(update_fields=["status", "handling_unit", "handler", "version", "updated_at"])
-    req.co_units.set(co_units)
-    RequestEvent.objects.create(
-        request=req,
-        action=A.DISPATCH,
-        from_status=S.NEW,
-        to_status=S.DISPATCHED,
-        by=by,
-        at=at,
-        data={"unit": unit.pk, "from_unit": None, "handler": handler.pk if handler else None},
+def _create_requests(
+    *,
+    by: User,
+    items: list[dict],
+    enterprise: Enterprise | None,
+    source: str,
+    visit: Visit | None,
+    received_at: datetime,
+    concerns: str,
+    counts_for: Unit | None,
+) -> tuple[list[Request], Delta]:
+    """Write the requests of `items` together (one INSERT each for requests, events, co-units and
+    notifications); one with a handling unit is dispatched at once, its clocks derived from its two events.
+    An item may say when it was received (else `received_at`). Returns them and their change to the
+    roll-ups."""
+    calendar = get_calendar()
+    requests, events, co_links, notify = [], [], [], []
+    for item in items:
+        unit, handler = item.get("handling_unit"), item.get("handler")
+        at = item.get("received_at") or received_at
+        if unit is not None and handler is not None and handler.unit_id != unit.pk:
+            raise TransitionError(_("The handler must belong to the handling unit."))
+        req = Request(
+            enterprise=enterprise,
+            category=item["category"],
+            title=item["title"].strip(),
+            description=(item.get("description") or "").strip(),
+            urgency=item.get("urgency") or Request.Urgency.NORMAL,
+            source=source,
+            visit=visit,
+            logged_unit_id=by.unit_id,
+            created_by=by,
+            received_at=at,
+            received_on=timezone.localdate(at),
+            concerns=concerns,
+            counts_for=counts_for,
+        )
+        # the related records are the caller's instances: no query to check that they exist
+        req.full_clean(
+            exclude=[
+                "received_on",
+                "logged_unit",
+                "created_by",
+                "enterprise",
+                "category",
+                "visit",
+                "counts_for",
+            ]
+        )
+        history = [RequestEvent(action=A.CREATE, to_status=S.NEW, by=by, at=at)]
+        if unit is not None:
+            req.status, req.handling_unit, req.handler, req.version = S.DISPATCHED, unit, handler, 1
+            history.append(
+                RequestEvent(
+                    action=A.DISPATCH,
+                    from_status=S.NEW,
+                    to_status=S.DISPATCHED,
+                    by=by,
+                    at=at,
+                    data={"unit": unit.pk, "from_unit": None, "handler": handler.pk if handler else None},
+                )
+            )
+        _derive_clocks(req, history, calendar)
+        requests.append(req)
+        events.append(history)
+        co_links.append(list(item.get("co_units") or ()))
+    Request.objects.bulk_create(requests)
+    for req, history in zip(requests, events, strict=True):
+        for event in history:
+            event.request = req
+    RequestEvent.objects.bulk_create([e for history in events for e in history])
+    through = Request.co_units.through
+    through.objects.bulk_create(
+        through(request=req, unit=u) for req, units in zip(requests, co_links, strict=True) for u in units
     )
-    request_recompute_clocks(request=req)
-    _notify([handler] if handler else _managers_of(unit), req, MOVES[A.DISPATCH].label, exclude=by, at=at)
-    return req
+    managers = _managers_of(r.handling_unit_id for r in requests if r.handling_unit_id and not r.handler_id)
+    label = MOVES[A.DISPATCH].label
+    for req in requests:
+        if req.handling_unit_id is not None:
+            for user in [req.handler] if req.handler_id else managers.get(req.handling_unit_id, []):
+                notify.append(
+                    Notification(user=user, request=req, message=_message(label, req), created_at=received_at)
+                )
+    _notify(notify, exclude=by)
+    delta = Delta()
+    for req in requests:
+        delta += rollups.request_rows(req)
+    return requests, delta
 
 
 @transaction.atomic
-@coalesced()
 def visit_record(
     *,
     by: User,
@@ -408,8 +569,12 @@ def visit_record(
     requests: Iterable[dict] = (),
     target_name: str = "",
     created_at: datetime | None = None,
+    concerns: str = Concerns.ENTERPRISE,
+    counts_for: Unit | None = None,
 ) -> Visit:
-    """Log a visit and every request heard there, in one transaction."""
+    """Log a visit and every request heard there, in one transaction: the visit, its units and staff, the
+    requests (about what the visit is about: a project visit's requests are the project's problems), the
+    month marked on the enterprise's record, the visit assignment it fulfils, and the roll-ups' change."""
     if not by.has_perm("service.add_visit"):
         raise PermissionDenied
     if lead_unit.pk != by.unit_id and not _is_leader(by):
@@ -425,18 +590,60 @@ def visit_record(
         summary=summary.strip(),
         created_by=by,
         created_at=created_at or timezone.now(),
+        concerns=concerns,
+        counts_for=counts_for,
     )
-    visit.full_clean()
+    visit.full_clean(exclude=["enterprise", "lead_unit", "created_by", "counts_for"])
     visit.save()
-    visit.joint_units.set([u for u in joint_units if u.pk != lead_unit.pk])
-    visit.staff.set({*staff, by})
-    for item in requests:
-        request_create(by=by, enterprise=enterprise, visit=visit, source=Request.Source.VISIT, **item)
+    joint = {u.pk: u for u in joint_units if u.pk != lead_unit.pk}
+    Visit.joint_units.through.objects.bulk_create(
+        Visit.joint_units.through(visit=visit, unit_id=pk) for pk in sorted(joint)
+    )
+    Visit.staff.through.objects.bulk_create(
+        Visit.staff.through(visit=visit, user_id=pk) for pk in sorted({u.pk for u in staff} | {by.pk})
+    )
+    request_concerns = Concerns.PROJECT if concerns == Concerns.PROJECT else Concerns.ENTERPRISE
+    _created, delta = _create_requests(
+        by=by,
+        items=list(requests),
+        enterprise=enterprise,
+        source=Request.Source.VISIT,
+        visit=visit,
+        received_at=timezone.now(),
+        concerns=request_concerns,
+        counts_for=counts_for if request_concerns == Concerns.PROJECT else None,
+    )
     if enterprise is not None:
+        enterprise_services.enterprise_visited(enterprise_id=enterprise.pk, on=visited_on)
         VisitAssignment.objects.filter(enterprise=enterprise, visit__isnull=True, assignee=by).update(
             visit=visit
         )
+    (delta + rollups.visit_rows(visit, joint)).apply()
     return visit
+
+
+@transaction.atomic
+def counted_unit_move(*, requests: QuerySet, visits: QuerySet, to: Unit) -> None:
+    """The project (or other record of a higher campaign) these requests and visits concern now belongs to
+    `to`: they count for it from now on, and their roll-up rows move with them."""
+    delta = Delta()
+    moved = list(requests.select_for_update().order_by("pk"))
+    for req in moved:
+        before = rollups.request_rows(req)
+        req.counts_for = to
+        delta += rollups.request_rows(req) - before
+    Request.objects.filter(pk__in=[r.pk for r in moved]).update(counts_for=to)
+    moved_visits = list(visits.select_for_update().order_by("pk"))
+    joint = Visit.joint_units.through.objects.filter(visit__in=[v.pk for v in moved_visits])
+    joint_of: dict[int, list[int]] = {}
+    for visit_id, unit_id in joint.values_list("visit_id", "unit_id"):
+        joint_of.setdefault(visit_id, []).append(unit_id)
+    for visit in moved_visits:
+        before = rollups.visit_rows(visit, joint_of.get(visit.pk, []))
+        visit.counts_for = to
+        delta += rollups.visit_rows(visit, joint_of.get(visit.pk, [])) - before
+    Visit.objects.filter(pk__in=[v.pk for v in moved_visits]).update(counts_for=to)
+    delta.apply()
 
 
 @transaction.atomic
@@ -482,7 +689,6 @@ def attachment_add(*, request: Request, by: User, uploaded) -> Attachment:
 
 
 @transaction.atomic
-@coalesced()
 def joint_action_create(
     *, by: User, title: str, description: str, requests: Iterable[Request]
 ) -> JointAction:
@@ -508,7 +714,6 @@ def joint_action_create(
 
 
 @transaction.atomic
-@coalesced()
 def joint_action_close(*, action: JointAction, by: User, outcome: str, answer: str, at=None) -> JointAction:
     """Close the action and, with its answer, every linked request that its unit still handles; each
     request records its own history (it walks resume / acknowledge → close as needed). A member since
@@ -521,17 +726,23 @@ def joint_action_close(*, action: JointAction, by: User, outcome: str, answer: s
     at = at or timezone.now()
     note = _("Closed by joint action “%(title)s”.") % {"title": action.title}
     members = action.requests.filter(status__in=HANDLING, handling_unit_id=action.unit_id)
+    delta = Delta()
     for req in members.order_by("pk"):
-        if req.status == S.PAUSED:
-            req = request_transition(request=req, action=A.RESUME, by=by, note=note, at=at)
-        if req.status == S.DISPATCHED:
-            req = request_transition(request=req, action=A.ACKNOWLEDGE, by=by, note=note, at=at)
-        req = request_transition(
-            request=req, action=A.CLOSE, by=by, note=note, at=at, outcome=outcome, answer=answer
-        )
+        for step in _steps_to_close(req.status):
+            req, moved = _move(
+                request=req, action=step, by=by, note=note, at=at, outcome=outcome, answer=answer
+            )
+            delta += moved
     action.closed_at, action.outcome, action.answer = at, outcome, answer.strip()
     action.save(update_fields=["closed_at", "outcome", "answer"])
+    delta.apply()
     return action
+
+
+def _steps_to_close(status: str) -> list[str]:
+    """The moves that take a request being handled to closed: resume a paused one, acknowledge a new one."""
+    steps = {S.PAUSED: [A.RESUME], S.DISPATCHED: [A.ACKNOWLEDGE]}.get(status, [])
+    return [*steps, A.CLOSE]
 
 
 def can_attach(user, req: Request) -> bool:

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import joint_actions, requests, visits
+from .views import figures, joint_actions, requests, visits
 
 app_name = "service"
 
 urlpatterns = [
+    path("figures/", figures.service_figures, name="figures"),
+    path("coverage/", figures.coverage, name="coverage"),
     path("visits/", visits.VisitListView.as_view(), name="visit_list"),
     path("visits/new/", visits.VisitCreateView.as_view(), name="visit_create"),
     path("visits/export/", visits.VisitExportView.as_view(), name="visit_export"),

@@ -25,7 +25,6 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.figures import cache
 from seeds.models import GeneratedDataset
 
 from . import campaigns, db, service
@@ -82,7 +81,6 @@ def generate(
         if foreign and not force:
             raise Refused(foreign)
         replica = db.replica_mode()
-        cache.writing()  # the triggers may be off: readers keep nothing until this load ends
         log(f"Triggers {'off (replica mode)' if replica else 'on (not a superuser)'} for the load.")
         with _step(log, "wipe", None):
             db.wipe()
@@ -109,7 +107,6 @@ def generate(
         cursor.execute(f"{analyze} {', '.join(map(connection.ops.quote_name, db.generated_tables()))}")
     with _step(log, "rebuild_rollups", None):
         call_command("rebuild_rollups", stdout=io.StringIO())
-    cache.invalidate()  # the load ran with the triggers off: kept figures would not know it happened
     log(f"Done in {time.monotonic() - started:.1f} s.")
     return max_ids
 

@@ -27,6 +27,13 @@ KEPT_MODELS = {"service.category", "enterprises.tag"}
 TRANSIENT_MODELS = {"accounts.usersession"}
 
 
+def _derived() -> set[str]:
+    """The campaigns' roll-ups: wiped with the records they count and rebuilt after a load, never refused."""
+    from apps.workbench.rollups import models as rollup_models
+
+    return {model._meta.label_lower for model in rollup_models()}
+
+
 def generated_models() -> list[type[models.Model]]:
     found = []
     for label in GENERATED_APPS:
@@ -192,7 +199,7 @@ def foreign_rows() -> dict[str, int]:
     with connection.cursor() as cursor:
         for model in generated_models():
             table = model._meta.db_table
-            if model._meta.label_lower in TRANSIENT_MODELS:
+            if model._meta.label_lower in TRANSIENT_MODELS | _derived():
                 continue
             if _numbered(model):
                 column = _q(model._meta.pk.column)
@@ -265,9 +272,11 @@ def wipe() -> None:
 def reset_sequences() -> dict[str, int]:
     """Move each generated table's id sequence past its highest id; returns the highest ids (the row
     count for a table without numbered ids)."""
-    max_ids = {}
+    max_ids, derived = {}, _derived()
     with connection.cursor() as cursor:
         for model in generated_models():
+            if model._meta.label_lower in derived:  # rebuilt after the load, not written by it
+                continue
             table = _q(model._meta.db_table)
             if _numbered(model):
                 column = _q(model._meta.pk.column)

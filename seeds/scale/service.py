@@ -26,6 +26,7 @@ from .district import World, cumulative, pick
 K = Unit.Kind
 S = Status
 ENTERPRISE, PROJECT, ENTITY = 0, 1, 2
+CONCERNS = {ENTERPRISE: "enterprise", PROJECT: "project", ENTITY: "rd_entity"}  # Visit.concerns
 MODES, MODE_WEIGHTS = ["on_site", "meeting", "video", "phone"], [80, 10, 5, 5]
 OTHER_SOURCES = ["hotline", "letter", "meeting", "online", "leader"]
 FROM_VISITS = 0.85  # share of requests heard on a visit
@@ -79,7 +80,7 @@ def build_visits(world: World, loader: Loader, count: int, projects, entities) -
     plans = sorted(((day, *plan[1:]) for day, plan in zip(days, plans, strict=True)), key=lambda p: p[0])
 
     visit = Table(Visit, ["id", "visited_on", "enterprise_id", "target_name", "lead_unit_id", "mode", "summary",
-                          "created_by_id", "created_at"])  # fmt: skip
+                          "created_by_id", "created_at", "concerns", "counts_for_id"])  # fmt: skip
     joint = Table(Visit.joint_units.through, ["id", "visit_id", "unit_id"])
     staff = Table(Visit.staff.through, ["id", "visit_id", "user_id"])
     project_link = Table(ProjectVisit, ["id", "project_id", "visit_id"])
@@ -97,6 +98,7 @@ def build_visits(world: World, loader: Loader, count: int, projects, entities) -
         loader.add(visit, visit.line(
             vid, day, enterprise, target, unit, rng.choices(MODES, weights=MODE_WEIGHTS)[0],
             f"走访{name}，了解生产经营情况，收集企业诉求。", by, min(logged, world.cutoff),
+            CONCERNS[kind], unit if kind == PROJECT else None,  # a project visit counts for the project's unit
         ))  # fmt: skip
         loader.add(staff, staff.line(vid, vid, by))
         if kind == ENTERPRISE and rng.random() < 0.2:  # a bureau goes along (联合走访)
@@ -133,7 +135,7 @@ class RequestMaker:
             "id", "enterprise_id", "source", "visit_id", "category_id", "title", "description", "urgency",
             "logged_unit_id", "created_by_id", "received_at", "received_on", "status", "handling_unit_id",
             "handler_id", "outcome", "answer", "satisfaction", "reopen_count", "pending_extension_days",
-            *clocks.Clocks.FIELDS, "version", "updated_at",
+            *clocks.Clocks.FIELDS, "version", "updated_at", "concerns", "counts_for_id",
         ])  # fmt: skip
         self.event = Table(RequestEvent, ["id", "request_id", "action", "from_status", "to_status", "by_id", "at",
                                           "note", "data"])  # fmt: skip
@@ -149,7 +151,7 @@ class RequestMaker:
         return home if roll < 0.8 else self.bureaus[pick(self.rng, self.bureau_cum)]
 
     def make(self, rid: int, received: datetime, enterprise: int, logged_unit: int, source: str,
-             visit: int | None, project: int | None) -> None:  # fmt: skip
+             visit: int | None, project: int | None, project_unit: int | None = None) -> None:  # fmt: skip
         rng, world = self.rng, self.world
         cutoff = world.cutoff
         category = self.categories[pick(rng, self.category_cum)]
@@ -170,7 +172,18 @@ class RequestMaker:
 
         self._play(step, req, received, logger, logged_unit, unit, category, urgency, source)
         self._write(
-            rid, received, enterprise, logged_unit, source, visit, category, urgency, title, req, events
+            rid,
+            received,
+            enterprise,
+            logged_unit,
+            source,
+            visit,
+            category,
+            urgency,
+            title,
+            req,
+            events,
+            project_unit if project else None,
         )
         if project:
             self.problems += 1
@@ -311,7 +324,19 @@ class RequestMaker:
         return True
 
     def _write(
-        self, rid, received, enterprise, logged_unit, source, visit, category, urgency, title, req, events
+        self,
+        rid,
+        received,
+        enterprise,
+        logged_unit,
+        source,
+        visit,
+        category,
+        urgency,
+        title,
+        req,
+        events,
+        project_unit,
     ):
         world, loader, event = self.world, self.loader, self.event
         c = clocks.compute(
@@ -331,6 +356,8 @@ class RequestMaker:
             c.dispatched_at, c.ack_due, c.acknowledged_at, c.contact_due, c.first_contact_at, c.close_due,
             c.closed_at, c.feedback_at, c.ack_on_time, c.closed_on_time, c.workdays_to_close,
             len(events) - 1, events[-1].at,
+            # a project problem counts for the project's unit
+            "project" if project_unit else "enterprise", project_unit,
         ))  # fmt: skip
         for e in events:
             self.events += 1
@@ -366,5 +393,14 @@ def build_requests(world: World, loader: Loader, count: int, visits: Visits) -> 
     maker = RequestMaker(world, loader)
     for rid, (received, visit, enterprise, logged, source) in enumerate(plans, start=1):
         project = visits.target[visit - 1] if visit and visits.kind[visit - 1] == PROJECT else None
-        maker.make(rid, received, enterprise, logged, source, visit or None, project)
+        maker.make(
+            rid,
+            received,
+            enterprise,
+            logged,
+            source,
+            visit or None,
+            project,
+            visits.unit[visit - 1] if project else None,
+        )
     return maker.statuses

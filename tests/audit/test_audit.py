@@ -243,13 +243,9 @@ def test_the_history_page_shows_who_changed_what_newest_first(staff_a, manager_a
 
     assert response.status_code == 200
     entries = list(response.context["page_obj"])
-    # Created and dispatched by the service outside a request (no user), then acknowledged on the web.
-    assert [(e.action, e.actor) for e in entries] == [
-        ("update", str(staff_a)),
-        ("update", None),
-        ("update", None),
-        ("insert", None),
-    ]
+    # Created already dispatched, with its deadlines, in one write by the service outside a request (no
+    # user), then acknowledged on the web.
+    assert [(e.action, e.actor) for e in entries] == [("update", str(staff_a)), ("insert", None)]
     # The transition and the deadlines it re-derived, written in one request: one entry.
     assert [(c.field.name, c.before_text, c.after_text) for c in entries[0].changes] == [
         ("status", zh(DISPATCHED), zh(ACKNOWLEDGED)),

@@ -1,5 +1,5 @@
 """With DEBUG off, a failure shows the generic page with a reference, logs the same reference, and leaves no
-partial write: a visit whose second request fails to save is not saved either."""
+partial write: a visit whose write fails after its requests were inserted is not saved, nor are they."""
 
 import logging
 import re
@@ -22,15 +22,13 @@ def test_a_failure_mid_write_shows_a_reference_logs_it_and_saves_nothing(
 ):
     enterprise = EnterpriseFactory(unit=unit_a)
     category = Category.objects.filter(is_active=True).first()
-    real_create, calls = services.request_create, []
+    calls = []
 
-    def second_one_fails(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real_create(**kwargs)
+    def marking_the_month_fails(**kwargs):  # after the visit and its two requests were inserted
+        calls.append(Request.objects.count())
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services, "request_create", second_one_fails)
+    monkeypatch.setattr(services.enterprise_services, "enterprise_visited", marking_the_month_fails)
     client = Client(raise_request_exception=False)
     client.force_login(staff_a)
     data = {
@@ -55,7 +53,7 @@ def test_a_failure_mid_write_shows_a_reference_logs_it_and_saves_nothing(
     reference = response.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{12}", reference) and reference in body
     assert any(reference in record.getMessage() for record in caplog.records)
-    assert len(calls) == 2  # the first request was written, then rolled back with the visit
+    assert calls == [2]  # both requests were written, then rolled back with the visit
     assert (Visit.objects.count(), Request.objects.count()) == (0, 0)
 
 

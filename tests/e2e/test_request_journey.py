@@ -175,7 +175,9 @@ def test_a_visit_from_a_phone_to_the_ranking_board(
     assert sorted(rows.locator("td:nth-child(2) a").all_inner_texts()) == ["人才公寓申请", "招聘一线技术工人"]
     boss.shot("09-leader-drills-into-requests")
 
-    boss.goto("/ranking/")
+    boss.goto("/ranking/")  # the leader's own peer group first; the parks are one tab away
+    with page.expect_navigation():
+        page.locator("nav.board-groups a[href*='group=parks']").click()
     # The park's row: its closure rate (1 of the 2 requests of the month closed) links to those requests.
     row = page.locator("table.ranking tbody tr").filter(has_text=unit_a.short_name)
     closure_drill = f"/service/requests/?handling_unit={unit_a.pk}&date_from={today:%Y-%m}-01&date_to="

@@ -257,7 +257,7 @@ def test_another_units_trip_cannot_be_posted_in_the_lead_form(world, staff_b):
 
 @pytest.mark.parametrize("who", SEES)
 def test_the_figures_page_counts_the_lead_but_never_names_it(world, users, who):
-    response = client_for(users[who]).get(reverse("figures:investment") + PERIOD)
+    response = client_for(users[who]).get(reverse("investment:figures") + PERIOD)
     text = html(response)
 
     assert not shows_secret(text)
@@ -270,7 +270,7 @@ def test_the_figures_page_counts_the_lead_but_never_names_it(world, users, who):
 
 def test_another_units_figures_page_shows_its_own_unit_and_the_district(world, staff_b, unit_b):
     response = client_for(staff_b).get(
-        reverse("figures:investment") + PERIOD + "&unit=" + str(world["secret"].unit_id)
+        reverse("investment:figures") + PERIOD + "&unit=" + str(world["secret"].unit_id)
     )
 
     unit_figures = {figure.key: figure.value for figure, _link in response.context["unit_figures"]}

@@ -28,8 +28,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.figures import selectors
-from apps.investment import services
+from apps.investment import selectors, services
 from apps.investment.models import Lead
 
 from ..service.factories import local

@@ -1,8 +1,11 @@
 """Factories and helpers for campaign 2 (project construction).
 
-Projects, plans and reports are written directly for figures and lists (like campaign 1's VisitFactory);
-the tests of the write paths call `apps.projects.services` themselves. Money is Decimal 万元, months are the
-first day of the month, and every helper takes amounts as strings so that no float ever gets near them.
+Projects, plans and reports are written directly for figures and lists (like campaign 1's VisitFactory),
+plans and reports counted as the services count them (apps.projects.rollups); the tests of the write paths
+call `apps.projects.services` themselves. A project's own fields are set when it is made: a later change
+goes through `services.project_save` or `services.project_start`, which move its figures. Money is Decimal
+万元, months are the first day of the month, and every helper takes amounts as strings so that no float ever
+gets near them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.projects import services
+from apps.projects import rollups, services
 from apps.projects.models import MonthlyReport, Project, TaskForceMember, YearPlan
 
 from ..factories import EnterpriseFactory, UnitFactory, UserFactory
@@ -44,6 +47,14 @@ class YearPlanFactory(factory.django.DjangoModelFactory):
     planned_investment = Decimal("1000")
     is_new_start = False
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        plan = model_class(*args, **kwargs)
+        rollups.plan_totals(plan, MonthlyReport.objects.filter(project=plan.project, month__year=plan.year))
+        plan.save()
+        rollups.plan_rows(plan, plan.project).apply()
+        return plan
+
 
 class MonthlyReportFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -53,6 +64,12 @@ class MonthlyReportFactory(factory.django.DjangoModelFactory):
     month = date(2024, 1, 1)
     amount = Decimal("100")
     reported_by = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        report = super()._create(model_class, *args, **kwargs)
+        rollups.report_counted(report.project, report.month, report.amount, new=True)
+        return report
 
 
 class TaskForceMemberFactory(factory.django.DjangoModelFactory):

@@ -33,7 +33,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.figures import selectors
+from apps.core.figures import pct
+from apps.projects import selectors
 from apps.projects.models import Project, time_elapsed
 from apps.service.models import Request
 
@@ -441,7 +442,7 @@ def test_time_elapsed_on_the_day_basis(as_of, expected):
 
 
 def test_pct_rounds_half_up_to_one_decimal():
-    assert selectors.pct(1, 8) == Decimal("12.5")
-    assert selectors.pct(1, 16) == Decimal("6.3")  # 6.25
-    assert selectors.pct(2, 3) == Decimal("66.7")
-    assert selectors.pct(0, 0) is None
+    assert pct(1, 8) == Decimal("12.5")
+    assert pct(1, 16) == Decimal("6.3")  # 6.25
+    assert pct(2, 3) == Decimal("66.7")
+    assert pct(0, 0) is None

@@ -8,8 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from apps.figures import selectors
-from apps.projects import services
+from apps.projects import selectors, services
 from apps.projects.models import (
     MAX_AMOUNT,
     MonthlyReport,
@@ -20,6 +19,7 @@ from apps.projects.models import (
     TaskForceMember,
     YearPlan,
 )
+from apps.service import selectors as service_selectors
 from apps.service.models import Request, RequestEvent, Visit
 
 from ..factories import EnterpriseFactory, UserFactory
@@ -479,8 +479,8 @@ def test_campaign_1_figures_do_not_count_project_visits_or_problems(project_a, u
     VisitFactory(created_by=staff_a, visited_on=date(2024, 3, 4))
     plain = make_request(staff_a, handling_unit=unit_a, at=local(2024, 3, 4, 10))
     walk_to(plain, "closed", handler=staff_a, manager=manager_a, at=local(2024, 3, 5, 10))
-    before = selectors.service_values(**march)
-    before_a = selectors.service_values(**march, unit_id=unit_a.pk)
+    before = service_selectors.service_values(**march)
+    before_a = service_selectors.service_values(**march, unit_id=unit_a.pk)
     assert (before["visits"], before["requests"], before["requests_closed"]) == (1, 1, 1)
 
     visit = project_visit(
@@ -493,15 +493,15 @@ def test_campaign_1_figures_do_not_count_project_visits_or_problems(project_a, u
 
     assert Visit.objects.in_period(**march).count() == 2
     assert Request.objects.received_between(**march).count() == 2
-    assert selectors.service_values(**march) == before
-    assert selectors.service_values(**march, unit_id=unit_a.pk) == before_a
+    assert service_selectors.service_values(**march) == before
+    assert service_selectors.service_values(**march, unit_id=unit_a.pk) == before_a
     assert {r["handling_unit"]: r["requests"] for r in _by_unit(march)} == {unit_a.pk: 1}
 
 
 def _by_unit(period):
     return [
         {"handling_unit": r["unit"].pk, "requests": r["requests"]}
-        for r in selectors.service_by_unit(**period)
+        for r in service_selectors.service_by_unit(**period)
     ]
 
 

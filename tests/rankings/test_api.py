@@ -35,10 +35,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from apps.figures.views import API_KEYS
 from apps.investment import services as inv_services
 from apps.research.models import Match, Result
 from apps.service.models import Request
+from apps.workbench.figures import API_KEYS
 
 from ..conftest import client_for
 from ..factories import EnterpriseFactory

@@ -29,7 +29,7 @@ from .factories import IndicatorFactory, only_indicators, row_of
 pytestmark = pytest.mark.django_db
 
 MARCH = date(2024, 3, 1)
-BOARD = reverse("rankings:board") + "?month=2024-03"
+BOARD = reverse("rankings:board") + "?month=2024-03&group=parks"  # the parks: units A and B
 PUBLISH = reverse("rankings:publish") + "?month=2024-03"
 
 

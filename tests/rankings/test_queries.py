@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from apps.accounts import roles
 from apps.enterprises.models import Enterprise
-from apps.figures import cache
 from apps.rankings.services import board_publish
 
 from ..conftest import client_for
@@ -91,37 +90,25 @@ PAGES = {
 }
 
 
-def queries(client, url: str, *, kept: bool) -> int:
+def queries(client, url: str) -> int:
     """The queries of one request to `url`, made right after another: the session's once-a-minute activity
-    stamp (a write that depends on the clock, not on the data) is then not part of the count. `kept`: the
-    figures computed by the first request are still valid (nothing written since); otherwise forgotten, as
-    after a write, so the figures are computed again."""
+    stamp (a write that depends on the clock, not on the data) is then not part of the count. The figures
+    are computed from the roll-ups on every request: nothing is kept between the two."""
     client.get(url)
-    if not kept:
-        cache.invalidate()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(captured)
 
 
-#: Pages whose figures are kept between requests (apps/figures/cache.py): counted both ways.
-KEPT_FIGURES = ("board", "projector", "dashboard", "figures API")
-CASES = [
-    pytest.param(page, kept, id=f"{page}, {'kept' if kept else 'computed'}")
-    for page in PAGES
-    for kept in ((False, True) if page.startswith(KEPT_FIGURES) else (True,))
-]
-
-
-@pytest.mark.parametrize(("page", "kept"), CASES)
-def test_the_page_runs_the_same_number_of_queries_at_two_data_sizes(district, leader, unit_a, page, kept):
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_runs_the_same_number_of_queries_at_two_data_sizes(district, leader, unit_a, page):
     client = client_for(leader)
     url = PAGES[page](unit_a)
-    small = queries(client, url, kept=kept)
+    small = queries(client, url)
     district()
-    large = queries(client, url, kept=kept)
-    print(f"\n{page} ({'kept' if kept else 'computed'}): {small} queries small, {large} large")
+    large = queries(client, url)
+    print(f"\n{page}: {small} queries small, {large} large")
     assert large == small
     if page.startswith(("board", "dashboard", "figures API")):
         assert large <= 10  # quality.md: dashboard and ranking ≤ 10

@@ -28,7 +28,7 @@ from .factories import IndicatorFactory, only_indicators
 
 pytestmark = pytest.mark.django_db
 
-BOARD = reverse("rankings:board") + "?month=2024-03"
+BOARD = reverse("rankings:board") + "?month=2024-03&group=parks"  # the parks: units A and B
 
 
 @pytest.fixture
@@ -83,8 +83,10 @@ def test_the_board_shows_the_rank_change_against_last_month(boards, leader):
     assert '<span class="ok" title="up">▲1</span>' in row_html(html, "医药谷")
     assert '<span class="late" title="down">▼1</span>' in row_html(html, "研创园")
     assert '<span class="badge">new</span>' in row_html(html, "江北园")
-    unchanged = row_html(html, "党政办")
+    bureaus = client_for(leader).get(BOARD.replace("group=parks", "group=bureaus")).content.decode()
+    unchanged = row_html(bureaus, "党政办")
     assert "▲" not in unchanged and "▼" not in unchanged and ">new<" not in unchanged
+    assert "医药谷" not in bureaus.split("<tbody>")[1]  # one peer group per page
 
 
 def test_the_board_rows_carry_score_rank_and_move(boards, leader, unit_a, unit_b, office):
@@ -144,13 +146,14 @@ def test_the_links_of_a_published_board_follow_the_computation_frozen_with_it(
 
 
 def test_the_projector_view_has_no_navigation_and_shows_the_board(boards, leader, unit_a, unit_b, office):
-    response = client_for(leader).get(reverse("rankings:projector") + "?month=2024-03")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "mainnav" not in html and "main-nav" not in html
-    for unit in (unit_a, unit_b, office, boards["jiangbei"]):
-        assert f"<td>{unit.short_name}" in html
-        assert reverse("rankings:memo", args=[unit.pk]) not in html  # no links out of the projected board
+    for group, units in (("parks", (unit_a, unit_b, boards["jiangbei"])), ("bureaus", (office,))):
+        response = client_for(leader).get(reverse("rankings:projector") + f"?month=2024-03&group={group}")
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "mainnav" not in html and "main-nav" not in html
+        for unit in units:
+            assert f"<td>{unit.short_name}" in html
+            assert reverse("rankings:memo", args=[unit.pk]) not in html  # no links out of the projected board
 
 
 def test_the_excel_export_has_one_row_per_ranked_unit(boards, leader):

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.research import services
+from apps.research import rollups, services
 from apps.research.models import Carrier, Entity, Match, Result
 
 from ..factories import UnitFactory, UserFactory
@@ -63,6 +63,12 @@ class ResultFactory(factory.django.DjangoModelFactory):
     landing_mode = Result.Landing.TRANSFER
     unit = factory.SubFactory(UnitFactory)
     catalogued_on = date(2024, 3, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        result = super()._create(model_class, *args, **kwargs)
+        rollups.result_state_rows(result).apply()  # its state, as the services count it (no event: no flows)
+        return result
 
 
 class CarrierFactory(factory.django.DjangoModelFactory):

@@ -25,9 +25,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.figures import selectors
+from apps.research import selectors
 from apps.research.models import Carrier, Match
 from apps.research.services import result_transition
+from apps.service import selectors as service_selectors
 
 from ..service.factories import VisitFactory, local
 from .factories import REASON, CarrierFactory, EntityFactory, catalogue, entity_visit, match_at, move_match
@@ -207,8 +208,8 @@ def test_campaign_1_visits_leave_out_rd_entity_visits(staff_a, unit_a):
     entity_visit(entity, staff_a, date(2024, 3, 1))
     entity_visit(entity, staff_a, date(2024, 3, 5))
 
-    district = selectors.service_values(**PERIOD)
-    unit = selectors.service_values(**PERIOD, unit_id=unit_a.pk)
+    district = service_selectors.service_values(**PERIOD)
+    unit = service_selectors.service_values(**PERIOD, unit_id=unit_a.pk)
 
     assert (district["visits"], unit["visits"]) == (1, 1)
     assert selectors.research_values(**PERIOD)["rd_entities_visited"] == 1

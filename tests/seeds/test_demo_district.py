@@ -13,7 +13,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.enterprises.credit_code import validate_credit_code
 from apps.enterprises.models import Enterprise
-from apps.figures import selectors
+from apps.investment import selectors as investment_selectors
+from apps.projects import selectors as projects_selectors
+from apps.research import selectors as research_selectors
+from apps.service import selectors as service_selectors
 from apps.service.models import Request, RequestEvent, Visit
 from apps.units.models import Unit
 from seeds import demo
@@ -35,7 +38,7 @@ def district(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def values(district, db):
-    return selectors.service_values(start=START, end=END)
+    return service_selectors.service_values(start=START, end=END)
 
 
 def test_every_key_enterprise_is_visited_in_the_period(values):
@@ -51,7 +54,7 @@ def test_a_little_over_1200_requests_of_which_over_90_percent_closed(values):
 
 
 def test_project_construction_reproduces_the_march_report(district, db):
-    v = selectors.project_values(start=START, end=END)
+    v = projects_selectors.project_values(start=START, end=END)
     assert v["projects"] == 129
     assert v["completed_wan"] == Decimal("435500.00")  # 43.55 亿元 through February
     assert v["annual_plan_wan"] == Decimal("2315000.00")
@@ -67,23 +70,27 @@ def test_project_construction_reproduces_the_march_report(district, db):
 
 
 def test_research_to_production_reproduces_the_march_report(district, db):
-    v = selectors.research_values(start=START, end=END)
+    v = research_selectors.research_values(start=START, end=END)
     assert v["rd_entities_visited"] == 391
     assert v["results"] == 232
     assert v["results_matching"] == 52  # some in matching
     assert v["results_landed"] == 6  # a few landed
     assert v["carriers"] == 30
-    assert selectors.service_values(start=START, end=END)["visits"] == 294  # R&D and project visits apart
+    assert (
+        service_selectors.service_values(start=START, end=END)["visits"] == 294
+    )  # R&D and project visits apart
 
 
 def test_attracting_investment_reproduces_the_march_report(district, db):
-    v = selectors.investment_values(start=START, end=END)
+    v = investment_selectors.investment_values(start=START, end=END)
     assert v["trips_led_by_head"] == 88
     assert v["signed"] == 78
     assert v["signed_amount_wan"] == Decimal("1998800.00")  # 199.88 亿元
     assert v["pipeline_100m_plus"] == 176
     assert (v["pipeline_5bn_plus"], v["pipeline_1bn_to_5bn"], v["pipeline_100m_to_1bn"]) == (5, 20, 151)
-    sources = {row["source"] for row in selectors.conversion_by("source", start=date(2024, 1, 1), end=END)}
+    sources = {
+        row["source"] for row in investment_selectors.conversion_by("source", start=date(2024, 1, 1), end=END)
+    }
     assert {"trip", "small_team", "referral", "fair"} <= sources
 
 

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 import factory
 from django.utils import timezone
 
-from apps.service import services
+from apps.enterprises import services as enterprise_services
+from apps.service import rollups, services
 from apps.service.models import Category, Request, RequestEvent, Visit
 
 from ..factories import EnterpriseFactory, UserFactory
@@ -51,7 +52,8 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
 
 class VisitFactory(factory.django.DjangoModelFactory):
-    """A visit written directly (for lists and figures); use `services.visit_record` to test logging."""
+    """A visit written directly (for lists and figures), counted as `services.visit_record` counts one (its
+    roll-up rows, its month on the enterprise); use `services.visit_record` to test logging."""
 
     class Meta:
         model = Visit
@@ -68,6 +70,13 @@ class VisitFactory(factory.django.DjangoModelFactory):
     def joint_units(self, create, extracted, **kwargs):
         if create and extracted:
             self.joint_units.set(extracted)
+
+    @factory.post_generation
+    def counted(self, create, extracted, **kwargs):  # after joint_units: declared after it
+        if create:
+            rollups.visit_rows(self, self.joint_units.values_list("pk", flat=True)).apply()
+            if self.enterprise_id:
+                enterprise_services.enterprise_visited(enterprise_id=self.enterprise_id, on=self.visited_on)
 
 
 def make_request(

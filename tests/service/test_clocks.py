@@ -11,7 +11,7 @@ import pytest
 
 from apps.service.clocks import effective_days
 from apps.service.models import Request
-from apps.service.services import request_recompute_clocks
+from apps.service.services import requests_recompute_clocks
 from apps.workdays.calendar import clear_cache
 from apps.workdays.models import CalendarDay
 
@@ -387,7 +387,7 @@ def test_recompute_after_a_new_holiday_turns_a_late_closure_into_an_on_time_one(
 
     CalendarDay.objects.create(date=date(2024, 3, 8), kind=CalendarDay.Kind.HOLIDAY, name="测试假日")
     clear_cache()
-    request_recompute_clocks(request=req)
+    requests_recompute_clocks(requests=Request.objects.filter(pk=req.pk))
     req.refresh_from_db()
 
     assert req.close_due == local(2024, 3, 19, 18)
@@ -398,7 +398,7 @@ def test_recompute_after_a_new_holiday_turns_a_late_closure_into_an_on_time_one(
 def test_recompute_without_calendar_change_changes_nothing(in_progress_monday):
     before = Request.objects.filter(pk=in_progress_monday.pk).values().get()
 
-    request_recompute_clocks(request=in_progress_monday)
+    requests_recompute_clocks(requests=Request.objects.filter(pk=in_progress_monday.pk))
 
     assert Request.objects.filter(pk=in_progress_monday.pk).values().get() == before
 

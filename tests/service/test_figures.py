@@ -25,8 +25,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.figures import selectors
-from apps.figures.selectors import pct
+from apps.core.figures import pct
+from apps.service import selectors
 
 from ..factories import EnterpriseFactory
 from .factories import A, VisitFactory, acknowledge, act, close, confirm, contact, local, make_request, reopen
@@ -200,7 +200,7 @@ def test_service_values_of_an_empty_period_are_zero_or_none(march):
 def test_service_figures_carry_label_definition_and_percent_sign(march):
     figures = {f.key: f for f in selectors.service_figures(**MARCH)}
 
-    assert list(figures) == list(selectors.SERVICE_DEFINITIONS)
+    assert list(figures) == list(selectors.DEFINITIONS)
     assert figures["visit_coverage_pct"].display == "66.7%"
     assert figures["requests"].display == "10"
     assert figures["avg_workdays_to_close"].display == "7.8"

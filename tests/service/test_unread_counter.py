@@ -1,15 +1,17 @@
-"""The unread badge reads User.unread_notifications, which a trigger keeps equal to the user's notifications
-without read_at — through the services, bulk inserts and updates, and deletions."""
+"""The unread badge reads User.unread_notifications, which the services that send and read notifications keep
+equal to the user's notifications without read_at: the life cycle's moves, the reminders, reading one
+request's or all."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.service import services
 from apps.service.models import Notification
 
 from ..conftest import client_for
-from .factories import make_request
+from .factories import A, act, local, make_request, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -22,32 +24,33 @@ def unread(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def test_the_counter_follows_every_kind_of_write(staff_a, colleague_a, unit_a):
-    req = make_request(staff_a, handling_unit=unit_a)
-    Notification.objects.all().delete()  # the dispatch's own notifications: start from none
-    assert counter(colleague_a) == counter(staff_a) == 0
-    Notification.objects.bulk_create(
-        [Notification(user=colleague_a, request=req, message=f"提醒 {i}") for i in range(3)]
-    )
+def test_the_counter_follows_the_moves_that_notify(staff_a, colleague_a, manager_a, unit_a, unit_b, staff_b):
+    req = make_request(staff_a, handling_unit=unit_a)  # dispatched to the unit: its managers are told
+    assert counter(manager_a) == unread(manager_a) == 1
+    act(req, A.ASSIGN, manager_a, local(2024, 3, 4, 11), handler=colleague_a)
+    assert counter(colleague_a) == unread(colleague_a) == 1
+    assert counter(manager_a) == 1  # not told of what they did themselves
+    services.notifications_send([Notification(user=colleague_a, request=req, message="提醒"),
+                                 Notification(user=colleague_a, request=req, message="再提醒")])  # fmt: skip
     assert counter(colleague_a) == unread(colleague_a) == 3
-    first = Notification.objects.filter(user=colleague_a).order_by("pk").first()
-    first.read_at = timezone.now()
-    first.save()
-    assert counter(colleague_a) == unread(colleague_a) == 2
-    first.read_at = None  # marked unread again
-    first.save()
-    assert counter(colleague_a) == 3
-    Notification.objects.filter(pk=first.pk).delete()
-    assert counter(colleague_a) == unread(colleague_a) == 2
-    Notification.objects.filter(user=colleague_a).update(user=staff_a)  # moved to someone else
-    assert (counter(colleague_a), counter(staff_a)) == (0, unread(staff_a))
+    assert services.notifications_read(user=colleague_a, request=req) == 3
+    assert counter(colleague_a) == unread(colleague_a) == 0
+    assert services.notifications_read(user=colleague_a) == 0  # nothing left: nothing moves
+    assert counter(colleague_a) == 0
+
+
+def test_reminders_count_on_the_badge(staff_a, colleague_a, manager_a, unit_a, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    req = make_request(staff_a, handling_unit=unit_a, handler=colleague_a, at=local(2024, 3, 4, 10))
+    walk_to(req, "acknowledged", handler=colleague_a, manager=manager_a, at=local(2024, 3, 4, 11))
+    before = counter(colleague_a)
+    call_command("send_reminders", stdout=None)  # the deadline of 2024 has long passed: overdue
+    assert counter(colleague_a) == unread(colleague_a) == before + 1
 
 
 def test_reading_the_request_lowers_the_badge_on_that_very_page(staff_a, colleague_a, unit_a):
-    req, other = make_request(staff_a, handling_unit=unit_a), make_request(staff_a, handling_unit=unit_a)
-    Notification.objects.all().delete()
-    Notification.objects.create(user=colleague_a, request=req, message="新诉求")
-    Notification.objects.create(user=colleague_a, request=other, message="其他提醒")
+    req, other = (make_request(staff_a, handling_unit=unit_a, handler=colleague_a) for _ in range(2))
+    assert counter(colleague_a) == unread(colleague_a) == 2
     response = client_for(colleague_a).get(reverse("service:request_detail", args=[req.pk]))
     assert response.status_code == 200
     assert response.context["unread_count"] == 1

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.service.services import request_recompute_clocks
+from apps.service.models import Request
+from apps.service.services import requests_recompute_clocks
 from apps.workdays.calendar import clear_cache, get_calendar
 from apps.workdays.models import CalendarDay, CalendarYear
 
@@ -199,7 +200,8 @@ def test_admin_adding_a_holiday_moves_deadlines_after_recompute(admin_user, staf
     assert response.status_code == 302
 
     # The admin save cleared the cached calendar: recomputing uses the new holiday.
-    req = request_recompute_clocks(request=req)
+    requests_recompute_clocks(requests=Request.objects.filter(pk=req.pk))
+    req.refresh_from_db()
     assert req.close_due == local(2024, 3, 19, 18)
     req.refresh_from_db()
     assert req.close_due == local(2024, 3, 19, 18)
@@ -211,7 +213,7 @@ def test_a_holiday_added_on_the_dispatch_day_moves_the_ack_deadline(staff_a, uni
 
     CalendarDay.objects.create(date=date(2024, 3, 4), kind=CalendarDay.Kind.HOLIDAY, name="测试")
     clear_cache()
-    request_recompute_clocks(request=req)
+    requests_recompute_clocks(requests=Request.objects.filter(pk=req.pk))
     req.refresh_from_db()
 
     assert req.ack_due == local(2024, 3, 5, 18)
@@ -227,7 +229,7 @@ def test_removing_a_make_up_day_moves_deadlines_after_recompute(staff_a, unit_a)
 
     CalendarDay.objects.filter(date=date(2024, 2, 18)).delete()
     clear_cache()
-    request_recompute_clocks(request=req)
+    requests_recompute_clocks(requests=Request.objects.filter(pk=req.pk))
     req.refresh_from_db()
 
     assert req.ack_due == local(2024, 2, 19, 18)

@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        # the triggers below call pghistory's context function: it must exist before any write they see
+        ('pghistory', '0007_auto_20250421_0444'),
         ('accounts', '0002_roles'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('enterprises', '0004_enterprise_version'),

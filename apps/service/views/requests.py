@@ -99,10 +99,7 @@ class RequestDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         req, user = self.object, self.request.user
-        marked = Notification.objects.filter(user=user, request=req, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-        user.unread_notifications = max(0, user.unread_notifications - marked)  # the badge on this page
+        services.notifications_read(user=user, request=req)  # the badge on this page counts them off too
         moves = services.allowed_moves(user, req)
         context.update(
             events=req.events.select_related("by"),
@@ -327,5 +324,5 @@ def notifications(request):
 
 @require_POST
 def notifications_read(request):
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    services.notifications_read(user=request.user)
     return redirect("service:notifications")

@@ -37,8 +37,4 @@ class Command(BaseCommand):
             backup.restore(path, alias=database)
         except backup.BackupError as exc:
             raise CommandError(f"{exc}\nNothing was changed: the restore runs in one transaction.") from exc
-        # the kept figures came with the dump, possibly under a sequence value read at another moment
-        from apps.figures.cache import invalidate
-
-        invalidate(using=database)
         self.stdout.write(self.style.SUCCESS(f"Restored {label} from {path}."))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.service.models import Notification, Request, Status
+from apps.service.services import notifications_send
 
 
 class Command(BaseCommand):
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             sent += self._mail(
                 manager, _("Your unit has %(n)d overdue requests") % {"n": len(items)}, items, []
             )
-        Notification.objects.bulk_create(notifications)
+        notifications_send(notifications)
         return sent
 
     def _mail(self, user, subject, overdue, due_today) -> int:

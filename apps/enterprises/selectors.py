@@ -1,0 +1,27 @@
+"""Figures of the enterprise records themselves."""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.figures import Figure
+
+from .models import Enterprise
+
+
+def enterprise_figures(*, unit_id: int | None = None) -> list[Figure]:
+    """Enterprises on record and key enterprises, district-wide or for one responsible unit."""
+    qs = Enterprise.objects.all()
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    counts = qs.aggregate(total=Count("id"), key=Count("id", filter=Q(is_key=True)))
+    return [
+        Figure(
+            "enterprises", _("Enterprises on record"), counts["total"], _("Enterprise records (一企一档).")
+        ),
+        Figure(
+            "key_enterprises",
+            _("Key enterprises"),
+            counts["key"],
+            _("Enterprises flagged as key enterprises (重点企业)."),
+        ),
+    ]

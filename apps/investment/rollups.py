@@ -1,0 +1,136 @@
+"""Campaign 4's roll-ups: trips by month, leads by month recorded and signed, the open pipeline's flows by
+band, and leads by current stage.
+
+The services keep them in the writer's transaction: a trip adds itself once (trips are not edited); a lead
+adds what its state says (`lead_rows`), and every service that changes a lead takes what it added before and
+adds what it adds after. `rebuild()` recomputes them from the trips and leads.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Case, CharField, DateField, F, Q, Value, When
+from django.db.models.functions import TruncMonth
+
+from apps.core.periods import local_month, month_start
+from apps.core.rollups import Delta, Rollup
+
+from .models import (
+    BANDS,
+    Lead,
+    LeadEvent,
+    LeadMonth,
+    LeadStage,
+    PipelineMonth,
+    Trip,
+    TripMonth,
+    band_of,
+    band_q,
+    stale_from,
+)
+
+TRIPS = Rollup(
+    TripMonth, key=("unit_id", "month"), counts={"trips": None, "led_by_head": Q(led_by_head=True)}
+)
+LEADS = Rollup(
+    LeadMonth,
+    key=("unit_id", "source", "month", "signed_month"),
+    counts={"n": None},
+    sums={"signed_wan": ("signed_wan", Q(signed_on__isnull=False))},
+)
+PIPELINE = Rollup(PipelineMonth, key=("unit_id", "source", "band", "month"), values=("opened", "closed"))
+STAGES = Rollup(LeadStage, key=("unit_id", "stage"), counts={"n": None}, values=("since_sum",))
+
+ROLLUPS = (TRIPS, LEADS, PIPELINE, STAGES)
+#: every table `rebuild()` writes
+TABLES = (
+    "investment_tripmonth",
+    "investment_leadmonth",
+    "investment_pipelinemonth",
+    "investment_leadstage",
+    "investment_lead",
+)
+
+
+def trip_rows(trip: Trip) -> Delta:
+    return TRIPS.of(trip, (trip.unit_id, month_start(trip.start_on)))
+
+
+def lead_rows(lead: Lead) -> Delta:
+    """What a lead, as it is in memory now, adds: its month recorded (and signed), its time in the pipeline
+    (from recorded until it left the open stages, in the band of its expected investment), its stage."""
+    signed_month = month_start(lead.signed_on) if lead.signed_on else None
+    delta = LEADS.of(lead, (lead.unit_id, lead.source, local_month(lead.created_at), signed_month))
+    band = band_of(lead.expected_wan)
+    if band:
+        delta.add(PIPELINE, (lead.unit_id, lead.source, band, local_month(lead.created_at)), opened=1)
+        if lead.open_until is not None:
+            delta.add(PIPELINE, (lead.unit_id, lead.source, band, local_month(lead.open_until)), closed=1)
+    delta += STAGES.of(lead, (lead.unit_id, lead.stage))
+    delta.add(STAGES, (lead.unit_id, lead.stage), since_sum=int(lead.stage_since.timestamp()))
+    return delta
+
+
+def _local_month(field: str):
+    return TruncMonth(field, output_field=DateField(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def band_case():
+    """The band of a lead's expected investment in SQL, from the same BANDS as `band_of`."""
+    return Case(
+        *(When(band_q(band), then=Value(band)) for band, _low, _high in BANDS),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def rebuild() -> None:
+    """Every roll-up of this app, and each lead's derived moments, from the trips, leads and lead events."""
+    _rebuild_lead_moments()
+    TRIPS.rebuild((Trip.objects.all(), [F("unit"), TruncMonth("start_on", output_field=DateField())]))
+    LEADS.rebuild(
+        (
+            Lead.objects.all(),
+            [
+                F("unit"),
+                F("source"),
+                _local_month("created_at"),
+                TruncMonth("signed_on", output_field=DateField()),
+            ],
+        )
+    )
+    delta = Delta()
+    leads = Lead.objects.annotate(band=band_case()).exclude(band="")
+    rows = leads.values_list("unit", "source", "band", "created_at", "open_until")
+    for unit, source, band, created_at, open_until in rows:
+        delta.add(PIPELINE, (unit, source, band, local_month(created_at)), opened=1)
+        if open_until is not None:
+            delta.add(PIPELINE, (unit, source, band, local_month(open_until)), closed=1)
+    for unit, stage, since in Lead.objects.values_list("unit", "stage", "stage_since"):
+        delta.add(STAGES, (unit, stage), n=1, since_sum=int(since.timestamp()))
+    PipelineMonth.objects.all().delete()
+    LeadStage.objects.all().delete()
+    delta.apply_in_chunks()
+
+
+def _rebuild_lead_moments() -> None:
+    """Each lead's `open_until` (its move out of the open stages) and `stale_from`, from its events and
+    fields."""
+    left = dict(
+        LeadEvent.objects.filter(action=LeadEvent.Action.MOVE, from_stage__in=Lead.OPEN_STAGES)
+        .exclude(to_stage__in=Lead.OPEN_STAGES)
+        .values_list("lead_id", "at")
+    )
+    leads = list(Lead.objects.all())
+    for lead in leads:
+        lead.open_until, lead.stale_from = left.get(lead.pk), stale_from(lead)
+    Lead.objects.bulk_update(leads, ["open_until", "stale_from"], batch_size=2000)
+
+
+def kept() -> dict[str, set]:
+    """What the roll-ups and the leads' derived moments hold now, comparable with a rebuild's."""
+    return {rollup.table: rollup.rows() for rollup in (TRIPS, LEADS, PIPELINE, STAGES)} | {
+        "lead moments": set(Lead.objects.values_list("pk", "open_until", "stale_from"))
+    }

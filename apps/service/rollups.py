@@ -1,0 +1,148 @@
+"""Campaign 1's monthly roll-ups: what each request and visit adds to them, and their rebuild.
+
+The services (services.py) keep them exact in the writer's transaction, by increments:
+
+    before = rollups.request_rows(req)
+    ...                                            # the write, the clocks
+    (rollups.request_rows(req) - before).apply()   # one statement, in the same transaction
+
+A visit adds itself once when it is logged (`visit_rows`); visits are never moved or deleted. Whole months
+of a span are read from these tables by selectors.py, partial edge months from the records, so no figure
+aggregates more than a month of raw rows. `rebuild()` recomputes every table from the records with the same
+definitions (the states in models.py) — the oracle the increments are tested against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Case, DateField, F, When
+from django.db.models.functions import Coalesce, TruncMonth
+
+from apps.core.conditions import holds
+from apps.core.periods import local_month, month_start
+from apps.core.rollups import Delta, Rollup
+from apps.enterprises import services as enterprise_services
+from apps.enterprises.models import Enterprise
+
+from .models import (
+    ACK_SAME_DAY,
+    CLOSED,
+    DUE,
+    HAS_FEEDBACK,
+    ON_TIME,
+    REOPENED,
+    SATISFIED,
+    SOLVED,
+    TIMED,
+    WITHDRAWN,
+    Request,
+    RequestDueMonth,
+    RequestMonth,
+    Visit,
+    VisitMonth,
+)
+
+REQUESTS = Rollup(
+    RequestMonth,
+    key=("concerns", "unit_id", "month", "closed_month"),
+    counts={
+        "n": None,
+        "closed": CLOSED,
+        "solved": SOLVED,
+        "on_time": ON_TIME,
+        "ack": ACK_SAME_DAY,
+        "feedback": HAS_FEEDBACK,
+        "satisfied": SATISFIED,
+        "reopened": REOPENED,
+        "withdrawn": WITHDRAWN,
+        "workdays_n": TIMED,
+    },
+    sums={"workdays_sum": ("workdays_to_close", TIMED)},
+)
+DEADLINES = Rollup(
+    RequestDueMonth, key=("concerns", "unit_id", "month"), counts={"due": None, "due_on_time": ON_TIME}
+)
+VISITS = Rollup(VisitMonth, key=("concerns", "unit_id", "month"), counts={"visits": None})
+ROLLUPS = (REQUESTS, DEADLINES, VISITS)
+#: every table `rebuild()` writes
+TABLES = (*(r.table for r in ROLLUPS), "enterprises_enterprise")
+
+
+# --- what one record adds ---------------------------------------------------------------------------------
+
+
+def counted_unit(record: Request | Visit) -> int | None:
+    """The unit a request counts for: the project's unit for a project problem, else its handling unit."""
+    return record.counts_for_id or record.handling_unit_id
+
+
+def request_rows(req: Request) -> Delta:
+    """What `req`, as it is in memory now, adds to the request and deadline roll-ups."""
+    closed_month = local_month(req.closed_at) if holds(CLOSED, req) else None
+    unit = counted_unit(req)
+    delta = REQUESTS.of(req, (req.concerns, unit, month_start(req.received_on), closed_month))
+    if holds(DUE, req):
+        delta += DEADLINES.of(req, (req.concerns, unit, local_month(req.close_due)))
+    return delta
+
+
+def visit_units(visit: Visit, joint_unit_ids: Iterable[int]) -> set[int]:
+    """The units a visit counts for: the project's unit for a project visit, else those that led or joined."""
+    if visit.counts_for_id:
+        return {visit.counts_for_id}
+    return {visit.lead_unit_id, *joint_unit_ids}
+
+
+def visit_rows(visit: Visit, joint_unit_ids: Iterable[int]) -> Delta:
+    """What a visit adds: one to the total of its month (unit NULL) and one to each unit it counts for."""
+    delta = Delta()
+    for unit in [None, *visit_units(visit, joint_unit_ids)]:
+        delta += VISITS.of(visit, (visit.concerns, unit, month_start(visit.visited_on)))
+    return delta
+
+
+# --- the rebuild (the oracle) -----------------------------------------------------------------------------
+
+
+def _local_month(field: str):
+    return TruncMonth(field, output_field=DateField(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def rebuild() -> None:
+    """Every roll-up of this app, and the enterprises' visited months, recomputed from the records."""
+    unit = Coalesce(F("counts_for"), F("handling_unit"))
+    REQUESTS.rebuild(
+        (
+            Request.objects.all(),
+            [
+                F("concerns"),
+                unit,
+                TruncMonth("received_on", output_field=DateField()),
+                Case(When(CLOSED, then=_local_month("closed_at")), output_field=DateField()),
+            ],
+        )
+    )
+    DEADLINES.rebuild((Request.objects.filter(DUE), [F("concerns"), unit, _local_month("close_due")]))
+    visit_month = TruncMonth("visited_on", output_field=DateField())
+    joint = Visit.joint_units.through.objects.filter(visit__counts_for__isnull=True).exclude(
+        unit=F("visit__lead_unit")
+    )
+    VISITS.rebuild(
+        (Visit.objects.all(), [F("concerns"), None, visit_month]),
+        (Visit.objects.all(), [F("concerns"), Coalesce(F("counts_for"), F("lead_unit")), visit_month]),
+        (joint, [F("visit__concerns"), F("unit"), TruncMonth("visit__visited_on", output_field=DateField())]),
+    )
+    enterprise_services.enterprise_visit_months_rebuild(Visit.objects.filter(enterprise__isnull=False))
+
+
+def kept() -> dict[str, set]:
+    """What the roll-ups hold now (and the enterprises' visited months), comparable with a rebuild's."""
+    return {rollup.table: rollup.rows() for rollup in ROLLUPS} | {
+        "enterprise visit months": {
+            (pk, months.rstrip("0"))
+            for pk, months in Enterprise.objects.exclude(visit_months="").values_list("pk", "visit_months")
+        }
+    }

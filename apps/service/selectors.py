@@ -1,0 +1,409 @@
+"""The figures of campaign 1, serving enterprises, each with its definition beside it.
+
+A span [start, end] is read as its whole months from the roll-ups (rollups.py) and at most two partial edge
+months from the records, with the same state definitions (models.py), so no figure aggregates more than a
+month of raw rows. The functions ending in `_plan` are plans (apps.core.batch): the dashboard, the figures API
+and the ranking board run many of them in one database round trip. Visits and requests about projects count
+in project construction (apps.projects.selectors reads the same roll-ups with `concerns=project`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.batch import Aggregate, Rows, gather, run
+from apps.core.figures import figures, mean, pct
+from apps.core.monthset import any_month
+from apps.core.periods import (
+    date_ranges,
+    end_of_period,
+    is_month_end,
+    live_end,
+    month_start,
+    next_month,
+    split,
+    start_of_day,
+    time_ranges,
+)
+from apps.enterprises.models import Enterprise
+from apps.units.models import Unit
+
+from .models import (
+    ACK_SAME_DAY,
+    CLOSED,
+    DUE,
+    HAS_FEEDBACK,
+    ON_TIME,
+    OPEN_STATUSES,
+    REOPENED,
+    SATISFIED,
+    SOLVED,
+    TIMED,
+    WITHDRAWN,
+    Concerns,
+    Request,
+    RequestDueMonth,
+    RequestMonth,
+    Status,
+    Visit,
+    VisitMonth,
+)
+
+COUNTS = ("n", "feedback", "satisfied", "reopened", "withdrawn", "ack")
+CLOSINGS = ("closed", "solved", "on_time", "workdays_sum", "workdays_n")
+
+
+def _request_aggregates(closed_before, *, closings_only: bool = False) -> dict:
+    """The raw counterparts of the roll-up's counters (same states), closings counted before `closed_before`."""
+    closed = CLOSED if closed_before is None else CLOSED & Q(closed_at__lt=closed_before)
+    result = {
+        "closed": Count("id", filter=closed),
+        "solved": Count("id", filter=closed & SOLVED),
+        "on_time": Count("id", filter=closed & ON_TIME),
+        "workdays_sum": Sum("workdays_to_close", filter=closed & TIMED),
+        "workdays_n": Count("id", filter=closed & TIMED),
+    }
+    if closings_only:
+        return result
+    return result | {
+        "n": Count("id"),
+        "ack": Count("id", filter=ACK_SAME_DAY),
+        "feedback": Count("id", filter=HAS_FEEDBACK),
+        "satisfied": Count("id", filter=SATISFIED),
+        "reopened": Count("id", filter=REOPENED),
+        "withdrawn": Count("id", filter=WITHDRAWN),
+    }
+
+
+def _grouped(qs, key: str | None, aggregates: dict):
+    return (
+        Aggregate(qs, **aggregates) if key is None else Rows(qs.values(key).annotate(**aggregates).order_by())
+    )
+
+
+def request_counts_plan(
+    start: date, end: date, *, concerns: str = Concerns.ENTERPRISE, unit_id: int | None = None, by_unit=False
+):
+    """Requests received in [start, end]: received, closed by the end of `end` (and of those solved, on time,
+    with their working days to close), acknowledged the same day, with feedback, satisfied, reopened,
+    withdrawn — district-wide, for the unit they count for, or a dict per unit (`by_unit`)."""
+    end = live_end(end)
+    edges, whole = split(start, end)
+    base = Request.objects.filter(concerns=concerns)
+    unit_field = "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
+    if unit_id is not None:
+        base = base.filter(**{unit_field: unit_id})
+    if by_unit:
+        base = base.filter(**{f"{unit_field}__isnull": False})
+    raw_key = unit_field if by_unit else None
+    specs = {}
+    if edges:
+        specs["edges"] = _grouped(
+            base.filter(date_ranges("received_on", edges)), raw_key, _request_aggregates(end_of_period(end))
+        )
+    if whole:
+        rolled = RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1])
+        if unit_id is not None:
+            rolled = rolled.filter(unit_id=unit_id)
+        if by_unit:
+            rolled = rolled.filter(unit__isnull=False)
+        end_month = month_start(end)
+        counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
+        sums = {k: Sum(k) for k in COUNTS} | {k: Sum(k, filter=counted) for k in CLOSINGS}
+        specs["rolled"] = _grouped(rolled, "unit_id" if by_unit else None, sums)
+        if not is_month_end(end):
+            # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
+            late = base.filter(
+                received_on__gte=whole[0],
+                received_on__lt=next_month(whole[1]),
+                closed_at__gte=start_of_day(end_month),
+                closed_at__lt=end_of_period(end),
+            )
+            specs["late"] = _grouped(late, raw_key, _request_aggregates(None, closings_only=True))
+    got = yield specs
+    totals: dict = {}
+    for result in got.values():
+        for row in result if by_unit else [result]:
+            key = (row.get("unit_id") or row.get(unit_field)) if by_unit else None
+            bucket = totals.setdefault(key, dict.fromkeys(COUNTS + CLOSINGS, 0))
+            for k in bucket:
+                bucket[k] += row.get(k) or 0
+    if by_unit:
+        return totals
+    return totals.get(None) or dict.fromkeys(COUNTS + CLOSINGS, 0)
+
+
+def request_counts(start: date, end: date, **kwargs):
+    return run(request_counts_plan(start, end, **kwargs))
+
+
+def solved_plan(start: date, end: date, *, concerns: str, unit_id: int | None = None):
+    """Requests about `concerns` closed as solved within [start, end] (whenever received), of the unit they
+    count for."""
+    end = live_end(end)
+    edges, whole = split(start, end)
+    specs = {}
+    if edges:
+        raw = Request.objects.filter(SOLVED, time_ranges("closed_at", edges), concerns=concerns)
+        if unit_id is not None:
+            raw = (
+                raw.filter(counts_for_id=unit_id)
+                if concerns == Concerns.PROJECT
+                else raw.filter(handling_unit_id=unit_id)
+            )
+        specs["edges"] = Aggregate(raw, n=Count("id"))
+    if whole:
+        rolled = RequestMonth.objects.filter(
+            concerns=concerns, closed_month__gte=whole[0], closed_month__lte=whole[1]
+        )
+        if unit_id is not None:
+            rolled = rolled.filter(unit_id=unit_id)
+        specs["rolled"] = Aggregate(rolled, n=Sum("solved"))
+    got = yield specs
+    return sum(row["n"] or 0 for row in got.values())
+
+
+def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
+    """Requests about enterprises, not withdrawn, whose closing deadline falls in [start, end], and those
+    closed on time."""
+    edges, whole = split(start, end)
+    specs = {}
+    if edges:
+        qs = Request.objects.filter(DUE, concerns=Concerns.ENTERPRISE).filter(time_ranges("close_due", edges))
+        if unit_id is not None:
+            qs = qs.filter(handling_unit_id=unit_id)
+        specs["edges"] = Aggregate(qs, due=Count("id"), due_on_time=Count("id", filter=ON_TIME))
+    if whole:
+        rolled = RequestDueMonth.objects.filter(
+            concerns=Concerns.ENTERPRISE, month__gte=whole[0], month__lte=whole[1]
+        )
+        if unit_id is not None:
+            rolled = rolled.filter(unit_id=unit_id)
+        specs["rolled"] = Aggregate(rolled, due=Sum("due"), due_on_time=Sum("due_on_time"))
+    got = yield specs
+    return {k: sum(row[k] or 0 for row in got.values()) for k in ("due", "due_on_time")}
+
+
+def visit_count_plan(
+    start: date, end: date, *, concerns: str = Concerns.ENTERPRISE, unit_id: int | None = None
+):
+    """Visits in [start, end] about `concerns` — of a unit: that it counts for (led or joined, or the project's
+    unit)."""
+    end = live_end(end)
+    edges, whole = split(start, end)
+    specs = {}
+    if edges:
+        visits = Visit.objects.filter(date_ranges("visited_on", edges), concerns=concerns)
+        if unit_id is not None:
+            if concerns == Concerns.PROJECT:
+                visits = visits.filter(counts_for_id=unit_id)
+            else:
+                visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id))
+        specs["edges"] = Aggregate(visits, n=Count("id", distinct=True))
+    if whole:
+        rolled = VisitMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1])
+        rolled = rolled.filter(unit__isnull=True) if unit_id is None else rolled.filter(unit_id=unit_id)
+        specs["rolled"] = Aggregate(rolled, n=Sum("visits"))
+    got = yield specs
+    return sum(row["n"] or 0 for row in got.values())
+
+
+# --- key-enterprise coverage ----------------------------------------------------------------------------------
+
+
+def visited_q(start: date, end: date) -> Q:
+    """A condition on enterprises: visited (by any unit, about anything) in [start, end] — the months marked on
+    the enterprise for the whole months, the visits themselves (one hashed set) for the partial edges."""
+    end = live_end(end)
+    edges, whole = split(start, end)
+    q = Q(pk__in=[])
+    if whole:
+        q |= Q(any_month("visit_months", whole[0], whole[1]))
+    if edges:
+        q |= Q(pk__in=Visit.objects.filter(date_ranges("visited_on", edges)).values("enterprise_id"))
+    return q
+
+
+def key_enterprises(unit_id: int | None = None):
+    """Key enterprises (of one responsible unit)."""
+    rows = Enterprise.objects.filter(is_key=True)
+    return rows if unit_id is None else rows.filter(unit_id=unit_id)
+
+
+def coverage_counts(start: date, end: date) -> dict:
+    """The aggregates of coverage over key_enterprises(): how many, and how many visited in [start, end]."""
+    return {"total": Count("pk"), "visited": Count("pk", filter=visited_q(start, end))}
+
+
+def _key_counts_plan(start: date, end: date, unit_id: int | None):
+    got = yield {"keys": Aggregate(key_enterprises(unit_id), **coverage_counts(start, end))}
+    return got["keys"]["total"], got["keys"]["visited"]
+
+
+def coverage_by_unit_plan(start: date, end: date):
+    """{responsible unit id: (key enterprises, of which visited in [start, end])}."""
+    got = yield {
+        "rows": Rows(key_enterprises().values("unit_id").annotate(**coverage_counts(start, end)).order_by())
+    }
+    return {r["unit_id"]: (r["total"], r["visited"]) for r in got["rows"]}
+
+
+# --- the campaign's figures ------------------------------------------------------------------------------------
+
+DEFINITIONS = {
+    "key_enterprises": (
+        _("Key enterprises"),
+        _("Enterprises flagged as key (of the unit: whose responsible unit it is)."),
+    ),
+    "key_enterprises_visited": (
+        _("Key enterprises visited"),
+        _("Key enterprises with at least one visit dated within the period, by any unit."),
+    ),
+    "visit_coverage_pct": (_("Visit coverage"), _("Key enterprises visited ÷ key enterprises.")),
+    "visits": (
+        _("Visits"),
+        _(
+            "Enterprise visits dated within the period (of a unit: that it led or joined); project visits count under project construction."
+        ),
+    ),
+    "requests": (
+        _("Requests received"),
+        _("Requests received within the period (of a unit: that it handles now)."),
+    ),
+    "requests_closed": (
+        _("Requests closed"),
+        _(
+            "Requests received within the period that are closed or confirmed, closed by the end of the period."
+        ),
+    ),
+    "closure_rate_pct": (
+        _("Closure rate"),
+        _("Requests closed ÷ requests received, both within the period."),
+    ),
+    "closed_on_time": (
+        _("Closed on time"),
+        _(
+            "Requests closed (as above) no later than their closure deadline (working days, extensions and pauses counted)."
+        ),
+    ),
+    "on_time_rate_pct": (_("On-time closure rate"), _("Closed on time ÷ requests closed.")),
+    "on_time_due_rate_pct": (
+        _("On-time rate (of requests due)"),
+        _(
+            "Requests whose closure deadline fell within the period and that were closed by it ÷ requests due within the period."
+        ),
+    ),
+    "same_day_ack_rate_pct": (
+        _("Same-day acknowledgement (事不过夜)"),
+        _(
+            "Requests received within the period and acknowledged by the end of their dispatch working day ÷ requests received."
+        ),
+    ),
+    "satisfaction_rate_pct": (
+        _("Satisfaction rate"),
+        _(
+            "(Satisfied + basically satisfied) ÷ requests with a feedback, among requests received within the period."
+        ),
+    ),
+    "reopened": (
+        _("Reopened"),
+        _("Requests received within the period that were reopened at least once (重办)."),
+    ),
+    "withdrawn": (_("Withdrawn"), _("Requests received within the period that were withdrawn (撤单).")),
+    "avg_workdays_to_close": (
+        _("Average working days to close"),
+        _("Mean working days from receipt to closure of the requests closed (as above)."),
+    ),
+}
+
+
+def service_plan(*, start: date, end: date, unit_id: int | None = None):
+    """The values of campaign 1 for [start, end], district-wide or for one unit (a plan; `service_values`
+    runs it)."""
+    got = yield from gather(
+        counts=request_counts_plan(start, end, unit_id=unit_id),
+        due=due_counts_plan(start, end, unit_id=unit_id),
+        visits=visit_count_plan(start, end, unit_id=unit_id),
+        keys=_key_counts_plan(start, end, unit_id),
+    )
+    counts, due, (key_total, key_visited) = got["counts"], got["due"], got["keys"]
+    return {
+        "key_enterprises": key_total,
+        "key_enterprises_visited": key_visited,
+        "visit_coverage_pct": pct(key_visited, key_total),
+        "visits": got["visits"],
+        "requests": counts["n"],
+        "requests_closed": counts["closed"],
+        "closure_rate_pct": pct(counts["closed"], counts["n"]),
+        "closed_on_time": counts["on_time"],
+        "on_time_rate_pct": pct(counts["on_time"], counts["closed"]),
+        "on_time_due_rate_pct": pct(due["due_on_time"], due["due"]),
+        "same_day_ack_rate_pct": pct(counts["ack"], counts["n"]),
+        "satisfaction_rate_pct": pct(counts["satisfied"], counts["feedback"]),
+        "reopened": counts["reopened"],
+        "withdrawn": counts["withdrawn"],
+        "avg_workdays_to_close": mean(counts["workdays_sum"], counts["workdays_n"]),
+    }
+
+
+def service_values(**kwargs) -> dict:
+    return run(service_plan(**kwargs))
+
+
+def service_figures(**kwargs) -> list:
+    return figures(service_values(**kwargs), DEFINITIONS)
+
+
+def coverage_by_unit(*, start: date, end: date) -> list[dict]:
+    """Key enterprises and those visited in [start, end], per responsible unit (units with key enterprises)."""
+    counts = run(coverage_by_unit_plan(start, end))
+    rows = []
+    for unit in Unit.objects.filter(pk__in=counts):
+        total, visited = counts[unit.pk]
+        rows.append({"unit": unit, "total": total, "visited": visited, "pct": pct(visited, total)})
+    return rows
+
+
+def coverage_total(rows: list[dict]) -> dict:
+    total = sum(r["total"] for r in rows)
+    visited = sum(r["visited"] for r in rows)
+    return {"total": total, "visited": visited, "pct": pct(visited, total)}
+
+
+def service_by_unit(*, start: date, end: date) -> list[dict]:
+    """Campaign-1 request figures per handling unit, and the requests of the period still open past their
+    deadline now."""
+    counts = request_counts(start, end, by_unit=True)
+    overdue = dict(
+        Request.objects.received_between(start, end)
+        .filter(
+            concerns=Concerns.ENTERPRISE,
+            handling_unit__isnull=False,
+            status__in=[s for s in OPEN_STATUSES if s not in (Status.NEW, Status.PAUSED)],
+            close_due__lt=timezone.now(),
+        )
+        .values("handling_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("handling_unit_id", "n")
+        .order_by()
+    )
+    result = []
+    for unit in Unit.objects.filter(pk__in=counts):
+        r = counts[unit.pk]
+        result.append(
+            {
+                "unit": unit,
+                "requests": r["n"],
+                "closed": r["closed"],
+                "closure_rate_pct": pct(r["closed"], r["n"]),
+                "on_time_rate_pct": pct(r["on_time"], r["closed"]),
+                "same_day_ack_rate_pct": pct(r["ack"], r["n"]),
+                "satisfaction_rate_pct": pct(r["satisfied"], r["feedback"]),
+                "overdue": overdue.get(unit.pk, 0),
+            }
+        )
+    return result

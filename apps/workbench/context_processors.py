@@ -1,0 +1,29 @@
+from django.utils.translation import gettext_lazy as _
+
+# The product's navigation: the four campaigns and the ranking.
+CAMPAIGNS = [
+    {"key": "service", "label": _("Serving enterprises"), "url_name": "service:todo", "app": "service"},
+    {"key": "projects", "label": _("Project construction"), "url_name": "projects:list", "app": "projects"},
+    {
+        "key": "research",
+        "label": _("Research to production"),
+        "url_name": "research:result_list",
+        "app": "research",
+    },
+    {
+        "key": "investment",
+        "label": _("Attracting investment"),
+        "url_name": "investment:pipeline",
+        "app": "investment",
+    },
+    {"key": "ranking", "label": _("Ranking board"), "url_name": "rankings:board", "app": "rankings"},
+]
+
+
+def navigation(request):
+    context = {"nav_campaigns": CAMPAIGNS}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # The unread badge: a counter on the user row the services keep (no query of its own).
+        context["unread_count"] = user.unread_notifications
+    return context
