@@ -8,14 +8,13 @@ import time
 from datetime import date, timedelta
 
 import requests as http
-from apps.figures import cache
-from apps.figures.views import compute_campaign_values
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
@@ -23,9 +22,11 @@ from apps.enterprises.models import Enterprise
 from apps.enterprises.views import EnterpriseListView
 from apps.projects.models import MonthlyReport, Project
 from apps.projects.views import ProjectListView
+from apps.service import services
 from apps.service.models import Category, Request, RequestEvent, Visit
 from apps.service.views.requests import RequestListView
 from apps.units.models import Unit
+from apps.workbench.figures import campaign_values
 
 
 def _session(user) -> str:
@@ -52,7 +53,7 @@ def prepare() -> dict:
     unit = Unit.objects.get(pk=busiest)
     staff = User.objects.filter(unit=unit, groups__name=roles.STAFF, is_active=True).order_by("pk").first()
     cookies = {"leader": _session(leader), "staff": _session(staff)}
-    today = date.today()
+    today = timezone.localdate()  # the district's day (Asia/Shanghai), as the pages see it
     last_month_end = today.replace(day=1) - timedelta(days=1)
     year_ago = (last_month_end.replace(day=1) - timedelta(days=335)).replace(day=1)
     requests_url = reverse("service:request_list")
@@ -171,7 +172,7 @@ def hot_queries(world: dict) -> dict:
     for _ in range(15):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            compute_campaign_values(start=start, end=end, unit_id=None)  # not the kept result
+            campaign_values(start=start, end=end, unit_id=None)
             orm.append((time.perf_counter() - started) * 1000)
         (query,) = captured.captured_queries
         started = time.perf_counter()
@@ -189,28 +190,8 @@ def _csrf(session: http.Session, url: str) -> str:
     return session.cookies.get("csrftoken", "")
 
 
-#: The pages whose figures are kept between requests (apps/figures/cache.py) until a write.
+#: The pages that compute the district's figures (from the roll-ups, on every request).
 FIGURE_PAGES = ("dashboard, 12 months", "dashboard, month to date", "ranking board", "figures API, 12 months")
-
-
-def after_a_write(base: str, world: dict, n: int = 10) -> dict:
-    """Per figure page: its time over HTTP when a write has just made the kept figures obsolete (the kept
-    figures are forgotten before each request), so they are computed from the records again."""
-    result = {}
-    for name in FIGURE_PAGES:
-        path, who = world["pages"][name]
-        session = http.Session()
-        session.cookies.set("sessionid", world["cookies"][who].split("=", 1)[1])
-        session.get(base + path)
-        times = []
-        for _ in range(n):
-            cache.invalidate()
-            started = time.perf_counter()
-            response = session.get(base + path)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (name, response.status_code)
-        result[name] = times
-    return result
 
 
 def write_interval(world: dict) -> float:
@@ -223,17 +204,31 @@ def write_interval(world: dict) -> float:
 
 
 def while_writing(run_wrk, world: dict, seconds: int) -> dict:
-    """Figure pages under wrk while another connection writes at the dataset's pace: each write makes the
-    kept figures obsolete, so this is what a reader sees during a working day."""
+    """Figure pages under wrk while another connection writes at the dataset's pace through the services —
+    a request logged and dispatched, then acknowledged, in turn — so the roll-ups the pages read move under
+    them: what a reader sees during a working day."""
     interval = write_interval(world)
     stop = threading.Event()
     written = [0]
+    staff, unit = world["staff"], world["unit"]
+    enterprise = Enterprise.objects.filter(unit=unit).order_by("pk").first()
+    category = Category.objects.filter(is_active=True).order_by("pk").first()
 
     def writer():
-        visit = Visit.objects.order_by("-pk").first()
+        logged = None
         try:
             while not stop.wait(interval):
-                Visit.objects.filter(pk=visit.pk).update(summary=f"{visit.summary[:150]} ·")
+                if logged is None:
+                    logged = services.request_create(
+                        by=staff,
+                        enterprise=enterprise,
+                        category=category,
+                        title="基准测试写入",
+                        handling_unit=unit,
+                    )
+                else:
+                    services.request_transition(request=logged, action="acknowledge", by=staff)
+                    logged = None
                 written[0] += 1
         finally:
             connection.close()

@@ -139,7 +139,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench.measure import after_a_write, hot_queries, prepare, profile_pages, while_writing, write_paths
+    from bench.measure import hot_queries, prepare, profile_pages, while_writing, write_paths
 
     world = prepare()
     workers = 2 * (os.cpu_count() or 1) + 1
@@ -161,7 +161,6 @@ def main() -> None:
             results[name] = wrk(base + path, world["cookies"][cookie], seconds=args.seconds)
         list_path, list_cookie = world["pages"]["request list, first page"]
         throughput = wrk(base + list_path, world["cookies"][list_cookie], seconds=args.seconds, clients=12)
-        computed = after_a_write(base, world)
         busy = while_writing(lambda path, cookie, s: wrk(base + path, cookie, seconds=s), world, args.seconds)
         writes = write_paths(base, world, n=args.writes)
     finally:
@@ -169,7 +168,7 @@ def main() -> None:
         server.wait(timeout=30)
     profile = profile_pages(world)
     orm = hot_queries(world)
-    figures = {"computed": computed, "busy": busy}
+    figures = {"busy": busy}
     report = render(args, generated, workers, world, results, throughput, figures, writes, profile, orm)
     out = ROOT / "bench" / "reports" / f"{args.size}-{time.strftime('%Y%m%d-%H%M%S')}.md"
     out.parent.mkdir(exist_ok=True)
@@ -179,7 +178,7 @@ def main() -> None:
 
 
 def render(args, generated, workers, world, results, throughput, figures, writes, profile, orm) -> str:
-    computed, busy = figures["computed"], figures["busy"]
+    busy = figures["busy"]
 
     def f(v, digits=1):
         return "—" if v is None else f"{v:.{digits}f}"
@@ -204,21 +203,11 @@ def render(args, generated, workers, world, results, throughput, figures, writes
         )
     lines += [
         "",
-        "The figure pages above repeat one request with nothing written in between: their figures are kept "
-        "(apps/figures/cache.py). Right after a write they are computed again from the records:",
-        "",
-        "## Figure pages right after a write (HTTP, sequential, n = 10, ms)",
-        "",
-        "| page | p50 | p90 | max |",
-        "|---|---|---|---|",
-    ]
-    for name, times in computed.items():
-        p50, p90 = statistics.median(times), percentile(times, 90)
-        lines.append(f"| {name} | {f(p50)} | {f(p90)} | {f(max(times))} |")
-    lines += [
+        "The figure pages compute their figures from the roll-ups on every request: nothing is kept between "
+        "requests, so the figures are the same right after a write.",
         "",
         f"## Figure pages while another connection writes at the data's own pace (one write every "
-        f"{busy['interval']:.1f} s: its requests, events and visits over working hours; wrk, ms)",
+        f"{busy['interval']:.1f} s through the services: a request logged, then acknowledged; wrk, ms)",
         "",
         "| page | p50 | p90 | p99 | req/s | writes during the run |",
         "|---|---|---|---|---|---|",

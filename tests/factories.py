@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import User
+from apps.enterprises import services as enterprise_services
 from apps.enterprises.credit_code import make_credit_code
 from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
 from apps.units.models import Unit
@@ -56,6 +57,12 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     industry = Industry.C
     size = Size.SMALL
     is_key = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        enterprise = super()._create(model_class, *args, **kwargs)
+        enterprise_services.coverage_sync(enterprises=[enterprise])  # as enterprise_create makes its row
+        return enterprise
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -120,8 +120,7 @@ class AuditedLead(Lead):
         pass
 
 
-# the months visited are marked by campaign 1's visits, which have their own history
-@audited("EnterpriseHistory", _("enterprise history"), fields=fields_except(Enterprise, "visit_months"))
+@audited("EnterpriseHistory", _("enterprise history"))
 class AuditedEnterprise(Enterprise):
     class Meta(_Proxy.Meta):
         pass

@@ -1,14 +1,14 @@
-"""A set of calendar months kept in one column: which months a record (an enterprise, an R&D entity) was
-visited in.
+"""A set of calendar months kept in one column: which months an enterprise (its coverage row) or an R&D
+entity was visited in.
 
 Coverage figures ask, for tens of thousands of records at once, "visited at least once between these two
-months?". Kept as a bit string on the record itself (bit i, counted from the left from 0, is month i since
+months?". Kept as a bit string on one row per record (bit i, counted from the left from 0, is month i since
 January 2000), that is one substring test per row of a single table — a few milliseconds for a province's
 key enterprises, where joining the records to their visits costs ten times more (docs/decisions/0001).
 
     MonthSetField()                              # the column, empty by default
     add_month_sql(table, column)                 # the UPDATE that marks a month (no-op when already marked)
-    Q(any_month("visit_months", first, last))    # a condition: some month in [first, last] is marked
+    Q(any_month("months", first, last))          # a condition: some month in [first, last] is marked
 """
 
 from __future__ import annotations
@@ -56,15 +56,15 @@ class MonthSetField(models.Field):
         return name, path, args, kwargs
 
 
-def add_month_sql(table: str, column: str) -> str:
-    """UPDATE marking month %(i)s in row %(id)s, padding the string with zeros first; a row whose month is
-    already marked is left alone (no write, no lock)."""
+def add_month_sql(table: str, column: str, key: str = "id") -> str:
+    """UPDATE marking month %(i)s in the row whose `key` is %(id)s, padding the string with zeros first; a
+    row whose month is already marked is left alone (no write, no lock)."""
     return f"""
         UPDATE {table} SET {column} = set_bit(
             CASE WHEN length({column}) > %(i)s THEN {column}
                  ELSE {column} || repeat('0', %(i)s + 1 - length({column}))::bit varying END,
             %(i)s, 1)
-        WHERE id = %(id)s AND NOT (length({column}) > %(i)s AND get_bit({column}, %(i)s) = 1)
+        WHERE {key} = %(id)s AND NOT (length({column}) > %(i)s AND get_bit({column}, %(i)s) = 1)
     """  # noqa: S608  (table and column names come from models; the values are parameters)
 
 
@@ -79,9 +79,9 @@ def any_month(column: str, first: date, last: date) -> Func:
     return _AnyMonth(F(column), Value(start + 1), Value(end - start + 1))
 
 
-def rebuild(table: str, column: str, rows: QuerySet, *, owner: str, day: str) -> None:
+def rebuild(table: str, column: str, rows: QuerySet, *, owner: str, day: str, key: str = "id") -> None:
     """Refill `column` of every row of `table` from the records: the months of the `day`s of `rows`, grouped
-    by `owner` (the id of the row they mark); rows with no record get the empty set. For rebuilds and bulk
+    by `owner` (the `key` of the row they mark); rows with no record get the empty set. For rebuilds and bulk
     loads. (The strings all have the length of the latest month marked anywhere: trailing zeros mean
     nothing.)"""
     sql, params = rows.order_by().values_list(owner, day).query.sql_with_params()
@@ -97,7 +97,7 @@ def rebuild(table: str, column: str, rows: QuerySet, *, owner: str, day: str) ->
             UPDATE {table} t SET {column} = s.months
               FROM (SELECT owner, bit_or((B'1' || repeat('0', top.len - 1)::bit varying) >> i) AS months
                       FROM months, top GROUP BY owner) s
-             WHERE t.id = s.owner
+             WHERE t.{key} = s.owner
             """,  # noqa: S608  (table and column names come from models; the values are parameters)
             params,
         )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Contact, Enterprise, Tag
 
 
@@ -16,6 +17,10 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_select_related = ["unit"]
     autocomplete_fields = ["tags"]
     inlines = [ContactInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.coverage_sync(enterprises=[obj])  # coverage reads the unit and key flag from its own row
 
 
 @admin.register(Tag)

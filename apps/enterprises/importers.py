@@ -12,7 +12,7 @@ from apps.units.models import Unit
 
 from .credit_code import normalize, validate_credit_code
 from .models import Contact, Enterprise, Industry, Size
-from .services import can_edit_unit
+from .services import can_edit_unit, coverage_sync
 
 
 def _parse_credit_code(text: str) -> str:
@@ -97,6 +97,7 @@ class EnterpriseImporter(Importer):
                 contacts.append((enterprise, data["contact_name"], data.get("contact_mobile") or ""))
         Enterprise.objects.bulk_create(new, batch_size=2000)
         Enterprise.objects.bulk_update(changed, [*fields, "updated_at", "version"], batch_size=2000)
+        coverage_sync(enterprises=[*new, *changed] if {"unit", "is_key"} & set(fields) else new)
         self._save_primary_contacts(contacts)
         return len(new), len(changed)
 

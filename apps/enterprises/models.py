@@ -106,10 +106,6 @@ class Enterprise(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # +1 on every saved edit
-    # The months the enterprise was visited in, by any unit: set by campaign 1 when it logs a visit
-    # (services.enterprise_visited), so visit coverage reads one row per key enterprise. Never part of an
-    # edit: every save names its fields.
-    visit_months = MonthSetField(_("months visited"))
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -122,13 +118,6 @@ class Enterprise(models.Model):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="enterprise_name_trgm"),
             models.Index(fields=["unit", "name"], name="enterprise_unit_name"),
             models.Index(fields=["is_key", "unit"], name="enterprise_key_unit"),
-            # visit coverage: the key enterprises, their unit and their months, read from the index alone
-            models.Index(
-                fields=["unit"],
-                include=["visit_months"],
-                condition=Q(is_key=True),
-                name="enterprise_key_months",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -152,3 +141,29 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.title})" if self.title else self.name
+
+
+class EnterpriseCoverage(models.Model):
+    """What key-enterprise visit coverage reads, one narrow row per enterprise: its unit and whether it is key
+    (copied by this app's services whenever they change), and the months it was visited in, by any unit
+    (marked when campaign 1 logs a visit: services.enterprise_visited). Coverage over any span is then one
+    pass over the key enterprises' index, not a join of the enterprises with their visits
+    (docs/decisions/0001)."""
+
+    enterprise = models.OneToOneField(
+        Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="coverage"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    is_key = models.BooleanField(default=False)
+    months = MonthSetField(_("months visited"))
+
+    class Meta:
+        verbose_name = _("enterprise coverage")
+        verbose_name_plural = _("enterprise coverage")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["unit"], include=["months"], condition=Q(is_key=True), name="coverage_key_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}"

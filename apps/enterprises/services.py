@@ -12,7 +12,7 @@ from apps.core.locking import check_version
 from apps.units.models import Unit
 
 from .credit_code import normalize
-from .models import Enterprise, Tag
+from .models import Enterprise, EnterpriseCoverage, Tag
 
 EDITABLE_FIELDS = ["name", "credit_code", "address", "unit", "industry", "size", "is_key", "founded_on"]
 
@@ -55,6 +55,7 @@ def enterprise_create(
     enterprise.full_clean()
     enterprise.save()
     enterprise.tags.set(tags)
+    coverage_sync(enterprises=[enterprise])
     return enterprise
 
 
@@ -101,7 +102,18 @@ def enterprise_update(
         enterprise.save(update_fields=[*changed, "version", "updated_at"])
     if tags_changed:
         enterprise.tags.set(tags)
+    if {"unit", "is_key"} & set(changed):
+        coverage_sync(enterprises=[enterprise])
     return enterprise
+
+
+def coverage_sync(*, enterprises: Iterable[Enterprise]) -> None:
+    """Copy the unit and key flag of `enterprises` (created or changed) to their coverage rows, creating the
+    rows of new ones; their visited months stay."""
+    rows = [EnterpriseCoverage(enterprise=e, unit_id=e.unit_id, is_key=e.is_key) for e in enterprises]
+    EnterpriseCoverage.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["enterprise"], update_fields=["unit", "is_key"], batch_size=2000
+    )
 
 
 def enterprise_visited(*, enterprise_id: int, on: date) -> None:
@@ -109,14 +121,20 @@ def enterprise_visited(*, enterprise_id: int, on: date) -> None:
     the month is already marked). Visits are never moved or deleted, so a month is never unmarked."""
     with connection.cursor() as cursor:
         cursor.execute(
-            monthset.add_month_sql(Enterprise._meta.db_table, "visit_months"),
+            monthset.add_month_sql(EnterpriseCoverage._meta.db_table, "months", key="enterprise_id"),
             {"i": monthset.month_index(on), "id": enterprise_id},
         )
 
 
-def enterprise_visit_months_rebuild(visits: QuerySet) -> None:
-    """Set every enterprise's visited months from `visits` (rows with `enterprise_id` and `visited_on`: all
-    the visits there are), as `enterprise_visited` would have one by one. For rebuilds and bulk loads."""
-    monthset.rebuild(
-        Enterprise._meta.db_table, "visit_months", visits, owner="enterprise_id", day="visited_on"
-    )
+def coverage_rebuild(visits: QuerySet) -> None:
+    """Every enterprise's coverage row from scratch: its unit and key flag, and its visited months from
+    `visits` (rows with `enterprise_id` and `visited_on`: all the visits there are), as the services would
+    have kept them one by one. For rebuilds and bulk loads."""
+    table = EnterpriseCoverage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (a model's table name)
+        cursor.execute(
+            f"INSERT INTO {table} (enterprise_id, unit_id, is_key, months) "  # noqa: S608
+            f"SELECT id, unit_id, is_key, B'' FROM {Enterprise._meta.db_table}"
+        )
+    monthset.rebuild(table, "months", visits, owner="enterprise_id", day="visited_on", key="enterprise_id")

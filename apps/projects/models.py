@@ -227,7 +227,13 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         permissions = [("report_investment", _("Can report monthly investment"))]
-        indexes = [models.Index(fields=["unit", "code"], name="project_unit_code")]
+        indexes = [
+            models.Index(fields=["unit", "code"], name="project_unit_code"),
+            # the year's starts and completions in the end's month so far (selectors.year_plan)
+            models.Index(fields=["actual_start"], name="project_actual_start"),
+            models.Index(fields=["planned_start"], name="project_planned_start"),
+            models.Index(fields=["actual_completion"], name="project_completion"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -160,9 +160,11 @@ def _dated(end: date) -> dict:
     }
 
 
-def year_plan(*, end: date, unit_id: int | None = None, level: str | None = None, by_unit: bool = False):
-    """The year's stocks as of `end` — projects, plan, completed, new starts, reporting and lights — of the
-    district, a unit or a level, or per unit (`by_unit`): a plan, one round trip."""
+def year_plan(
+    *, end: date, unit_id: int | None = None, level: str | None = None, by_unit: bool = False, lights: bool = True
+):
+    """The year's stocks as of `end` — projects, plan, completed, new starts, reporting and, with `lights`,
+    the lights — of the district, a unit or a level, or per unit (`by_unit`): a plan, one round trip."""
     months, since = months_completed(end), month_start(end)
     group = "unit_id" if by_unit else None
     rows = _rows(end, unit_id, level)
@@ -180,15 +182,15 @@ def year_plan(*, end: date, unit_id: int | None = None, level: str | None = None
             if by_unit
             else Aggregate(in_month, **_dated(end))
         )
-    # the new starts late to start at the very day are red whatever their rate: their rate's light is moved
-    late = YearPlan.objects.filter(_late_q(end), year=end.year)
-    if unit_id is not None:
-        late = late.filter(project__unit_id=unit_id)
-    if level:
-        late = late.filter(project__level=level)
-    specs["late"] = Rows(
-        late.values("planned_investment", "completed_by_month", unit_id=F("project__unit_id"))
-    )
+    if lights:  # the new starts late to start at the very day are red whatever their rate: their light moves
+        late = YearPlan.objects.filter(_late_q(end), year=end.year)
+        if unit_id is not None:
+            late = late.filter(project__unit_id=unit_id)
+        if level:
+            late = late.filter(project__level=level)
+        specs["late"] = Rows(
+            late.values("planned_investment", "completed_by_month", unit_id=F("project__unit_id"))
+        )
     got = yield specs
     totals: dict = {}
     for name in ("rolled", "dated"):
@@ -197,7 +199,7 @@ def year_plan(*, end: date, unit_id: int | None = None, level: str | None = None
             for key, value in row.items():
                 if key != group:
                     bucket[key] = (bucket.get(key) or 0) + (value or 0)
-    for row in got["late"]:
+    for row in got.get("late", []):
         bucket = totals.setdefault(row["unit_id"] if group else None, {})
         completed = Decimal(row["completed_by_month"][months - 1]) if months else Decimal(0)
         light = light_of(progress(Decimal(row["planned_investment"]), completed, months))
@@ -205,8 +207,8 @@ def year_plan(*, end: date, unit_id: int | None = None, level: str | None = None
             bucket[light] = (bucket.get(light) or 0) - 1
         bucket["red"] = (bucket.get("red") or 0) + 1
     if by_unit:
-        return {unit: _stocks(values, end) for unit, values in totals.items()}
-    return _stocks(totals.get(None, {}), end)
+        return {unit: _stocks(values, end, lights) for unit, values in totals.items()}
+    return _stocks(totals.get(None, {}), end, lights)
 
 
 def _late_q(end: date) -> Q:
@@ -217,12 +219,13 @@ def _late_q(end: date) -> Q:
     )
 
 
-def _stocks(v: dict, end: date) -> dict:
-    """The stocks' figures from their sums."""
+def _stocks(v: dict, end: date, lights: bool) -> dict:
+    """The stocks' figures from their sums (the lights only when they were asked for: without the late starts
+    they would be wrong)."""
     months = months_completed(end)
     plan, done = Decimal(v.get("plan") or 0), Decimal(v.get("done") or 0)
     exact_rate = done * 100 / plan if plan else None
-    return {
+    stocks = {
         "projects": v.get("projects") or 0,
         "annual_plan_wan": plan,
         "completed_wan": done,
@@ -238,10 +241,11 @@ def _stocks(v: dict, end: date) -> dict:
         "started_late": v.get("started_late") or 0,
         "completed": v.get("completed") or 0,
         "reporting_pct": pct(v.get("reported") or 0, v.get("projects") or 0),
-        "lights_red": v.get("red") or 0,
-        "lights_yellow": v.get("yellow") or 0,
-        "lights_green": v.get("green") or 0,
     }
+    if lights:
+        stocks |= {"lights_red": v.get("red") or 0, "lights_yellow": v.get("yellow") or 0,
+                   "lights_green": v.get("green") or 0}  # fmt: skip
+    return stocks
 
 
 def flows_plan(*, start: date, end: date, unit_id: int | None = None):
@@ -292,14 +296,16 @@ def level_flows_plan(*, start: date, end: date, level: str, unit_id: int | None 
     }
 
 
-def project_plan(*, start: date, end: date, unit_id: int | None = None, level: str | None = None):
+def project_plan(
+    *, start: date, end: date, unit_id: int | None = None, level: str | None = None, lights: bool = True
+):
     """Campaign 2 as of `end` (stocks) and within [start, end] (flows), district-wide, of one unit, of one level."""
     flows = (
         level_flows_plan(start=start, end=end, level=level, unit_id=unit_id)
         if level
         else flows_plan(start=start, end=end, unit_id=unit_id)
     )
-    got = yield from gather(stocks=year_plan(end=end, unit_id=unit_id, level=level), flows=flows)
+    got = yield from gather(stocks=year_plan(end=end, unit_id=unit_id, level=level, lights=lights), flows=flows)
     return {**got["stocks"], **got["flows"]}
 
 

@@ -107,6 +107,7 @@ class Visit(models.Model):
             models.Index(fields=["visited_on"], name="visit_date"),
             models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
+            models.Index(fields=["visited_on"], condition=Q(concerns="project"), name="visit_project_date"),
         ]
 
     def __str__(self) -> str:
@@ -338,7 +339,13 @@ class Request(models.Model):
             models.Index(fields=["handling_unit", "-received_at", "-id"], name="request_unit_list_order"),
             models.Index(fields=["handling_unit", "received_on"], name="request_unit_received"),
             models.Index(fields=["handling_unit", "close_due"], name="request_unit_due"),
-            models.Index(fields=["close_due"], name="request_due"),  # deadlines in a period, district-wide
+            # deadlines in a partial month, district-wide: counted from the index alone
+            models.Index(
+                fields=["close_due"], include=["status", "concerns", "closed_on_time", "closed_at"], name="request_due"
+            ),
+            # a partial month of project problems (raised, solved): a few percent of the requests
+            models.Index(fields=["received_on"], condition=Q(concerns="project"), name="request_project_received"),
+            models.Index(fields=["closed_at"], condition=Q(concerns="project"), name="request_project_closed"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from apps.core.conditions import holds
 from apps.core.periods import local_month, month_start
 from apps.core.rollups import Delta, Rollup
 from apps.enterprises import services as enterprise_services
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import EnterpriseCoverage
 
 from .models import (
     ACK_SAME_DAY,
@@ -67,8 +67,10 @@ DEADLINES = Rollup(
 )
 VISITS = Rollup(VisitMonth, key=("concerns", "unit_id", "month"), counts={"visits": None})
 ROLLUPS = (REQUESTS, DEADLINES, VISITS)
+#: derived tables of lower apps that `rebuild()` refills
+DERIVED = (EnterpriseCoverage,)
 #: every table `rebuild()` writes
-TABLES = (*(r.table for r in ROLLUPS), "enterprises_enterprise")
+TABLES = (*(r.table for r in ROLLUPS), EnterpriseCoverage._meta.db_table)
 
 
 # --- what one record adds ---------------------------------------------------------------------------------
@@ -135,14 +137,12 @@ def rebuild() -> None:
         (Visit.objects.all(), [F("concerns"), Coalesce(F("counts_for"), F("lead_unit")), visit_month]),
         (joint, [F("visit__concerns"), F("unit"), TruncMonth("visit__visited_on", output_field=DateField())]),
     )
-    enterprise_services.enterprise_visit_months_rebuild(Visit.objects.filter(enterprise__isnull=False))
+    enterprise_services.coverage_rebuild(Visit.objects.filter(enterprise__isnull=False))
 
 
 def kept() -> dict[str, set]:
     """What the roll-ups hold now (and the enterprises' visited months), comparable with a rebuild's."""
+    coverage = EnterpriseCoverage.objects.values_list("enterprise_id", "unit_id", "is_key", "months")
     return {rollup.table: rollup.rows() for rollup in ROLLUPS} | {
-        "enterprise visit months": {
-            (pk, months.rstrip("0"))
-            for pk, months in Enterprise.objects.exclude(visit_months="").values_list("pk", "visit_months")
-        }
+        "enterprise coverage": {(pk, unit, key, months.rstrip("0")) for pk, unit, key, months in coverage}
     }

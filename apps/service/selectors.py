@@ -29,7 +29,7 @@ from apps.core.periods import (
     start_of_day,
     time_ranges,
 )
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import EnterpriseCoverage
 from apps.units.models import Unit
 
 from .models import (
@@ -216,21 +216,21 @@ def visit_count_plan(
 
 
 def visited_q(start: date, end: date) -> Q:
-    """A condition on enterprises: visited (by any unit, about anything) in [start, end] — the months marked on
-    the enterprise for the whole months, the visits themselves (one hashed set) for the partial edges."""
+    """A condition on enterprises' coverage rows: visited (by any unit, about anything) in [start, end] — the
+    months marked on the row for the whole months, the visits themselves (one hashed set) for the edges."""
     end = live_end(end)
     edges, whole = split(start, end)
     q = Q(pk__in=[])
     if whole:
-        q |= Q(any_month("visit_months", whole[0], whole[1]))
+        q |= Q(any_month("months", whole[0], whole[1]))
     if edges:
         q |= Q(pk__in=Visit.objects.filter(date_ranges("visited_on", edges)).values("enterprise_id"))
     return q
 
 
 def key_enterprises(unit_id: int | None = None):
-    """Key enterprises (of one responsible unit)."""
-    rows = Enterprise.objects.filter(is_key=True)
+    """The coverage rows of the key enterprises (of one responsible unit)."""
+    rows = EnterpriseCoverage.objects.filter(is_key=True)
     return rows if unit_id is None else rows.filter(unit_id=unit_id)
 
 

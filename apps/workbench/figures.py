@@ -38,7 +38,7 @@ def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str,
     return run(
         gather(
             service=service.service_plan(**period),
-            projects=projects.project_plan(**period),
+            projects=projects.project_plan(**period, lights=False),  # neither page shows the lights
             research=research.research_plan(**period),
             investment=investment.investment_plan(**period, now_stale=False),
         )

@@ -17,8 +17,12 @@ CAMPAIGNS = (service, projects, research, investment)
 
 
 def models() -> list:
-    """Every roll-up table's model (derived data: rebuilt from the records, never a record itself)."""
-    return [rollup.model for campaign in CAMPAIGNS for rollup in campaign.ROLLUPS]
+    """Every roll-up table's model, and the derived tables the campaigns keep in lower apps (data rebuilt
+    from the records, never a record itself)."""
+    return [
+        *(rollup.model for campaign in CAMPAIGNS for rollup in campaign.ROLLUPS),
+        *(model for campaign in CAMPAIGNS for model in getattr(campaign, "DERIVED", ())),
+    ]
 
 
 def rebuild() -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.service import services
+from apps.enterprises import services as enterprise_services
 from apps.service.models import Category, Request, Visit
 
 from ..factories import EnterpriseFactory
@@ -28,7 +28,7 @@ def test_a_failure_mid_write_shows_a_reference_logs_it_and_saves_nothing(
         calls.append(Request.objects.count())
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services.enterprise_services, "enterprise_visited", marking_the_month_fails)
+    monkeypatch.setattr(enterprise_services, "enterprise_visited", marking_the_month_fails)
     client = Client(raise_request_exception=False)
     client.force_login(staff_a)
     data = {

@@ -1,6 +1,6 @@
-"""Key-enterprise coverage: campaign 1 marks each visit's month on the enterprise's record, and coverage reads
-the key enterprises with their months in one pass — the enterprise's key flag and unit as they are at that
-moment, two transactions marking one enterprise at once included."""
+"""Key-enterprise coverage: campaign 1 marks each visit's month on the enterprise's coverage row, the
+enterprises app copies the unit and key flag there whenever they change, and coverage reads the key
+enterprises' rows in one pass — two transactions marking one enterprise at once included."""
 
 import threading
 from datetime import date
@@ -10,7 +10,7 @@ from django.db import connection
 
 from apps.core import monthset
 from apps.enterprises import services as enterprise_services
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import Enterprise, EnterpriseCoverage
 from apps.service import selectors
 from apps.service.services import visit_record
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def months(enterprise) -> str:
-    return Enterprise.objects.get(pk=enterprise.pk).visit_months.rstrip("0")
+    return EnterpriseCoverage.objects.get(pk=enterprise.pk).months.rstrip("0")
 
 
 def visit(by, enterprise, on):
@@ -33,7 +33,7 @@ def test_a_visit_marks_its_month_on_the_enterprise_once(staff_a, unit_a):
     visit(staff_a, enterprise, date(2024, 3, 5))
     visit(staff_a, enterprise, date(2024, 3, 28))  # the same month: nothing more to mark
     visit(staff_a, enterprise, date(2023, 12, 31))
-    marked = Enterprise.objects.get(pk=enterprise.pk).visit_months
+    marked = EnterpriseCoverage.objects.get(pk=enterprise.pk).months
     assert [i for i, bit in enumerate(marked) if bit == "1"] == [
         monthset.month_index(date(2023, 12, 1)),
         monthset.month_index(date(2024, 3, 1)),
@@ -57,14 +57,31 @@ def test_coverage_reads_the_key_flag_and_the_unit_as_they_are_now(staff_a, unit_
     assert (row["total"], row["visited"]) == (1, 0)
 
 
-def test_an_edit_of_the_enterprise_keeps_its_visited_months(staff_a, unit_a, leader):
+def test_an_edit_of_the_enterprise_keeps_its_visited_months_and_copies_its_unit_and_flag(
+    staff_a, unit_a, unit_b, leader
+):
     enterprise = EnterpriseFactory(unit=unit_a, is_key=True)
     opened = Enterprise.objects.get(pk=enterprise.pk)  # an edit form opened before the visit
     visit(staff_a, enterprise, date(2024, 3, 5))
     enterprise_services.enterprise_update(
-        enterprise=opened, by=leader, name="改名后的企业", expected_version=opened.version
+        enterprise=opened,
+        by=leader,
+        name="改名后的企业",
+        unit=unit_b,
+        is_key=False,
+        expected_version=opened.version,
     )
+    row = EnterpriseCoverage.objects.get(pk=enterprise.pk)
+    assert (row.unit_id, row.is_key) == (unit_b.pk, False)
     assert months(enterprise) == "1".rjust(monthset.month_index(date(2024, 3, 1)) + 1, "0")
+
+
+def test_every_enterprise_has_its_row_from_the_start(unit_a, leader):
+    made = enterprise_services.enterprise_create(
+        by=leader, name="新企业", credit_code=EnterpriseFactory.build().credit_code, unit=unit_a,
+        industry="C", size="small", is_key=True,
+    )  # fmt: skip
+    assert EnterpriseCoverage.objects.filter(pk=made.pk, unit=unit_a, is_key=True, months="").exists()
 
 
 @pytest.mark.parametrize(
@@ -80,8 +97,8 @@ def test_an_edit_of_the_enterprise_keeps_its_visited_months(staff_a, unit_a, lea
 def test_any_month_is_exact_at_the_edges(unit_a, staff_a, first, last, visited):
     enterprise = EnterpriseFactory(unit=unit_a, is_key=True)
     visit(staff_a, enterprise, date(2024, 3, 15))
-    found = Enterprise.objects.filter(pk=enterprise.pk).filter(
-        monthset.any_month("visit_months", first, last)
+    found = EnterpriseCoverage.objects.filter(pk=enterprise.pk).filter(
+        monthset.any_month("months", first, last)
     )
     assert found.exists() is visited
 
@@ -91,7 +108,7 @@ def test_two_transactions_marking_one_enterprise_keep_both_months(unit_a):
     enterprise = EnterpriseFactory(unit=unit_a, is_key=True)
     params = connection.get_connection_params()
     first, second = (connection.get_new_connection(params) for _ in range(2))
-    mark = monthset.add_month_sql("enterprises_enterprise", "visit_months")
+    mark = monthset.add_month_sql("enterprises_enterprisecoverage", "months", key="enterprise_id")
     try:
         first.autocommit = second.autocommit = False
         with first.cursor() as cursor:  # holds the enterprise's row until it commits
@@ -108,7 +125,7 @@ def test_two_transactions_marking_one_enterprise_keep_both_months(unit_a):
         assert thread.is_alive(), "the second transaction waits for the first"
         first.commit()
         thread.join(timeout=10)
-        bits = Enterprise.objects.get(pk=enterprise.pk).visit_months
+        bits = EnterpriseCoverage.objects.get(pk=enterprise.pk).months
         assert monthset.contains(bits, date(2024, 1, 1)) and monthset.contains(bits, date(2024, 2, 1))
     finally:
         first.close()

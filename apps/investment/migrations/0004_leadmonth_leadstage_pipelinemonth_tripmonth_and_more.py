@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0001_drop_kept_figures'),
-        ('enterprises', '0005_enterprise_visit_months_and_more'),
+        ('enterprises', '0005_enterprise_coverage'),
         ('investment', '0003_labels'),
         ('projects', '0006_project_visits_and_problems_count_for_the_project'),
         ('units', '0001_initial'),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from apps.core.views import period_from_request
+from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
@@ -66,8 +67,9 @@ def coverage(request):
     not_visited = []
     if unit is not None:  # a leader looking at the district has no unit's list
         not_visited = (
-            selectors.key_enterprises(unit.pk)
-            .exclude(selectors.visited_q(start, end))
+            Enterprise.objects.filter(
+                pk__in=selectors.key_enterprises(unit.pk).exclude(selectors.visited_q(start, end)).values("pk")
+            )
             .prefetch_related(
                 Prefetch(
                     "visit_assignments",
