@@ -162,7 +162,9 @@ class EnterpriseCoverage(models.Model):
         verbose_name_plural = _("enterprise coverage")
         default_permissions = ()
         indexes = [
-            models.Index(fields=["unit"], include=["months"], condition=Q(is_key=True), name="coverage_key_unit")
+            models.Index(
+                fields=["unit"], include=["months"], condition=Q(is_key=True), name="coverage_key_unit"
+            )
         ]
 
     def __str__(self) -> str:

@@ -112,7 +112,11 @@ def coverage_sync(*, enterprises: Iterable[Enterprise]) -> None:
     rows of new ones; their visited months stay."""
     rows = [EnterpriseCoverage(enterprise=e, unit_id=e.unit_id, is_key=e.is_key) for e in enterprises]
     EnterpriseCoverage.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["enterprise"], update_fields=["unit", "is_key"], batch_size=2000
+        rows,
+        update_conflicts=True,
+        unique_fields=["enterprise"],
+        update_fields=["unit", "is_key"],
+        batch_size=2000,
     )
 
 

@@ -161,7 +161,12 @@ def _dated(end: date) -> dict:
 
 
 def year_plan(
-    *, end: date, unit_id: int | None = None, level: str | None = None, by_unit: bool = False, lights: bool = True
+    *,
+    end: date,
+    unit_id: int | None = None,
+    level: str | None = None,
+    by_unit: bool = False,
+    lights: bool = True,
 ):
     """The year's stocks as of `end` — projects, plan, completed, new starts, reporting and, with `lights`,
     the lights — of the district, a unit or a level, or per unit (`by_unit`): a plan, one round trip."""
@@ -305,7 +310,9 @@ def project_plan(
         if level
         else flows_plan(start=start, end=end, unit_id=unit_id)
     )
-    got = yield from gather(stocks=year_plan(end=end, unit_id=unit_id, level=level, lights=lights), flows=flows)
+    got = yield from gather(
+        stocks=year_plan(end=end, unit_id=unit_id, level=level, lights=lights), flows=flows
+    )
     return {**got["stocks"], **got["flows"]}
 
 

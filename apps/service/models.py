@@ -341,11 +341,17 @@ class Request(models.Model):
             models.Index(fields=["handling_unit", "close_due"], name="request_unit_due"),
             # deadlines in a partial month, district-wide: counted from the index alone
             models.Index(
-                fields=["close_due"], include=["status", "concerns", "closed_on_time", "closed_at"], name="request_due"
+                fields=["close_due"],
+                include=["status", "concerns", "closed_on_time", "closed_at"],
+                name="request_due",
             ),
             # a partial month of project problems (raised, solved): a few percent of the requests
-            models.Index(fields=["received_on"], condition=Q(concerns="project"), name="request_project_received"),
-            models.Index(fields=["closed_at"], condition=Q(concerns="project"), name="request_project_closed"),
+            models.Index(
+                fields=["received_on"], condition=Q(concerns="project"), name="request_project_received"
+            ),
+            models.Index(
+                fields=["closed_at"], condition=Q(concerns="project"), name="request_project_closed"
+            ),
         ]
 
     def __str__(self) -> str:

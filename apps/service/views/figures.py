@@ -66,10 +66,9 @@ def coverage(request):
     unit = unit_from_request(request)
     not_visited = []
     if unit is not None:  # a leader looking at the district has no unit's list
+        not_yet = selectors.key_enterprises(unit.pk).exclude(selectors.visited_q(start, end))
         not_visited = (
-            Enterprise.objects.filter(
-                pk__in=selectors.key_enterprises(unit.pk).exclude(selectors.visited_q(start, end)).values("pk")
-            )
+            Enterprise.objects.filter(pk__in=not_yet.values("pk"))
             .prefetch_related(
                 Prefetch(
                     "visit_assignments",
