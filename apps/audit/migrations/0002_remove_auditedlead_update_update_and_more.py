@@ -11,6 +11,9 @@ class Migration(migrations.Migration):
     dependencies = [
         ('audit', '0001_initial'),
         ('units', '0001_initial'),
+        # the history rows copy the columns these migrations add
+        ('service', '0008_requestduemonth_requestmonth_visitmonth_and_more'),
+        ('investment', '0004_leadmonth_leadstage_pipelinemonth_tripmonth_and_more'),
     ]
 
     operations = [
