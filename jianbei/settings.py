@@ -174,7 +174,10 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 # No JIT: it pays off for long analytical queries only; for the figures' one batched SELECT it spent 3 s
 # compiling a plan that runs in 0.2 s (bench/RESULTS.md).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# No parallel query either: on a web server every worker is busy with its own request, and the planner's
+# parallel plans for the figures' scans (key enterprises) cost more in start-up than they save
+# (bench/RESULTS.md).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_parallel_workers_per_gather=0"
 # Plain queries for .iterator() (dropdowns): server-side cursors cost extra round trips and break behind a
 # transaction-pooling PgBouncer.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True

@@ -162,8 +162,12 @@ class EnterpriseCoverage(models.Model):
         verbose_name_plural = _("enterprise coverage")
         default_permissions = ()
         indexes = [
+            # everything coverage reads of the key enterprises, from the index alone
             models.Index(
-                fields=["unit"], include=["months"], condition=Q(is_key=True), name="coverage_key_unit"
+                fields=["unit"],
+                include=["enterprise", "months"],
+                condition=Q(is_key=True),
+                name="coverage_key_unit",
             )
         ]
 

@@ -309,7 +309,10 @@ class LeadMonth(models.Model):
     """Leads by responsible unit, source, month recorded and month signed (NULL: not signed), with the
     amount signed: leads recorded, signed and converted in any span."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    district = models.BooleanField(
+        default=False
+    )  # True: the district's total (unit NULL), read by district figures
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", null=True)
     source = models.CharField(_("source"), max_length=12, choices=Lead.Source.choices)
     month = models.DateField(_("month recorded"))
     signed_month = models.DateField(_("month signed"), null=True)
@@ -322,7 +325,7 @@ class LeadMonth(models.Model):
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "source", "month", "signed_month"],
+                fields=["district", "unit", "source", "month", "signed_month"],
                 nulls_distinct=False,
                 name="lead_month_key",
             )
@@ -337,7 +340,10 @@ class PipelineMonth(models.Model):
     month (recorded) and left it (signed or dropped). The pipeline at a day is these flows added up to it. A
     lead's band is that of its expected investment now."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    district = models.BooleanField(
+        default=False
+    )  # True: the district's total (unit NULL), read by district figures
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", null=True)
     source = models.CharField(_("source"), max_length=12, choices=Lead.Source.choices)
     band = models.CharField(_("band"), max_length=5)
     month = models.DateField(_("month"))
@@ -349,7 +355,11 @@ class PipelineMonth(models.Model):
         verbose_name_plural = _("pipeline roll-ups")
         default_permissions = ()
         constraints = [
-            models.UniqueConstraint(fields=["unit", "source", "band", "month"], name="pipeline_month_key")
+            models.UniqueConstraint(
+                fields=["district", "unit", "source", "band", "month"],
+                nulls_distinct=False,
+                name="pipeline_month_key",
+            )
         ]
 
     def __str__(self):

@@ -36,11 +36,13 @@ TRIPS = Rollup(
 )
 LEADS = Rollup(
     LeadMonth,
-    key=("unit_id", "source", "month", "signed_month"),
+    key=("district", "unit_id", "source", "month", "signed_month"),
     counts={"n": None},
     sums={"signed_wan": ("signed_wan", Q(signed_on__isnull=False))},
 )
-PIPELINE = Rollup(PipelineMonth, key=("unit_id", "source", "band", "month"), values=("opened", "closed"))
+PIPELINE = Rollup(
+    PipelineMonth, key=("district", "unit_id", "source", "band", "month"), values=("opened", "closed")
+)
 STAGES = Rollup(LeadStage, key=("unit_id", "stage"), counts={"n": None}, values=("since_sum",))
 
 ROLLUPS = (TRIPS, LEADS, PIPELINE, STAGES)
@@ -62,12 +64,15 @@ def lead_rows(lead: Lead) -> Delta:
     """What a lead, as it is in memory now, adds: its month recorded (and signed), its time in the pipeline
     (from recorded until it left the open stages, in the band of its expected investment), its stage."""
     signed_month = month_start(lead.signed_on) if lead.signed_on else None
-    delta = LEADS.of(lead, (lead.unit_id, lead.source, local_month(lead.created_at), signed_month))
-    band = band_of(lead.expected_wan)
-    if band:
-        delta.add(PIPELINE, (lead.unit_id, lead.source, band, local_month(lead.created_at)), opened=1)
-        if lead.open_until is not None:
-            delta.add(PIPELINE, (lead.unit_id, lead.source, band, local_month(lead.open_until)), closed=1)
+    band, delta = band_of(lead.expected_wan), Delta()
+    for district, unit in ((False, lead.unit_id), (True, None)):  # its unit's rows and the district's totals
+        delta += LEADS.of(lead, (district, unit, lead.source, local_month(lead.created_at), signed_month))
+        if band:
+            delta.add(PIPELINE, (district, unit, lead.source, band, local_month(lead.created_at)), opened=1)
+            if lead.open_until is not None:
+                delta.add(
+                    PIPELINE, (district, unit, lead.source, band, local_month(lead.open_until)), closed=1
+                )
     delta += STAGES.of(lead, (lead.unit_id, lead.stage))
     delta.add(STAGES, (lead.unit_id, lead.stage), since_sum=int(lead.stage_since.timestamp()))
     return delta
@@ -90,24 +95,19 @@ def rebuild() -> None:
     """Every roll-up of this app, and each lead's derived moments, from the trips, leads and lead events."""
     _rebuild_lead_moments()
     TRIPS.rebuild((Trip.objects.all(), [F("unit"), TruncMonth("start_on", output_field=DateField())]))
+    created, signed = _local_month("created_at"), TruncMonth("signed_on", output_field=DateField())
     LEADS.rebuild(
-        (
-            Lead.objects.all(),
-            [
-                F("unit"),
-                F("source"),
-                _local_month("created_at"),
-                TruncMonth("signed_on", output_field=DateField()),
-            ],
-        )
+        (Lead.objects.all(), [Value(False), F("unit"), F("source"), created, signed]),
+        (Lead.objects.all(), [Value(True), None, F("source"), created, signed]),
     )
     delta = Delta()
     leads = Lead.objects.annotate(band=band_case()).exclude(band="")
     rows = leads.values_list("unit", "source", "band", "created_at", "open_until")
     for unit, source, band, created_at, open_until in rows:
-        delta.add(PIPELINE, (unit, source, band, local_month(created_at)), opened=1)
-        if open_until is not None:
-            delta.add(PIPELINE, (unit, source, band, local_month(open_until)), closed=1)
+        for district, key in ((False, unit), (True, None)):
+            delta.add(PIPELINE, (district, key, source, band, local_month(created_at)), opened=1)
+            if open_until is not None:
+                delta.add(PIPELINE, (district, key, source, band, local_month(open_until)), closed=1)
     for unit, stage, since in Lead.objects.values_list("unit", "stage", "stage_since"):
         delta.add(STAGES, (unit, stage), n=1, since_sum=int(since.timestamp()))
     PipelineMonth.objects.all().delete()

@@ -66,6 +66,15 @@ DEFINITIONS = {
 }
 
 
+def _rolled(rows, unit_id: int | None, source: str | None = None, *, by_unit: bool = False):
+    """A roll-up's rows for one unit, every unit (`by_unit`), or the district's totals (of one source)."""
+    if unit_id is not None:
+        rows = rows.filter(district=False, unit_id=unit_id)
+    else:
+        rows = rows.filter(district=not by_unit)
+    return rows.filter(source=source) if source else rows
+
+
 def _scope(qs, unit_id: int | None, source: str | None = None):
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
@@ -101,7 +110,7 @@ def leads_plan(start: date, end: date, *, unit_id: int | None = None, source: st
         specs["signed_raw"] = spec(
             leads.filter(date_ranges("signed_on", edges)), signed=Count("id"), signed_wan=Sum("signed_wan")
         )
-    rows = _scope(LeadMonth.objects.all(), unit_id, source)
+    rows = _rolled(LeadMonth.objects.all(), unit_id, source, by_unit=group == "unit_id")
     if whole:
         end_month = month_start(end)
         counted = Q(signed_month__lte=end_month) if is_month_end(end) else Q(signed_month__lt=end_month)
@@ -138,7 +147,7 @@ def pipeline_plan(end: date, *, unit_id: int | None = None, source: str | None =
     """Open leads of at least 1 亿 at the end of `end`, by band ({band: n}, or {unit: {band: n}})."""
     end = live_end(end)
     fields = ("unit_id", "band") if by_unit else ("band",)
-    rows = _scope(PipelineMonth.objects.all(), unit_id, source)
+    rows = _rolled(PipelineMonth.objects.all(), unit_id, source, by_unit=by_unit)
     rows = (
         rows.filter(month__lte=month_start(end))
         if is_month_end(end)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import ViewOnlyAdmin
+
 from .models import (
     MonthlyReport,
     Project,
@@ -47,7 +49,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(admin.ModelAdmin):
+class MonthlyReportAdmin(ViewOnlyAdmin):
     """Amounts change only through an audited correction on the project page: read-only here."""
 
     list_display = ["project", "month", "amount", "reported_by", "reported_at", "corrected_at"]
@@ -55,9 +57,6 @@ class MonthlyReportAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name"]
     list_select_related = ["project", "reported_by"]
     readonly_fields = ["project", "month", "amount", "reported_by", "reported_at", "corrected_at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ReportCorrection)
@@ -76,22 +75,22 @@ class ReportCorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(YearPlan)
-class YearPlanAdmin(admin.ModelAdmin):
+class YearPlanAdmin(ViewOnlyAdmin):
+    """Plans change on the project page (services.plan_set)."""
+
     list_display = ["project", "year", "planned_investment", "is_new_start"]
     list_filter = ["year", "is_new_start"]
     search_fields = ["project__code", "project__name"]
     list_select_related = ["project"]
 
 
+# the links that make a visit or a request a project's: made by the services, which count them for its unit
 admin.site.register(
-    ProjectVisit,
-    list_display=["project", "visit"],
-    list_select_related=["project", "visit"],
-    raw_id_fields=["project", "visit"],
+    ProjectVisit, ViewOnlyAdmin, list_display=["project", "visit"], list_select_related=["project", "visit"]
 )
 admin.site.register(
     ProjectProblem,
+    ViewOnlyAdmin,
     list_display=["project", "request"],
     list_select_related=["project", "request"],
-    raw_id_fields=["project", "request"],
 )

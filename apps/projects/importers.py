@@ -21,6 +21,8 @@ from apps.core.imports import (
 )
 from apps.core.rollups import Delta
 from apps.enterprises.models import Enterprise, Industry
+from apps.service import services as service_services
+from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
 from . import rollups
@@ -122,6 +124,7 @@ class ProjectImporter(Importer):
             for plan in YearPlan.objects.select_for_update().filter(project__code__in=existing)
         }
         by_pk = {p.pk: p for p in existing.values()}
+        units_before = {p.pk: p.unit_id for p in existing.values()}
         before = Delta()
         for plan in plans.values():
             before += rollups.plan_rows(plan, by_pk[plan.project_id])
@@ -146,12 +149,23 @@ class ProjectImporter(Importer):
                     plan, MonthlyReport.objects.filter(project=project, month__year=d["year"])
                 )
             plan.project = project
-            plan.planned_investment, plan.is_new_start = d["planned_investment"], bool(d.get("is_new_start"))
+            plan.planned_investment = d["planned_investment"]
+            if "is_new_start" in d:  # a column left out of the file keeps the stored value
+                plan.is_new_start = bool(d["is_new_start"])
             plan.save()
         after = Delta()
         for plan in plans.values():
             after += rollups.plan_rows(plan, by_pk.get(plan.project_id, plan.project))  # changed in place
         (after - before).apply()
+        for pk, unit_id in units_before.items():
+            if (
+                by_pk[pk].unit_id != unit_id
+            ):  # its visits and problems count for the new unit, as project_save does
+                service_services.counted_unit_move(
+                    requests=Request.objects.filter(project_link__project_id=pk),
+                    visits=Visit.objects.filter(project_link__project_id=pk),
+                    to=by_pk[pk].unit,
+                )
         return created, updated
 
 

@@ -100,9 +100,10 @@ def report_moves(plan: YearPlan, month: int, amount: Decimal, *, reported: bool 
 
 
 def report_counted(project: Project, month: date, amount: Decimal, *, new: bool) -> None:
-    """A report of `project` for `month` was written (`new`) or corrected by `amount`: the project's plan of
-    that year, its row locked, moves its running totals, and its unit's year figures move with it. A report
-    of a year the project has no plan for counts nowhere (until a plan is set: `plan_totals`)."""
+    """A report of `project` (as the caller has locked it) for `month` was written (`new`) or corrected by
+    `amount`: the project's plan of that year, its row locked, moves its running totals, and its unit's year
+    figures move with it. A report of a year the project has no plan for counts nowhere (until a plan is
+    set: `plan_totals`)."""
     plan = YearPlan.objects.select_for_update().filter(project=project, year=month.year).first()
     if plan is None:
         return

@@ -57,7 +57,10 @@ def first_of_month(day: date) -> date:
 def report_month(
     *, project: Project, month: date, amount: Decimal, by, note: str = "", at: datetime | None = None
 ):
-    """Report the investment completed in `month`. A second report for the same month is refused."""
+    """Report the investment completed in `month`. A second report for the same month is refused. The project
+    is read again, locked: it is counted for the unit and level it has now, not those of the page that
+    sent the report (and only if `by` may still report for it)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
     if not can_edit(by, project):
         raise PermissionDenied
     month = first_of_month(month)
@@ -135,6 +138,8 @@ def plan_set(
     by,
     monthly_curve: list | None = None,
 ) -> YearPlan:
+    """Set a project's plan for `year`; the project read again, locked, as `report_month` does."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
     if not can_edit(by, project):
         raise PermissionDenied
     curve = list(monthly_curve or [])

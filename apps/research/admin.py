@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import ViewOnlyAdmin
+
 from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
 
 
@@ -41,9 +43,13 @@ class MatchAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["result__title", "carrier__name", "enterprise__name"]
     list_select_related = ["result", "carrier", "enterprise"]
-    readonly_fields = ["status", "landed_how", "failed_reason"]
-    raw_id_fields = ["result", "carrier", "enterprise", "created_by"]
+    readonly_fields = ["result", "status", "landed_how", "failed_reason"]  # its result's figures count it
+    raw_id_fields = ["carrier", "enterprise", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
+# events are the history the figures count, and an R&D visit's link marks the entity's visited month
 for model in (MatchEvent, ResultEvent, EntityVisit):
-    admin.site.register(model, list_display=["__str__"])
+    admin.site.register(model, ViewOnlyAdmin, list_display=["__str__"])

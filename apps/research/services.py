@@ -270,6 +270,9 @@ def record_save(*, by, instance, expected_version: int | None = None):
         instance.version = stored.version + 1  # the row is locked: no lost update
         fields = [f.name for f in instance._meta.concrete_fields if f.editable and not f.primary_key]
         fields.append("version")
+        for field in instance._meta.concrete_fields:  # what no form edits (a status, a landing) is as stored
+            if not field.editable and field.name != "version":
+                setattr(instance, field.attname, getattr(stored, field.attname))
         if isinstance(stored, Result):  # a result moved to another unit takes its figures with it
             before = _result_rows(stored)
     if not can_edit(by, instance):

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import ViewOnlyAdmin
+
 from .models import (
     Attachment,
     Category,
@@ -66,12 +68,8 @@ class RequestAdmin(admin.ModelAdmin):
     list_select_related = ["enterprise", "category", "handling_unit", "handler"]
     raw_id_fields = ["enterprise", "visit", "created_by", "joint_action"]
     readonly_fields = [
-        "received_at",
         "concerns",
         "counts_for",
-        "status",
-        "handling_unit",
-        "handler",
         "outcome",
         "answer",
         "satisfaction",
@@ -89,7 +87,6 @@ class RequestAdmin(admin.ModelAdmin):
         "closed_on_time",
         "workdays_to_close",
         "logged_unit",
-        "received_at",
     ]
     exclude = ["co_units"]
     inlines = [EventInline]
@@ -102,20 +99,13 @@ class RequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ViewOnlyAdmin):
+    """The history is append-only."""
+
     list_display = ["request", "action", "from_status", "to_status", "by", "at"]
     list_filter = ["action"]
     search_fields = ["request__title", "note"]
     list_select_related = ["request", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the history is append-only
 
 
 @admin.register(JointAction)
@@ -142,7 +132,9 @@ class VisitAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyAdmin):
+    """Sent and read by the services, which keep each user's unread badge."""
+
     list_display = ["user", "message", "created_at", "read_at"]
     list_select_related = ["user"]
     raw_id_fields = ["user", "request"]

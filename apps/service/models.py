@@ -536,9 +536,13 @@ def _rollup_unit():
 class RequestMonth(models.Model):
     """Requests by what they concern, the unit they count for (the handling unit; a project problem: the
     project's unit), the month received and the month closed (NULL: not closed) — so "closed by the period's
-    end" stays exact for past periods."""
+    end" stays exact for past periods — and the same totalled over the district (`district`), so district
+    figures read a few rows a month instead of one per unit."""
 
     concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    district = models.BooleanField(
+        default=False
+    )  # True: the district's total (unit NULL), read by district figures
     unit = _rollup_unit()
     month = models.DateField(_("month received"))
     closed_month = models.DateField(_("month closed"), null=True)
@@ -560,7 +564,7 @@ class RequestMonth(models.Model):
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(
-                fields=["concerns", "unit", "month", "closed_month"],
+                fields=["concerns", "district", "unit", "month", "closed_month"],
                 nulls_distinct=False,
                 name="request_month_key",
             )
@@ -576,6 +580,9 @@ class RequestDueMonth(models.Model):
     time, by what they concern and the unit they count for."""
 
     concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    district = models.BooleanField(
+        default=False
+    )  # True: the district's total (unit NULL), read by district figures
     unit = _rollup_unit()
     month = models.DateField(_("month due"))
     due = models.IntegerField(default=0)
@@ -587,7 +594,9 @@ class RequestDueMonth(models.Model):
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(
-                fields=["concerns", "unit", "month"], nulls_distinct=False, name="request_due_month_key"
+                fields=["concerns", "district", "unit", "month"],
+                nulls_distinct=False,
+                name="request_due_month_key",
             )
         ]
 
@@ -597,10 +606,13 @@ class RequestDueMonth(models.Model):
 
 class VisitMonth(models.Model):
     """Visits by what they concern and month: per unit they count for (an enterprise visit: the units that led
-    or joined it; a project visit: the project's unit), and in total in the row whose unit is NULL (a joint
+    or joined it; a project visit: the project's unit), and in the district's total (`district`; a joint
     visit counts once there)."""
 
     concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    district = models.BooleanField(
+        default=False
+    )  # True: the district's total (unit NULL), read by district figures
     unit = _rollup_unit()
     month = models.DateField(_("month"))
     visits = models.IntegerField(default=0)
@@ -611,7 +623,7 @@ class VisitMonth(models.Model):
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(
-                fields=["concerns", "unit", "month"], nulls_distinct=False, name="visit_month_key"
+                fields=["concerns", "district", "unit", "month"], nulls_distinct=False, name="visit_month_key"
             )
         ]
 

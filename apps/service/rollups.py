@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, DateField, F, When
+from django.db.models import Case, DateField, F, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from apps.core.conditions import holds
@@ -47,7 +47,7 @@ from .models import (
 
 REQUESTS = Rollup(
     RequestMonth,
-    key=("concerns", "unit_id", "month", "closed_month"),
+    key=("concerns", "district", "unit_id", "month", "closed_month"),
     counts={
         "n": None,
         "closed": CLOSED,
@@ -63,9 +63,11 @@ REQUESTS = Rollup(
     sums={"workdays_sum": ("workdays_to_close", TIMED)},
 )
 DEADLINES = Rollup(
-    RequestDueMonth, key=("concerns", "unit_id", "month"), counts={"due": None, "due_on_time": ON_TIME}
+    RequestDueMonth,
+    key=("concerns", "district", "unit_id", "month"),
+    counts={"due": None, "due_on_time": ON_TIME},
 )
-VISITS = Rollup(VisitMonth, key=("concerns", "unit_id", "month"), counts={"visits": None})
+VISITS = Rollup(VisitMonth, key=("concerns", "district", "unit_id", "month"), counts={"visits": None})
 ROLLUPS = (REQUESTS, DEADLINES, VISITS)
 #: derived tables of lower apps that `rebuild()` refills
 DERIVED = (EnterpriseCoverage,)
@@ -82,12 +84,14 @@ def counted_unit(record: Request | Visit) -> int | None:
 
 
 def request_rows(req: Request) -> Delta:
-    """What `req`, as it is in memory now, adds to the request and deadline roll-ups."""
+    """What `req`, as it is in memory now, adds to the request and deadline roll-ups: to its unit's row and
+    to the district's total."""
     closed_month = local_month(req.closed_at) if holds(CLOSED, req) else None
-    unit = counted_unit(req)
-    delta = REQUESTS.of(req, (req.concerns, unit, month_start(req.received_on), closed_month))
-    if holds(DUE, req):
-        delta += DEADLINES.of(req, (req.concerns, unit, local_month(req.close_due)))
+    delta = Delta()
+    for district, unit in ((False, counted_unit(req)), (True, None)):
+        delta += REQUESTS.of(req, (req.concerns, district, unit, month_start(req.received_on), closed_month))
+        if holds(DUE, req):
+            delta += DEADLINES.of(req, (req.concerns, district, unit, local_month(req.close_due)))
     return delta
 
 
@@ -99,10 +103,11 @@ def visit_units(visit: Visit, joint_unit_ids: Iterable[int]) -> set[int]:
 
 
 def visit_rows(visit: Visit, joint_unit_ids: Iterable[int]) -> Delta:
-    """What a visit adds: one to the total of its month (unit NULL) and one to each unit it counts for."""
-    delta = Delta()
-    for unit in [None, *visit_units(visit, joint_unit_ids)]:
-        delta += VISITS.of(visit, (visit.concerns, unit, month_start(visit.visited_on)))
+    """What a visit adds: one to the district's total of its month and one to each unit it counts for."""
+    month = month_start(visit.visited_on)
+    delta = VISITS.of(visit, (visit.concerns, True, None, month))
+    for unit in visit_units(visit, joint_unit_ids):
+        delta += VISITS.of(visit, (visit.concerns, False, unit, month))
     return delta
 
 
@@ -114,28 +119,38 @@ def _local_month(field: str):
 
 
 def rebuild() -> None:
-    """Every roll-up of this app, and the enterprises' visited months, recomputed from the records."""
+    """Every roll-up of this app, and the enterprises' coverage rows, recomputed from the records."""
     unit = Coalesce(F("counts_for"), F("handling_unit"))
+    received = TruncMonth("received_on", output_field=DateField())
+    closed = Case(When(CLOSED, then=_local_month("closed_at")), output_field=DateField())
+    requests, due = Request.objects.all(), Request.objects.filter(DUE)
     REQUESTS.rebuild(
-        (
-            Request.objects.all(),
-            [
-                F("concerns"),
-                unit,
-                TruncMonth("received_on", output_field=DateField()),
-                Case(When(CLOSED, then=_local_month("closed_at")), output_field=DateField()),
-            ],
-        )
+        (requests, [F("concerns"), Value(False), unit, received, closed]),
+        (requests, [F("concerns"), Value(True), None, received, closed]),
     )
-    DEADLINES.rebuild((Request.objects.filter(DUE), [F("concerns"), unit, _local_month("close_due")]))
+    DEADLINES.rebuild(
+        (due, [F("concerns"), Value(False), unit, _local_month("close_due")]),
+        (due, [F("concerns"), Value(True), None, _local_month("close_due")]),
+    )
     visit_month = TruncMonth("visited_on", output_field=DateField())
     joint = Visit.joint_units.through.objects.filter(visit__counts_for__isnull=True).exclude(
         unit=F("visit__lead_unit")
     )
     VISITS.rebuild(
-        (Visit.objects.all(), [F("concerns"), None, visit_month]),
-        (Visit.objects.all(), [F("concerns"), Coalesce(F("counts_for"), F("lead_unit")), visit_month]),
-        (joint, [F("visit__concerns"), F("unit"), TruncMonth("visit__visited_on", output_field=DateField())]),
+        (Visit.objects.all(), [F("concerns"), Value(True), None, visit_month]),
+        (
+            Visit.objects.all(),
+            [F("concerns"), Value(False), Coalesce(F("counts_for"), F("lead_unit")), visit_month],
+        ),
+        (
+            joint,
+            [
+                F("visit__concerns"),
+                Value(False),
+                F("unit"),
+                TruncMonth("visit__visited_on", output_field=DateField()),
+            ],
+        ),
     )
     enterprise_services.coverage_rebuild(Visit.objects.filter(enterprise__isnull=False))
 

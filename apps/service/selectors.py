@@ -79,6 +79,15 @@ def _request_aggregates(closed_before, *, closings_only: bool = False) -> dict:
     }
 
 
+def _rolled(rows, *, unit_id: int | None = None, by_unit: bool = False):
+    """A roll-up's rows for one unit, every unit (`by_unit`), or the district's totals."""
+    if unit_id is not None:
+        return rows.filter(district=False, unit_id=unit_id)
+    if by_unit:
+        return rows.filter(district=False, unit__isnull=False)
+    return rows.filter(district=True)
+
+
 def _grouped(qs, key: str | None, aggregates: dict):
     return (
         Aggregate(qs, **aggregates) if key is None else Rows(qs.values(key).annotate(**aggregates).order_by())
@@ -106,11 +115,11 @@ def request_counts_plan(
             base.filter(date_ranges("received_on", edges)), raw_key, _request_aggregates(end_of_period(end))
         )
     if whole:
-        rolled = RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1])
-        if unit_id is not None:
-            rolled = rolled.filter(unit_id=unit_id)
-        if by_unit:
-            rolled = rolled.filter(unit__isnull=False)
+        rolled = _rolled(
+            RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1]),
+            unit_id=unit_id,
+            by_unit=by_unit,
+        )
         end_month = month_start(end)
         counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
         sums = {k: Sum(k) for k in COUNTS} | {k: Sum(k, filter=counted) for k in CLOSINGS}
@@ -157,11 +166,12 @@ def solved_plan(start: date, end: date, *, concerns: str, unit_id: int | None = 
             )
         specs["edges"] = Aggregate(raw, n=Count("id"))
     if whole:
-        rolled = RequestMonth.objects.filter(
-            concerns=concerns, closed_month__gte=whole[0], closed_month__lte=whole[1]
+        rolled = _rolled(
+            RequestMonth.objects.filter(
+                concerns=concerns, closed_month__gte=whole[0], closed_month__lte=whole[1]
+            ),
+            unit_id=unit_id,
         )
-        if unit_id is not None:
-            rolled = rolled.filter(unit_id=unit_id)
         specs["rolled"] = Aggregate(rolled, n=Sum("solved"))
     got = yield specs
     return sum(row["n"] or 0 for row in got.values())
@@ -176,13 +186,15 @@ def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
         qs = Request.objects.filter(DUE, concerns=Concerns.ENTERPRISE).filter(time_ranges("close_due", edges))
         if unit_id is not None:
             qs = qs.filter(handling_unit_id=unit_id)
-        specs["edges"] = Aggregate(qs, due=Count("id"), due_on_time=Count("id", filter=ON_TIME))
+        # counted by the deadline (never NULL here), not the id: the index holds everything asked
+        specs["edges"] = Aggregate(qs, due=Count("close_due"), due_on_time=Count("close_due", filter=ON_TIME))
     if whole:
-        rolled = RequestDueMonth.objects.filter(
-            concerns=Concerns.ENTERPRISE, month__gte=whole[0], month__lte=whole[1]
+        rolled = _rolled(
+            RequestDueMonth.objects.filter(
+                concerns=Concerns.ENTERPRISE, month__gte=whole[0], month__lte=whole[1]
+            ),
+            unit_id=unit_id,
         )
-        if unit_id is not None:
-            rolled = rolled.filter(unit_id=unit_id)
         specs["rolled"] = Aggregate(rolled, due=Sum("due"), due_on_time=Sum("due_on_time"))
     got = yield specs
     return {k: sum(row[k] or 0 for row in got.values()) for k in ("due", "due_on_time")}
@@ -205,8 +217,10 @@ def visit_count_plan(
                 visits = visits.filter(Q(lead_unit_id=unit_id) | Q(joint_units__id=unit_id))
         specs["edges"] = Aggregate(visits, n=Count("id", distinct=True))
     if whole:
-        rolled = VisitMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1])
-        rolled = rolled.filter(unit__isnull=True) if unit_id is None else rolled.filter(unit_id=unit_id)
+        rolled = _rolled(
+            VisitMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1]),
+            unit_id=unit_id,
+        )
         specs["rolled"] = Aggregate(rolled, n=Sum("visits"))
     got = yield specs
     return sum(row["n"] or 0 for row in got.values())

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'enterprise coverage',
                 'verbose_name_plural': 'enterprise coverage',
                 'default_permissions': (),
-                'indexes': [models.Index(condition=models.Q(('is_key', True)), fields=['unit'], include=('months',), name='coverage_key_unit')],
+                'indexes': [models.Index(condition=models.Q(('is_key', True)), fields=['unit'], include=('enterprise', 'months'), name='coverage_key_unit')],
             },
         ),
     ]

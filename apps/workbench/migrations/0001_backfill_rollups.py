@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
     dependencies = [
         # the audit triggers its writes fire call pghistory's context function, which this migration creates
         ("pghistory", "0007_auto_20250421_0444"),
-        ("service", "0008_requestduemonth_requestmonth_visitmonth_and_more"),
+        ("service", "0010_district_totals"),
         ("enterprises", "0005_enterprise_coverage"),
         ("projects", "0006_project_visits_and_problems_count_for_the_project"),
         ("research", "0006_rd_visits_concern_an_entity"),
-        ("investment", "0004_leadmonth_leadstage_pipelinemonth_tripmonth_and_more"),
+        ("investment", "0005_district_totals"),
         ("audit", "0002_remove_auditedlead_update_update_and_more"),
     ]
 
