@@ -232,6 +232,13 @@ class Lead(models.Model):
             models.Index(fields=["created_at"], name="lead_created_at"),
             models.Index(fields=["open_until"], name="lead_open_until"),
             models.Index(fields=["unit", "stale_from"], name="lead_unit_stale"),
+            # the board's stale share: open leads by unit, read from the index alone
+            models.Index(
+                fields=["unit", "created_at"],
+                include=["stale_from"],
+                condition=models.Q(stage__in=["lead", "assessed", "negotiating"]),  # OPEN_STAGES
+                name="lead_open_unit",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -81,10 +81,18 @@ def _scope(qs, unit_id: int | None, source: str | None = None):
     return qs.filter(source=source) if source else qs
 
 
-def leads_plan(start: date, end: date, *, unit_id: int | None = None, source: str | None = None, group=None):
+def leads_plan(
+    start: date,
+    end: date,
+    *,
+    unit_id: int | None = None,
+    source: str | None = None,
+    group=None,
+    signed: bool = True,
+):
     """Leads created in [start, end] (`created`), those of them signed by its end and for how much
-    (`converted`, `converted_wan`); and the leads signed in [start, end] and for how much (`signed`,
-    `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id")."""
+    (`converted`, `converted_wan`); and, unless not `signed`, the leads signed in [start, end] and for how
+    much (`signed`, `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id")."""
     end = live_end(end)
     edges, whole = split(start, end)
     fields = (group,) if group else ()
@@ -107,9 +115,12 @@ def leads_plan(start: date, end: date, *, unit_id: int | None = None, source: st
             converted=Count("id", filter=signed_by_end),
             converted_wan=Sum("signed_wan", filter=signed_by_end),
         )
-        specs["signed_raw"] = spec(
-            leads.filter(date_ranges("signed_on", edges)), signed=Count("id"), signed_wan=Sum("signed_wan")
-        )
+        if signed:
+            specs["signed_raw"] = spec(
+                leads.filter(date_ranges("signed_on", edges)),
+                signed=Count("id"),
+                signed_wan=Sum("signed_wan"),
+            )
     rows = _rolled(LeadMonth.objects.all(), unit_id, source, by_unit=group == "unit_id")
     if whole:
         end_month = month_start(end)
@@ -120,11 +131,12 @@ def leads_plan(start: date, end: date, *, unit_id: int | None = None, source: st
             converted=Sum("n", filter=counted),
             converted_wan=Sum("signed_wan", filter=counted),
         )
-        specs["signed"] = spec(
-            rows.filter(signed_month__gte=whole[0], signed_month__lte=whole[1]),
-            signed=Sum("n"),
-            signed_wan=Sum("signed_wan"),
-        )
+        if signed:
+            specs["signed"] = spec(
+                rows.filter(signed_month__gte=whole[0], signed_month__lte=whole[1]),
+                signed=Sum("n"),
+                signed_wan=Sum("signed_wan"),
+            )
         if not is_month_end(end):  # created in the whole months, signed in the end's month before the end
             late = leads.filter(
                 created_at__gte=start_of_day(whole[0]),
@@ -135,10 +147,11 @@ def leads_plan(start: date, end: date, *, unit_id: int | None = None, source: st
             specs["late"] = spec(late, converted=Count("id"), converted_wan=Sum("signed_wan"))
     got = yield specs
     totals: dict = {}
+    keys = ("created", "converted", "converted_wan") + (("signed", "signed_wan") if signed else ())
     for result in got.values():
         for row in result if group else [result]:
             bucket = totals.setdefault(row[group] if group else None, {})
-            for key in ("created", "converted", "converted_wan", "signed", "signed_wan"):
+            for key in keys:
                 bucket[key] = (bucket.get(key) or 0) + (row.get(key) or 0)
     return totals if group else totals.get(None, {})
 
@@ -277,7 +290,8 @@ def stale_by_unit_plan(at):
     got = yield {
         "rows": Rows(
             leads.values("unit_id")
-            .annotate(n=Count("id"), stale=Count("id", filter=Q(stale_from__lt=at)))
+            # the unit (never NULL) rather than the id: read from index lead_open_unit alone
+            .annotate(n=Count("unit_id"), stale=Count("unit_id", filter=Q(stale_from__lt=at)))
             .order_by()
         )
     }

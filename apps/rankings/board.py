@@ -15,7 +15,6 @@ every target is never on the black list.
 from __future__ import annotations
 
 import calendar
-import inspect
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -84,16 +83,18 @@ def compute_boards(months: list[date]) -> dict[date, dict]:
     indicators, the units, and every computation of every month in one round trip."""
     in_force = indicators_for(max(months))
     per_month = {month: indicators_for(month, in_force) for month in months}
-    asked = {
-        (month, key): COMPUTATIONS[key].measure(*month_bounds(month))
-        for month, indicators in per_month.items()
-        for key in {i.computation for i in indicators}
+    used = {month: {i.computation for i in indicators} for month, indicators in per_month.items()}
+    # computations with the same rows share one plan (the four request rates ask one query)
+    sources = {(month, COMPUTATIONS[key].rows) for month, keys in used.items() for key in keys}
+    names = {source: f"{source[0]:%Y_%m}_{n}" for n, source in enumerate(sources)}
+    got = run(gather(**{names[(month, rows)]: rows(*month_bounds(month)) for month, rows in sources}))
+    measures = {
+        month: {
+            key: COMPUTATIONS[key].measure(got[names[(month, COMPUTATIONS[key].rows)]], *month_bounds(month))
+            for key in keys
+        }
+        for month, keys in used.items()
     }
-    plans = {f"{month:%Y_%m}_{key}": m for (month, key), m in asked.items() if inspect.isgenerator(m)}
-    got = run(gather(**plans))  # identical SQL is sent once (apps.core.batch)
-    measures = {month: {} for month in months}
-    for (month, key), m in asked.items():
-        measures[month][key] = got[f"{month:%Y_%m}_{key}"] if inspect.isgenerator(m) else m
     units = list(Unit.objects.active())
     return {month: _board(month, per_month[month], measures[month], units) for month in months}
 

@@ -35,40 +35,59 @@ def _ratio(num, den) -> Measure:
 @dataclass(frozen=True)
 class Computation:
     label: str
-    # a plan (apps.core.batch) whose result is {unit id: measure}
-    measure: Callable[[date, date], Plan]
-    drill: Callable[[int, date, date], str]
+    # a plan (apps.core.batch) whose result is the month's rows by unit; computations with the same rows
+    # (the four request rates; the project progress and reporting) share one plan a board month
+    rows: Callable[[date, date], Plan]
+    # the rows, start, end → {unit id: measure}
+    measure: Callable[[dict, date, date], dict[int, Measure]]
+    # the list of the records behind a unit's number for the month (start, end): a URL in which UNIT
+    # stands for the unit's id, so that a board of hundreds of units resolves each URL once per indicator
+    drill: Callable[[date, date], str]
+
+    def url(self, unit_id: int, start: date, end: date) -> str:
+        return self.drill(start, end).replace(UNIT, str(unit_id))
+
+
+UNIT = "{unit}"
+
+
+def _request_rows(start, end):
+    return service.request_counts_plan(start, end, by_unit=True)
 
 
 def _request_measure(num_key, den_key):
-    def measure(start, end):
-        # the four request indicators ask the same query: apps.core.batch sends it once
-        rows = yield from service.request_counts_plan(start, end, by_unit=True)
+    def measure(rows, start, end):
         return {unit_id: _ratio(r[num_key], r[den_key]) for unit_id, r in rows.items()}
 
     return measure
 
 
 def _request_drill(extra=""):
-    def drill(unit_id, start, end):
+    def drill(start, end):
         return (
-            f"{reverse('service:request_list')}?handling_unit={unit_id}"
+            f"{reverse('service:request_list')}?handling_unit={UNIT}"
             f"&date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}{extra}"
         )
 
     return drill
 
 
-def _coverage(start, end):
+def _coverage_rows(start, end):
     """Key enterprises of the unit visited from 1 January to the month's end."""
-    rows = yield from service.coverage_by_unit_plan(date(end.year, 1, 1), end)
+    return service.coverage_by_unit_plan(date(end.year, 1, 1), end)
+
+
+def _coverage(rows, start, end):
     return {unit_id: _ratio(visited, total) for unit_id, (total, visited) in rows.items()}
 
 
-def _project_progress(start, end):
+def _project_rows(start, end):
+    return projects.year_totals_by_unit_plan(end)  # the board's month is completed: months = its month
+
+
+def _project_progress(rows, start, end):
     """Investment completion rate ÷ time-elapsed progress (× 100) of the unit's projects of the year."""
     months = months_completed(end)
-    rows = yield from projects.year_totals_by_unit_plan(end)
     result = {}
     for unit_id, r in rows.items():
         if not r["plan"] or not months:
@@ -83,79 +102,97 @@ def _project_progress(start, end):
     return result
 
 
-def _project_reporting(start, end):
+def _project_reporting(rows, start, end):
     """Projects of the year with a report for the board's month ÷ projects of the year."""
-    rows = yield from projects.year_totals_by_unit_plan(
-        end
-    )  # the board's month is completed: months = its month
     return {unit_id: _ratio(r["reported"], r["projects"]) for unit_id, r in rows.items()}
 
 
-def _research_matching(start, end):
+def _research_rows(start, end):
+    return research.matching_by_unit_plan(end)
+
+
+def _research_matching(rows, start, end):
     """Results of the year in matching or landed ÷ results catalogued this year, by responsible unit."""
-    rows = yield from research.matching_by_unit_plan(end)
     return {unit_id: _ratio(moving, n) for unit_id, (moving, n) in rows.items()}
 
 
-def _investment_stale(start, end):
+def _stale_rows(start, end):
+    return investment.stale_by_unit_plan(end_of_period(end))
+
+
+def _investment_stale(rows, start, end):
     """Open leads past a handling limit at the month's end ÷ open leads (lower is better)."""
-    rows = yield from investment.stale_by_unit_plan(end_of_period(end))
     return {unit_id: _ratio(stale, n) for unit_id, (stale, n) in rows.items()}
 
 
-def _investment_conversion(start, end):
+def _lead_rows(start, end):
+    return investment.leads_plan(date(end.year, 1, 1), end, group="unit_id", signed=False)
+
+
+def _investment_conversion(rows, start, end):
     """Leads created this year and signed by the month's end ÷ leads created this year."""
-    rows = yield from investment.leads_plan(date(end.year, 1, 1), end, group="unit_id")
     return {unit_id: _ratio(r["converted"], r["created"]) for unit_id, r in rows.items()}
 
 
 COMPUTATIONS: dict[str, Computation] = {
     "service_closure_rate": Computation(
-        _("Closure rate (requests of the month)"), _request_measure("closed", "n"), _request_drill()
+        _("Closure rate (requests of the month)"),
+        _request_rows,
+        _request_measure("closed", "n"),
+        _request_drill(),
     ),
     "service_on_time_rate": Computation(
         _("On-time closure rate"),
+        _request_rows,
         _request_measure("on_time", "closed"),
         _request_drill("&status=closed&status=confirmed"),
     ),
     "service_same_day_ack": Computation(
-        _("Same-day acknowledgement rate"), _request_measure("ack", "n"), _request_drill()
+        _("Same-day acknowledgement rate"),
+        _request_rows,
+        _request_measure("ack", "n"),
+        _request_drill(),
     ),
     "service_satisfaction": Computation(
-        _("Satisfaction rate"), _request_measure("satisfied", "feedback"), _request_drill("&status=confirmed")
+        _("Satisfaction rate"),
+        _request_rows,
+        _request_measure("satisfied", "feedback"),
+        _request_drill("&status=confirmed"),
     ),
     "key_visit_coverage": Computation(
         _("Key-enterprise visit coverage, year to date"),
+        _coverage_rows,
         _coverage,
-        lambda unit_id, start, end: (
-            f"{reverse('service:coverage')}?from={end:%Y}-01-01&to={end:%Y-%m-%d}&unit={unit_id}"
-        ),
+        lambda start, end: f"{reverse('service:coverage')}?from={end:%Y}-01-01&to={end:%Y-%m-%d}&unit={UNIT}",
     ),
     "project_progress": Computation(
         _("Investment completion against time elapsed"),
+        _project_rows,
         _project_progress,
-        lambda unit_id, start, end: (
-            f"{reverse('projects:list')}?unit={unit_id}&year={end.year}&as_of={end:%Y-%m-%d}"
-        ),
+        lambda start, end: f"{reverse('projects:list')}?unit={UNIT}&year={end.year}&as_of={end:%Y-%m-%d}",
     ),
     "project_reporting": Computation(
         _("Monthly reporting completeness"),
+        _project_rows,
         _project_reporting,
-        lambda unit_id, start, end: f"{reverse('projects:monthly_report')}?month={end:%Y-%m}&unit={unit_id}",
+        lambda start, end: f"{reverse('projects:monthly_report')}?month={end:%Y-%m}&unit={UNIT}",
     ),
     "research_matching": Computation(
         _("Results in matching or landed"),
+        _research_rows,
         _research_matching,
-        lambda unit_id, start, end: f"{reverse('research:result_list')}?unit={unit_id}",
+        lambda start, end: f"{reverse('research:result_list')}?unit={UNIT}",
     ),
     "investment_stale": Computation(
         _("Share of open leads past a handling limit"),
+        _stale_rows,
         _investment_stale,
-        lambda unit_id, start, end: f"{reverse('investment:lead_list')}?stale=true",
+        lambda start, end: f"{reverse('investment:lead_list')}?stale=true",
     ),
     "investment_conversion": Computation(
         _("Lead conversion to signing, year to date"),
+        _lead_rows,
         _investment_conversion,
-        lambda unit_id, start, end: f"{reverse('investment:lead_list')}?stage=signed",
+        lambda start, end: f"{reverse('investment:lead_list')}?stage=signed",
     ),
 }

@@ -17,7 +17,7 @@ from apps.units.models import Unit
 
 from . import services
 from .board import compare, compute_boards, month_bounds
-from .computations import COMPUTATIONS
+from .computations import COMPUTATIONS, UNIT
 from .models import Publication
 
 
@@ -50,30 +50,39 @@ def _publications(month: date) -> tuple[dict[date, Publication], list[Publicatio
 
 
 def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]]:
-    """The month's board ready to show, its current publication, and every publication of the month. A month
-    not published is computed live, both months in one round trip."""
+    """The month's board with its rank changes, its current publication, and every publication of the
+    month. A month not published is computed live, both months in one round trip."""
     current, history = _publications(month)
     wanted = [m for m in (month, _previous(month)) if m not in current]
     live = compute_boards(wanted) if wanted else {}
     board, previous = (current[m].board if m in current else live[m] for m in (month, _previous(month)))
     compare(board, previous)
+    return board, current.get(month), history
+
+
+def _decorate(board: dict, group: dict, month: date) -> None:
+    """Ready one peer group of the board to show: its columns, each row's cells in column order with the
+    link to the records behind them, its memo link and its list. Only the group the page shows: a
+    province's board has thousands of cells."""
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
     start, end = month_bounds(month)
+    links = {}
+    for code in group["indicators"]:
+        computation = COMPUTATIONS.get(computations.get(code, ""))
+        links[code] = computation.drill(start, end) if computation else ""
     memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
-    for group in board["groups"]:
-        group["columns"] = [names[c] for c in group["indicators"]]
-        for row in group["rows"]:
-            row["ordered"] = []
-            for code in group["indicators"]:
-                cell = dict(row["cells"].get(code, {"na": True}))
-                computation = COMPUTATIONS.get(computations.get(code, ""))
-                cell["url"] = computation.drill(row["unit_id"], start, end) if computation else ""
-                row["ordered"].append(cell)
-            row["memo_url"] = f"{memo}{row['unit_id']}/?month={month:%Y-%m}"
-            row["on_red"] = row["unit_id"] in group["red"]
-            row["on_black"] = row["unit_id"] in group["black"]
-    return board, current.get(month), history
+    group["columns"] = [names[c] for c in group["indicators"]]
+    for row in group["rows"]:
+        unit = str(row["unit_id"])
+        row["ordered"] = []
+        for code in group["indicators"]:
+            cell = dict(row["cells"].get(code, {"na": True}))
+            cell["url"] = links[code].replace(UNIT, unit)
+            row["ordered"].append(cell)
+        row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}"
+        row["on_red"] = row["unit_id"] in group["red"]
+        row["on_black"] = row["unit_id"] in group["black"]
 
 
 def _computations_of(board: dict) -> dict[str, str]:
@@ -99,9 +108,12 @@ def _group_of(request, board: dict) -> dict | None:
 
 def _board_context(request, month: date) -> dict:
     board, publication, history = _decorated(month)
+    group = _group_of(request, board)
+    if group:
+        _decorate(board, group, month)
     return {
         "board": board,
-        "group": _group_of(request, board),
+        "group": group,
         "month": month,
         "publication": publication,
         "history": history,
