@@ -139,7 +139,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench.measure import hot_queries, prepare, profile_pages, while_writing, write_paths
+    from bench.measure import board_phases, hot_queries, prepare, profile_pages, while_writing, write_paths
 
     world = prepare()
     workers = 2 * (os.cpu_count() or 1) + 1
@@ -168,7 +168,7 @@ def main() -> None:
         server.wait(timeout=30)
     profile = profile_pages(world)
     orm = hot_queries(world)
-    figures = {"busy": busy}
+    figures = {"busy": busy, "board": board_phases(world)}
     report = render(args, generated, workers, world, results, throughput, figures, writes, profile, orm)
     out = ROOT / "bench" / "reports" / f"{args.size}-{time.strftime('%Y%m%d-%H%M%S')}.md"
     out.parent.mkdir(exist_ok=True)
@@ -204,7 +204,17 @@ def render(args, generated, workers, world, results, throughput, figures, writes
     lines += [
         "",
         "The figure pages compute their figures from the roll-ups on every request: nothing is kept between "
-        "requests, so the figures are the same right after a write.",
+        "requests, so the figures are the same right after a write. The ranking board shows one peer group "
+        "(the leader's default: the first) and computes that group only; the month before last is published "
+        "(the district publishes each month at its meeting), so last month's board computes one month and "
+        "compares with the published one. Its figures and its drawing, in-process (median of 9, ms):",
+        "",
+        "| page | rows | figures (SQL + Python) | drawing (template) |",
+        "|---|---|---|---|",
+    ]
+    for name, b in figures["board"].items():
+        lines.append(f"| {name} | {b['rows']} | {f(b['figures'])} | {f(b['drawing'])} |")
+    lines += [
         "",
         f"## Figure pages while another connection writes at the data's own pace (one write every "
         f"{busy['interval']:.1f} s through the services: a request logged, then acknowledged; wrk, ms)",

@@ -7,6 +7,7 @@ pipeline at a day is its monthly flows added up to that day.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -89,10 +90,12 @@ def leads_plan(
     source: str | None = None,
     group=None,
     signed: bool = True,
+    units: Collection[int] | None = None,
 ):
     """Leads created in [start, end] (`created`), those of them signed by its end and for how much
     (`converted`, `converted_wan`); and, unless not `signed`, the leads signed in [start, end] and for how
-    much (`signed`, `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id")."""
+    much (`signed`, `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id"; of `units`
+    when given)."""
     end = live_end(end)
     edges, whole = split(start, end)
     fields = (group,) if group else ()
@@ -106,6 +109,9 @@ def leads_plan(
         )
 
     leads = _scope(Lead.objects.all(), unit_id, source)
+    rows = _rolled(LeadMonth.objects.all(), unit_id, source, by_unit=group == "unit_id")
+    if units is not None:
+        leads, rows = leads.filter(unit_id__in=units), rows.filter(unit_id__in=units)
     signed_by_end = Q(signed_on__lte=end)
     if edges:
         created = leads.filter(time_ranges("created_at", edges))
@@ -121,7 +127,6 @@ def leads_plan(
                 signed=Count("id"),
                 signed_wan=Sum("signed_wan"),
             )
-    rows = _rolled(LeadMonth.objects.all(), unit_id, source, by_unit=group == "unit_id")
     if whole:
         end_month = month_start(end)
         counted = Q(signed_month__lte=end_month) if is_month_end(end) else Q(signed_month__lt=end_month)
@@ -284,9 +289,12 @@ def stage_ageing(*, unit_id: int | None = None) -> list[dict]:
     ]
 
 
-def stale_by_unit_plan(at):
-    """Per unit: open leads recorded before `at`, and of those the ones past a handling limit at `at`."""
+def stale_by_unit_plan(at, *, units: Collection[int] | None = None):
+    """Per unit (of `units` when given): open leads recorded before `at`, and of those the ones past a
+    handling limit at `at`."""
     leads = Lead.objects.open().filter(created_at__lt=at)
+    if units is not None:
+        leads = leads.filter(unit_id__in=units)
     got = yield {
         "rows": Rows(
             leads.values("unit_id")

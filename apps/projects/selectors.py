@@ -9,6 +9,7 @@ read from its roll-ups for the project's unit. The `_plan` functions are plans (
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -324,19 +325,19 @@ def project_figures(**kwargs) -> list:
     return figures(project_values(**kwargs), DEFINITIONS)
 
 
-def year_totals_by_unit_plan(end: date):
-    """Per responsible unit: the year's projects, plan, investment completed in the months completed by `end`,
-    and the projects reported for the last of those months (the board's indicators)."""
+def year_totals_by_unit_plan(end: date, *, units: Collection[int] | None = None):
+    """Per responsible unit (of `units` when given): the year's projects, plan, investment completed in the
+    months completed by `end`, and the projects reported for the last of those months (the board's
+    indicators)."""
     months = months_completed(end)
-    rows = (
-        ProjectMonth.objects.filter(year=end.year)
-        .values("unit_id")
-        .annotate(
-            projects=Sum("projects", filter=Q(month=0)),
-            plan=Sum("plan_wan", filter=Q(month=0)),
-            done=Sum("invested_wan", filter=Q(month__gte=1, month__lte=months)),
-            reported=Sum("reported", filter=Q(month=months) & Q(month__gte=1)),
-        )
+    rows = ProjectMonth.objects.filter(year=end.year)
+    if units is not None:
+        rows = rows.filter(unit_id__in=units)
+    rows = rows.values("unit_id").annotate(
+        projects=Sum("projects", filter=Q(month=0)),
+        plan=Sum("plan_wan", filter=Q(month=0)),
+        done=Sum("invested_wan", filter=Q(month__gte=1, month__lte=months)),
+        reported=Sum("reported", filter=Q(month=months) & Q(month__gte=1)),
     )
     got = yield {"rows": Rows(rows.order_by())}
     return {

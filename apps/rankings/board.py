@@ -15,6 +15,8 @@ every target is never on the black list.
 from __future__ import annotations
 
 import calendar
+from collections import Counter
+from collections.abc import Collection
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -78,16 +80,24 @@ def compute_board(month: date) -> dict:
     return compute_boards([month])[month]
 
 
-def compute_boards(months: list[date]) -> dict[date, dict]:
+def compute_boards(months: list[date], groups: Collection[str] | None = None) -> dict[date, dict]:
     """The boards of `months` (a month and the one before it, for the live board) in three queries: the
-    indicators, the units, and every computation of every month in one round trip."""
+    indicators, the units, and every computation of every month in one round trip. With `groups` (peer
+    groups), only those groups are ranked, from their own units' rows: a group is ranked among itself, and
+    a page shows one group at a time."""
     in_force = indicators_for(max(months))
     per_month = {month: indicators_for(month, in_force) for month in months}
-    used = {month: {i.computation for i in indicators} for month, indicators in per_month.items()}
+    everyone = list(Unit.objects.active())
+    units = everyone if groups is None else [u for u in everyone if u.peer_group in groups]
+    unit_ids = None if groups is None else [u.pk for u in units]
+    used = {
+        month: {i.computation for i in indicators if groups is None or set(i.peer_groups) & set(groups)}
+        for month, indicators in per_month.items()
+    }
     # computations with the same rows share one plan (the four request rates ask one query)
     sources = {(month, COMPUTATIONS[key].rows) for month, keys in used.items() for key in keys}
     names = {source: f"{source[0]:%Y_%m}_{n}" for n, source in enumerate(sources)}
-    got = run(gather(**{names[(month, rows)]: rows(*month_bounds(month)) for month, rows in sources}))
+    got = run(gather(**{names[(m, rows)]: rows(*month_bounds(m), unit_ids) for m, rows in sources}))
     measures = {
         month: {
             key: COMPUTATIONS[key].measure(got[names[(month, COMPUTATIONS[key].rows)]], *month_bounds(month))
@@ -95,17 +105,28 @@ def compute_boards(months: list[date]) -> dict[date, dict]:
         }
         for month, keys in used.items()
     }
-    units = list(Unit.objects.active())
-    return {month: _board(month, per_month[month], measures[month], units) for month in months}
+    return {month: _board(month, per_month[month], measures[month], units, everyone) for month in months}
 
 
-def _board(month: date, indicators: list[Indicator], measures: dict, units: list[Unit]) -> dict:
+def _peer_groups(indicators: list[Indicator], units: list[Unit]) -> list[dict]:
+    """Every peer group the board ranks (it has units and indicators that apply to it), for the tabs."""
+    sizes = Counter(u.peer_group for u in units)
+    return [
+        {"group": group, "label": str(label), "units": sizes[group]}
+        for group, label in Unit.PeerGroup.choices
+        if sizes[group] and any(group in i.peer_groups for i in indicators)
+    ]
+
+
+def _board(
+    month: date, indicators: list[Indicator], measures: dict, units: list[Unit], everyone: list[Unit]
+) -> dict:
     start, _end = month_bounds(month)
     groups = []
     for group, label in Unit.PeerGroup.choices:
         members = [u for u in units if u.peer_group == group]
         applicable = [i for i in indicators if group in i.peer_groups]
-        if not members or not applicable:
+        if not members or not applicable:  # (members: of the groups asked for)
             continue
         best = {}
         for ind in applicable:
@@ -169,6 +190,7 @@ def _board(month: date, indicators: list[Indicator], measures: dict, units: list
             for i in indicators
         ],  # fmt: skip
         "groups": groups,
+        "peer_groups": _peer_groups(indicators, everyone),
     }
 
 

@@ -7,7 +7,7 @@ indicator is then "not applicable" for that unit, and its weight goes to the oth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,9 +35,10 @@ def _ratio(num, den) -> Measure:
 @dataclass(frozen=True)
 class Computation:
     label: str
-    # a plan (apps.core.batch) whose result is the month's rows by unit; computations with the same rows
-    # (the four request rates; the project progress and reporting) share one plan a board month
-    rows: Callable[[date, date], Plan]
+    # (start, end, units) → a plan (apps.core.batch) whose result is the month's rows of those units;
+    # computations with the same rows (the four request rates; the project progress and reporting) share
+    # one plan a board month
+    rows: Callable[[date, date, Collection[int]], Plan]
     # the rows, start, end → {unit id: measure}
     measure: Callable[[dict, date, date], dict[int, Measure]]
     # the list of the records behind a unit's number for the month (start, end): a URL in which UNIT
@@ -51,8 +52,8 @@ class Computation:
 UNIT = "{unit}"
 
 
-def _request_rows(start, end):
-    return service.request_counts_plan(start, end, by_unit=True)
+def _request_rows(start, end, units):
+    return service.request_counts_plan(start, end, by_unit=True, units=units)
 
 
 def _request_measure(num_key, den_key):
@@ -72,17 +73,18 @@ def _request_drill(extra=""):
     return drill
 
 
-def _coverage_rows(start, end):
+def _coverage_rows(start, end, units):
     """Key enterprises of the unit visited from 1 January to the month's end."""
-    return service.coverage_by_unit_plan(date(end.year, 1, 1), end)
+    return service.coverage_by_unit_plan(date(end.year, 1, 1), end, units=units)
 
 
 def _coverage(rows, start, end):
     return {unit_id: _ratio(visited, total) for unit_id, (total, visited) in rows.items()}
 
 
-def _project_rows(start, end):
-    return projects.year_totals_by_unit_plan(end)  # the board's month is completed: months = its month
+def _project_rows(start, end, units):
+    # the board's month is completed: months = its month
+    return projects.year_totals_by_unit_plan(end, units=units)
 
 
 def _project_progress(rows, start, end):
@@ -107,8 +109,8 @@ def _project_reporting(rows, start, end):
     return {unit_id: _ratio(r["reported"], r["projects"]) for unit_id, r in rows.items()}
 
 
-def _research_rows(start, end):
-    return research.matching_by_unit_plan(end)
+def _research_rows(start, end, units):
+    return research.matching_by_unit_plan(end, units=units)
 
 
 def _research_matching(rows, start, end):
@@ -116,8 +118,8 @@ def _research_matching(rows, start, end):
     return {unit_id: _ratio(moving, n) for unit_id, (moving, n) in rows.items()}
 
 
-def _stale_rows(start, end):
-    return investment.stale_by_unit_plan(end_of_period(end))
+def _stale_rows(start, end, units):
+    return investment.stale_by_unit_plan(end_of_period(end), units=units)
 
 
 def _investment_stale(rows, start, end):
@@ -125,8 +127,8 @@ def _investment_stale(rows, start, end):
     return {unit_id: _ratio(stale, n) for unit_id, (stale, n) in rows.items()}
 
 
-def _lead_rows(start, end):
-    return investment.leads_plan(date(end.year, 1, 1), end, group="unit_id", signed=False)
+def _lead_rows(start, end, units):
+    return investment.leads_plan(date(end.year, 1, 1), end, group="unit_id", signed=False, units=units)
 
 
 def _investment_conversion(rows, start, end):

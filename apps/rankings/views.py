@@ -49,12 +49,15 @@ def _publications(month: date) -> tuple[dict[date, Publication], list[Publicatio
     return current, [p for p in publications if p.month == month]
 
 
-def _decorated(month: date) -> tuple[dict, Publication | None, list[Publication]]:
+def _decorated(
+    month: date, groups: list[str] | None = None
+) -> tuple[dict, Publication | None, list[Publication]]:
     """The month's board with its rank changes, its current publication, and every publication of the
-    month. A month not published is computed live, both months in one round trip."""
+    month. A month not published is computed live — of `groups` only when given (a published board holds
+    every group) — both months in one round trip."""
     current, history = _publications(month)
     wanted = [m for m in (month, _previous(month)) if m not in current]
-    live = compute_boards(wanted) if wanted else {}
+    live = compute_boards(wanted, groups) if wanted else {}
     board, previous = (current[m].board if m in current else live[m] for m in (month, _previous(month)))
     compare(board, previous)
     return board, current.get(month), history
@@ -98,22 +101,32 @@ def _computations_of(board: dict) -> dict[str, str]:
     return frozen
 
 
-def _group_of(request, board: dict) -> dict | None:
+def _chosen_group(request) -> str:
     """The peer group the page shows (?group=, else the viewer's own unit's group, else the first): a
     province's board has hundreds of units, so the page shows one group at a time."""
-    groups = {g["group"]: g for g in board["groups"]}
     chosen = request.GET.get("group") or getattr(request.user.unit, "peer_group", "")
+    return chosen if chosen in Unit.PeerGroup.values else Unit.PeerGroup.values[0]
+
+
+def _group_of(board: dict, chosen: str) -> dict | None:
+    groups = {g["group"]: g for g in board["groups"]}
     return groups.get(chosen) or next(iter(groups.values()), None)
 
 
 def _board_context(request, month: date) -> dict:
-    board, publication, history = _decorated(month)
-    group = _group_of(request, board)
+    chosen = _chosen_group(request)
+    board, publication, history = _decorated(month, [chosen])
+    if not board["groups"]:  # nothing ranked in that group: show the first group that is
+        board, publication, history = _decorated(month)
+    group = _group_of(board, chosen)
     if group:
         _decorate(board, group, month)
     return {
         "board": board,
         "group": group,
+        # the tabs: every group the board ranks (a board published before it kept them: its groups)
+        "peer_groups": board.get("peer_groups")
+        or [{"group": g["group"], "label": g["label"], "units": len(g["rows"])} for g in board["groups"]],
         "month": month,
         "publication": publication,
         "history": history,
@@ -205,7 +218,7 @@ def memo(request, unit_id):
     if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
         raise Http404
     month = _month(request)
-    board, publication, _history = _decorated(month)
+    board, publication, _history = _decorated(month, [unit.peer_group])  # a unit is ranked in its group
     row = group = None
     for g in board["groups"]:
         for r in g["rows"]:

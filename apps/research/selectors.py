@@ -6,6 +6,7 @@ the records for the partial edge months; R&D entities visited from the months ma
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -149,10 +150,12 @@ def research_figures(**kwargs) -> list:
     return figures(research_values(**kwargs), DEFINITIONS)
 
 
-def matching_by_unit_plan(end: date):
-    """Per responsible unit: results catalogued from 1 January to `end`'s month (included), and of those the
-    ones in matching or landed now (the board's research indicator)."""
+def matching_by_unit_plan(end: date, *, units: Collection[int] | None = None):
+    """Per responsible unit (of `units` when given): results catalogued from 1 January to `end`'s month
+    (included), and of those the ones in matching or landed now (the board's research indicator)."""
     rows = ResultMonth.objects.filter(month__gte=date(end.year, 1, 1), month__lte=month_start(end))
+    if units is not None:
+        rows = rows.filter(unit_id__in=units)
     got = yield {
         "rows": Rows(
             rows.values("unit_id")

@@ -9,6 +9,7 @@ in project construction (apps.projects.selectors reads the same roll-ups with `c
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from django.db.models import Count, Q, Sum
@@ -79,12 +80,14 @@ def _request_aggregates(closed_before, *, closings_only: bool = False) -> dict:
     }
 
 
-def _rolled(rows, *, unit_id: int | None = None, by_unit: bool = False):
-    """A roll-up's rows for one unit, every unit (`by_unit`), or the district's totals."""
+def _rolled(rows, *, unit_id: int | None = None, by_unit: bool = False, units: Collection[int] | None = None):
+    """A roll-up's rows for one unit, every unit (`by_unit`; of `units` when given), or the district's
+    totals."""
     if unit_id is not None:
         return rows.filter(district=False, unit_id=unit_id)
     if by_unit:
-        return rows.filter(district=False, unit__isnull=False)
+        rows = rows.filter(district=False, unit__isnull=False)
+        return rows if units is None else rows.filter(unit_id__in=units)
     return rows.filter(district=True)
 
 
@@ -95,11 +98,18 @@ def _grouped(qs, key: str | None, aggregates: dict):
 
 
 def request_counts_plan(
-    start: date, end: date, *, concerns: str = Concerns.ENTERPRISE, unit_id: int | None = None, by_unit=False
+    start: date,
+    end: date,
+    *,
+    concerns: str = Concerns.ENTERPRISE,
+    unit_id: int | None = None,
+    by_unit=False,
+    units: Collection[int] | None = None,
 ):
     """Requests received in [start, end]: received, closed by the end of `end` (and of those solved, on time,
     with their working days to close), acknowledged the same day, with feedback, satisfied, reopened,
-    withdrawn — district-wide, for the unit they count for, or a dict per unit (`by_unit`)."""
+    withdrawn — district-wide, for the unit they count for, or a dict per unit (`by_unit`; of `units` when
+    given)."""
     end = live_end(end)
     edges, whole = split(start, end)
     base = Request.objects.filter(concerns=concerns)
@@ -108,6 +118,8 @@ def request_counts_plan(
         base = base.filter(**{unit_field: unit_id})
     if by_unit:
         base = base.filter(**{f"{unit_field}__isnull": False})
+        if units is not None:
+            base = base.filter(**{f"{unit_field}__in": units})
     raw_key = unit_field if by_unit else None
     specs = {}
     if edges:
@@ -119,6 +131,7 @@ def request_counts_plan(
             RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1]),
             unit_id=unit_id,
             by_unit=by_unit,
+            units=units,
         )
         end_month = month_start(end)
         counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
@@ -258,11 +271,11 @@ def _key_counts_plan(start: date, end: date, unit_id: int | None):
     return got["keys"]["total"], got["keys"]["visited"]
 
 
-def coverage_by_unit_plan(start: date, end: date):
-    """{responsible unit id: (key enterprises, of which visited in [start, end])}."""
-    got = yield {
-        "rows": Rows(key_enterprises().values("unit_id").annotate(**coverage_counts(start, end)).order_by())
-    }
+def coverage_by_unit_plan(start: date, end: date, *, units: Collection[int] | None = None):
+    """{responsible unit id: (key enterprises, of which visited in [start, end])}, of every unit or of
+    `units`."""
+    rows = key_enterprises() if units is None else key_enterprises().filter(unit_id__in=units)
+    got = yield {"rows": Rows(rows.values("unit_id").annotate(**coverage_counts(start, end)).order_by())}
     return {r["unit_id"]: (r["total"], r["visited"]) for r in got["rows"]}
 
 

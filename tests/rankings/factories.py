@@ -46,7 +46,7 @@ def fixed(monkeypatch, key: str, values) -> str:
     a callable (start, end) → that dict, for boards that differ from month to month. Units missing from the
     dict are not measured at all (also "not applicable")."""
 
-    def rows(start, end):
+    def rows(start, end, units):
         yield from ()  # a plan that asks nothing
         return values(start, end) if callable(values) else values
 

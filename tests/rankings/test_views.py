@@ -17,6 +17,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from apps.accounts import roles
+from apps.rankings.board import compute_boards
 from apps.rankings.models import Indicator
 from apps.rankings.services import indicator_save
 from apps.service.models import Request
@@ -90,9 +91,10 @@ def test_the_board_shows_the_rank_change_against_last_month(boards, leader):
 
 
 def test_the_board_rows_carry_score_rank_and_move(boards, leader, unit_a, unit_b, office):
-    board = client_for(leader).get(BOARD).context["board"]
     rows = [
-        (r["unit"], r["score"], r["rank"], r["move"], r["delta"]) for g in board["groups"] for r in g["rows"]
+        (r["unit"], r["score"], r["rank"], r["move"], r["delta"])
+        for page in (BOARD.replace("group=parks", "group=bureaus"), BOARD)
+        for r in client_for(leader).get(page).context["group"]["rows"]
     ]
     assert rows == [
         ("党政办", "100.0", 1, "same", 0),
@@ -216,3 +218,17 @@ def test_the_memo_lists_the_units_overdue_requests_with_their_handlers(overdue, 
     assert re.search(r"招聘用工逾期 · [^<]* · handler: 李娜 · due 2024-03-19", section)
     for absent in ("暂停的诉求", "已办结的诉求", "医药谷逾期"):
         assert absent not in html
+
+
+def test_a_group_ranked_alone_is_ranked_as_on_the_whole_board(boards):
+    """The page computes only the group it shows, from that group's units' rows: each group must come out
+    exactly as on the board of every group (published boards hold every group)."""
+    months = [date(2024, 3, 1), date(2024, 2, 1)]
+    whole = compute_boards(months)
+    for month in months:
+        groups = [g["group"] for g in whole[month]["groups"]]
+        assert len(groups) == 2
+        for group in groups:
+            alone = compute_boards(months, [group])[month]
+            assert alone["groups"] == [g for g in whole[month]["groups"] if g["group"] == group]
+            assert alone["peer_groups"] == whole[month]["peer_groups"]

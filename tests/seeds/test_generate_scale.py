@@ -4,6 +4,7 @@ histories and links, and a refusal (writing nothing) on a database holding recor
 The dataset is generated once for this module inside a transaction that is rolled back at the end.
 """
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -60,9 +61,13 @@ def _count(table: str) -> int:
 
 
 def _indexes() -> list[tuple]:
+    """Every index, its definition without casts and parentheses: PostgreSQL prints a partial index's
+    `stage IN (…)` again with the casts placed differently once rebuilt from its own printed definition
+    (`ANY (ARRAY[('lead'::varchar)::text…])` for `ANY ((ARRAY['lead'::varchar…])::text[])`)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2")
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    return [(table, re.sub(r"::[a-z ]+(\[\])?|[()]", "", definition)) for table, definition in rows]
 
 
 DIGEST_OF = {
