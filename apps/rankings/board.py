@@ -87,7 +87,8 @@ def compute_boards(months: list[date], groups: Collection[str] | None = None) ->
     a page shows one group at a time."""
     in_force = indicators_for(max(months))
     per_month = {month: indicators_for(month, in_force) for month in months}
-    everyone = list(Unit.objects.active())
+    # (pk, short_name, peer_group) rows: a province has hundreds of units
+    everyone = list(Unit.objects.active().values_list("pk", "short_name", "peer_group", named=True))
     units = everyone if groups is None else [u for u in everyone if u.peer_group in groups]
     unit_ids = None if groups is None else [u.pk for u in units]
     used = {
@@ -108,7 +109,7 @@ def compute_boards(months: list[date], groups: Collection[str] | None = None) ->
     return {month: _board(month, per_month[month], measures[month], units, everyone) for month in months}
 
 
-def _peer_groups(indicators: list[Indicator], units: list[Unit]) -> list[dict]:
+def _peer_groups(indicators: list[Indicator], units: list) -> list[dict]:
     """Every peer group the board ranks (it has units and indicators that apply to it), for the tabs."""
     sizes = Counter(u.peer_group for u in units)
     return [
@@ -118,9 +119,7 @@ def _peer_groups(indicators: list[Indicator], units: list[Unit]) -> list[dict]:
     ]
 
 
-def _board(
-    month: date, indicators: list[Indicator], measures: dict, units: list[Unit], everyone: list[Unit]
-) -> dict:
+def _board(month: date, indicators: list[Indicator], measures: dict, units: list, everyone: list) -> dict:
     start, _end = month_bounds(month)
     groups = []
     for group, label in Unit.PeerGroup.choices:

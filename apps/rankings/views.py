@@ -2,6 +2,8 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, JSONField
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,28 +39,37 @@ def _previous(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
-def _publications(month: date) -> tuple[dict[date, Publication], list[Publication]]:
-    """The current publications of the month and the one before it, and every publication of the month (one
-    query)."""
+def _publications(month: date, group: str | None) -> tuple[dict[date, dict], list[Publication]]:
+    """The boards of the current publications of the month and the one before it — with only `group`'s
+    table when given: a province's published board holds thousands of cells — and every publication of the
+    month (one query)."""
+    board = F("board")
+    if group:
+        board = RawSQL(
+            "jsonb_set(board, '{groups}', jsonb_path_query_array(board, '$.groups[*] ? (@.group == $g)', "
+            "jsonb_build_object('g', %s::text)))",
+            [group],
+            output_field=JSONField(),
+        )
     publications = list(
         Publication.objects.filter(month__in=[month, _previous(month)])
         .select_related("published_by")
+        .defer("board")
+        .annotate(shown=board)
         .order_by("-published_at")
     )
     current = {p.month: p for p in publications if p.is_current}
     return current, [p for p in publications if p.month == month]
 
 
-def _decorated(
-    month: date, groups: list[str] | None = None
-) -> tuple[dict, Publication | None, list[Publication]]:
+def _decorated(month: date, group: str | None = None) -> tuple[dict, Publication | None, list[Publication]]:
     """The month's board with its rank changes, its current publication, and every publication of the
-    month. A month not published is computed live — of `groups` only when given (a published board holds
-    every group) — both months in one round trip."""
-    current, history = _publications(month)
+    month — of one peer group only when given. A month not published is computed live, both months in one
+    round trip."""
+    current, history = _publications(month, group)
     wanted = [m for m in (month, _previous(month)) if m not in current]
-    live = compute_boards(wanted, groups) if wanted else {}
-    board, previous = (current[m].board if m in current else live[m] for m in (month, _previous(month)))
+    live = compute_boards(wanted, [group] if group else None) if wanted else {}
+    board, previous = (current[m].shown if m in current else live[m] for m in (month, _previous(month)))
     compare(board, previous)
     return board, current.get(month), history
 
@@ -115,7 +126,7 @@ def _group_of(board: dict, chosen: str) -> dict | None:
 
 def _board_context(request, month: date) -> dict:
     chosen = _chosen_group(request)
-    board, publication, history = _decorated(month, [chosen])
+    board, publication, history = _decorated(month, chosen)
     if not board["groups"]:  # nothing ranked in that group: show the first group that is
         board, publication, history = _decorated(month)
     group = _group_of(board, chosen)
@@ -175,9 +186,10 @@ def published(request):
         request,
         "rankings/published.html",
         {
-            "publications": Publication.objects.select_related("published_by").order_by(
-                "-month", "-published_at"
-            )
+            # the list shows who published what when: not the boards (thousands of cells each)
+            "publications": Publication.objects.select_related("published_by")
+            .defer("board")
+            .order_by("-month", "-published_at")
         },
     )
 
@@ -218,7 +230,7 @@ def memo(request, unit_id):
     if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
         raise Http404
     month = _month(request)
-    board, publication, _history = _decorated(month, [unit.peer_group])  # a unit is ranked in its group
+    board, publication, _history = _decorated(month, unit.peer_group)  # a unit is ranked in its group
     row = group = None
     for g in board["groups"]:
         for r in g["rows"]:

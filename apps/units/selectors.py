@@ -13,6 +13,9 @@ def unit_from_request(request) -> Unit | None:
     return request.user.unit
 
 
-def units_to_choose(request):
-    """The units a viewer may pick on a figures page (those who see every unit), else None."""
-    return Unit.objects.active() if request.user.has_perm("accounts.view_all_units") else None
+def units_to_choose(request) -> list[tuple[int, str]] | None:
+    """The units a viewer may pick on a figures page (those who see every unit), else None: (id, short
+    name) pairs, which the period form draws as its options in one tag (a province has hundreds)."""
+    if not request.user.has_perm("accounts.view_all_units"):
+        return None
+    return list(Unit.objects.active().values_list("pk", "short_name"))

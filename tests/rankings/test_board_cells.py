@@ -1,31 +1,52 @@
-"""The board's cells are drawn in Python (apps/rankings/templatetags/board.py): what they escape and show."""
+"""The board's rows are drawn in Python (apps/rankings/templatetags/board.py): what they show and escape."""
 
 from django.utils import translation
 
-from apps.rankings.templatetags.board import board_cells
+from apps.rankings.templatetags.board import board_rows
+
+ROW = {
+    "unit_id": 3, "unit": "医药谷", "rank": 2, "move": "down", "delta": -3, "score": "87.5",
+    "memo_url": "/ranking/memo/3/?month=2024-03", "on_red": False, "on_black": True,
+    "why": [{"code": "closure_rate", "from": "50.0", "to": "87.5", "delta": "3.75"}],
+    "ordered": [
+        {"na": False, "url": "/service/requests/?handling_unit=3&date_from=2024-03-01", "num": "7",
+         "den": "8", "value": "87.5", "points": "8.75", "met": True},
+        {"na": True},
+    ],
+}  # fmt: skip
 
 
-def test_a_cell_shows_value_link_points_and_escapes_what_it_shows():
-    row = {
-        "ordered": [
-            {"na": False, "url": "/service/requests/?handling_unit=3&date_from=2024-03-01", "num": "7",
-             "den": "8", "value": "87.5", "points": "8.75", "met": True},
-            {"na": False, "url": '/x/?a="><script>', "num": "<b>", "den": "1", "value": "<i>1</i>",
-             "points": "0.00", "met": False},
-            {"na": True},
-        ]
-    }  # fmt: skip
+def test_a_row_shows_rank_move_unit_list_score_and_cells():
     with translation.override("en"):
-        html = board_cells(row)
-    first, second, third = html.split("</td>")[:3]
-    assert first == (
+        html = str(board_rows({"rows": [ROW]}, memo_links=True))
+    assert html.startswith('<tr class="black-list"><td>2 <span class="late" title="down">▼3</span></td>')
+    assert (
+        '<a href="/ranking/memo/3/?month=2024-03">医药谷</a> <span class="badge badge-black">black list'
+        in html
+    )
+    assert '<summary>why it moved</summary><div class="small">closure_rate: 50.0 → 87.5 (3.75)</div>' in html
+    assert '<td class="num"><strong>87.5</strong></td>' in html
+    assert (
         '<td class="num"><a href="/service/requests/?handling_unit=3&amp;date_from=2024-03-01" title="7 / 8">'
-        '87.5</a><br><small class="ok">8.75</small>'
-    )
-    assert "<script>" not in second and "<b>" not in second and "<i>" not in second
-    assert "&quot;&gt;&lt;script&gt;" in second and "&lt;i&gt;1&lt;/i&gt;" in second
-    assert '<small class="muted">0.00</small>' in second
-    assert third == (
+        '87.5</a><br><small class="ok">8.75</small></td>'
+    ) in html
+    assert html.endswith(
         '<td class="num"><span class="muted" title="nothing to measure: its weight goes to the other '
-        'indicators">n/a</span>'
+        'indicators">n/a</span></td></tr>'
     )
+    with translation.override("en"):
+        projected = str(board_rows({"rows": [ROW]}))  # the projector: no memo links, no reasons
+    assert "<a href" not in projected.split('<td class="num">')[0] and "why it moved" not in projected
+
+
+def test_what_a_row_shows_is_escaped():
+    hostile = {
+        **ROW,
+        "unit": "<script>x</script>",
+        "memo_url": '/m/?a="><b>',
+        "ordered": [{**ROW["ordered"][0], "url": '/x/?a="><script>', "value": "<i>1</i>", "num": "<b>"}],
+    }
+    html = str(board_rows({"rows": [hostile]}, memo_links=True))
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "&quot;&gt;&lt;b&gt;" in html
+    assert "&lt;i&gt;1&lt;/i&gt;" in html
