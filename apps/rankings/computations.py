@@ -48,6 +48,11 @@ class Computation:
     def url(self, unit_id: int, start: date, end: date) -> str:
         return self.drill(start, end).replace(UNIT, str(unit_id))
 
+    def opens(self, user, unit_id: int) -> bool:
+        """Whether `user` may open the records behind `unit_id`'s number (else the number shows unlinked):
+        a unit's own records, or any unit's with the district-wide permission."""
+        return unit_id == user.unit_id or user.has_perm("accounts.view_all_units")
+
 
 UNIT = "{unit}"
 

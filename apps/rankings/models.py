@@ -61,6 +61,14 @@ class Indicator(models.Model):
         verbose_name=_("peer groups"),
         default=list,
     )
+    min_cases = models.PositiveIntegerField(
+        _("minimum cases"),
+        default=5,
+        help_text=_(
+            "A unit with fewer cases (the denominator) than this is not measured on the indicator that month: "
+            "its weight goes to the other indicators."
+        ),
+    )
     valid_from = models.DateField(_("valid from"))
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -127,3 +135,26 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class PublishedMemo(models.Model):
+    """What a unit's pre-meeting memo shows for a published month, frozen with the board: its overdue
+    requests, its leads past a handling limit and its red-light projects as they stood when the board was
+    published (`data`: {"overdue": [...], "overdue_count": n, "stale": [...], "stale_count": n,
+    "red_projects": [...], "red_count": n}; each list holds at most 50 items, the counts are whole)."""
+
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("published board"), on_delete=models.CASCADE, related_name="memos"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField(_("memo as published"))
+
+    class Meta:
+        verbose_name = _("published memo")
+        verbose_name_plural = _("published memos")
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "unit"], name="one_memo_per_unit_and_publication")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.unit}"

@@ -74,17 +74,18 @@ def _decorated(month: date, group: str | None = None) -> tuple[dict, Publication
     return board, current.get(month), history
 
 
-def _decorate(board: dict, group: dict, month: date) -> None:
+def _decorate(board: dict, group: dict, month: date, viewer) -> None:
     """Ready one peer group of the board to show: its columns, each row's cells in column order with the
-    link to the records behind them, its memo link and its list. Only the group the page shows: a
-    province's board has thousands of cells."""
+    link to the records behind them (none where `viewer` may not open them), its memo link and its list.
+    Only the group the page shows: a province's board has thousands of cells."""
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
     start, end = month_bounds(month)
-    links = {}
+    links, opens = {}, {}
     for code in group["indicators"]:
         computation = COMPUTATIONS.get(computations.get(code, ""))
         links[code] = computation.drill(start, end) if computation else ""
+        opens[code] = computation.opens if computation else (lambda user, unit_id: False)
     memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
     group["columns"] = [names[c] for c in group["indicators"]]
     for row in group["rows"]:
@@ -92,7 +93,7 @@ def _decorate(board: dict, group: dict, month: date) -> None:
         row["ordered"] = []
         for code in group["indicators"]:
             cell = dict(row["cells"].get(code, {"na": True}))
-            cell["url"] = links[code].replace(UNIT, unit)
+            cell["url"] = links[code].replace(UNIT, unit) if opens[code](viewer, row["unit_id"]) else ""
             row["ordered"].append(cell)
         row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}"
         row["on_red"] = row["unit_id"] in group["red"]
@@ -131,7 +132,7 @@ def _board_context(request, month: date) -> dict:
         board, publication, history = _decorated(month)
     group = _group_of(board, chosen)
     if group:
-        _decorate(board, group, month)
+        _decorate(board, group, month, request.user)
     return {
         "board": board,
         "group": group,

@@ -64,8 +64,13 @@ def _cell(cell: dict, labels: dict) -> str:
     target is met; "n/a" when there is nothing to measure."""
     if cell["na"]:
         return f'<td class="num"><span class="muted" title="{labels["na_title"]}">{labels["na"]}</span></td>'
+    title = f'{escape(cell["num"])} / {escape(cell["den"])}'
+    value = (
+        f'<a href="{escape(cell["url"])}" title="{title}">{escape(cell["value"])}</a>'
+        if cell["url"]  # no link to records the viewer may not open
+        else f'<span title="{title}">{escape(cell["value"])}</span>'
+    )
     return (
-        f'<td class="num"><a href="{escape(cell["url"])}" title="{escape(cell["num"])} / '
-        f'{escape(cell["den"])}">{escape(cell["value"])}</a><br>'
+        f'<td class="num">{value}<br>'
         f'<small class="{"ok" if cell["met"] else "muted"}">{escape(cell["points"])}</small></td>'
     )
