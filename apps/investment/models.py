@@ -86,12 +86,25 @@ class Trip(models.Model):
         return f"{self.start_on} {self.cities}"
 
 
+def opens_every_unit(user) -> bool:
+    """Whether `user` may open every unit's leads (leaders); everyone else opens only their own unit's."""
+    return user.is_authenticated and user.has_perm("accounts.view_all_units")
+
+
+def opens_leads_of(user, unit_id: int | None) -> bool:
+    """Whether `user` may open the leads of `unit_id` — what `visible_to` lets through, asked of one unit
+    (the figures show another unit's leads as counts only, never their amounts)."""
+    return user.is_authenticated and (
+        opens_every_unit(user) or (unit_id is not None and unit_id == user.unit_id)
+    )
+
+
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Confidential: the responsible unit and leaders only."""
         if not user.is_authenticated:
             return self.none()
-        if user.has_perm("accounts.view_all_units"):
+        if opens_every_unit(user):
             return self
         return self.filter(unit_id=user.unit_id)
 
@@ -100,7 +113,7 @@ class LeadQuerySet(models.QuerySet):
 
     def stale(self, now=None):
         """Past a handling limit: no response in 1 working day, not assessed in 3, no feedback to the investor
-        in a week, or no progress update for 2 weeks (until it is in production or dropped)."""
+        in a week, or no progress update for 2 weeks — open leads only (lead, assessed, negotiating)."""
         return self.filter(stale_q(now))
 
 
@@ -112,9 +125,10 @@ def stale_q(now=None) -> Q:
 def stale_from(lead) -> datetime | None:
     """When a lead is past a handling limit, given what has been done on it: the earliest of its response
     deadline (not responded), its assessment deadline (still a lead), its deadline for feedback to the
-    investor (none given), and two weeks after its last activity. None once in production or dropped. The
-    services store it on every change of the lead (`Lead.stale_from`), so "stale at T" is one comparison."""
-    if lead.stage in (Lead.Stage.PRODUCTION, Lead.Stage.DROPPED):
+    investor (none given), and two weeks after its last activity. None once it has left the open stages
+    (signed or dropped): only an open lead can be stale. The services store it on every change of the lead
+    (`Lead.stale_from`), so "stale at T" is one comparison."""
+    if lead.stage not in Lead.OPEN_STAGES:
         return None
     limits = [lead.last_activity_at + UPDATE_EVERY]
     if lead.responded_at is None and lead.respond_due is not None:
@@ -245,9 +259,10 @@ class Lead(models.Model):
         return self.name
 
     def flags(self, now=None) -> list[str]:
-        """Which handling limits this lead is past (for its owner and manager)."""
+        """Which handling limits this lead is past (for its owner and manager): none once it has left the
+        open stages, as `stale_from` says."""
         now = now or timezone.now()
-        if self.stage in (Lead.Stage.PRODUCTION, Lead.Stage.DROPPED):
+        if self.stage not in Lead.OPEN_STAGES:
             return []
         flags = []
         if self.responded_at is None and self.respond_due and self.respond_due < now:
@@ -285,7 +300,11 @@ class LeadEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("lead event")
         verbose_name_plural = _("lead events")
-        indexes = [models.Index(fields=["lead", "at"], name="lead_event_at")]
+        indexes = [
+            models.Index(fields=["lead", "at"], name="lead_event_at"),
+            # a month of stage moves, for the stages at a day (`selectors.stage_ageing`)
+            models.Index(fields=["at"], name="lead_event_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.action} {self.at:%Y-%m-%d}"
@@ -390,3 +409,29 @@ class LeadStage(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.stage}: {self.n}"
+
+
+class LeadStageMonth(models.Model):
+    """Moves into and out of each stage by unit and month: how many leads entered the stage and the sum of
+    those moments (seconds since the epoch), how many left it and the sum of the moments they had entered
+    it. The leads in a stage at a day, and how long they had been in it, are these flows added up to the
+    day (`selectors.stage_ageing`)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(_("stage"), max_length=12, choices=Lead.Stage.choices)
+    month = models.DateField(_("month"))
+    entered = models.IntegerField(default=0)
+    entered_since = models.BigIntegerField(default=0)
+    left = models.IntegerField(default=0)
+    left_since = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lead stage flow roll-up")
+        verbose_name_plural = _("lead stage flow roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "stage", "month"], name="lead_stage_month_key")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.stage} {self.month:%Y-%m}: +{self.entered} −{self.left}"

@@ -23,6 +23,7 @@ from .models import (
     LeadEvent,
     LeadMonth,
     LeadStage,
+    LeadStageMonth,
     PipelineMonth,
     Trip,
     TripMonth,
@@ -44,14 +45,20 @@ PIPELINE = Rollup(
     PipelineMonth, key=("district", "unit_id", "source", "band", "month"), values=("opened", "closed")
 )
 STAGES = Rollup(LeadStage, key=("unit_id", "stage"), counts={"n": None}, values=("since_sum",))
+FLOWS = Rollup(
+    LeadStageMonth,
+    key=("unit_id", "stage", "month"),
+    values=("entered", "entered_since", "left", "left_since"),
+)
 
-ROLLUPS = (TRIPS, LEADS, PIPELINE, STAGES)
+ROLLUPS = (TRIPS, LEADS, PIPELINE, STAGES, FLOWS)
 #: every table `rebuild()` writes
 TABLES = (
     "investment_tripmonth",
     "investment_leadmonth",
     "investment_pipelinemonth",
     "investment_leadstage",
+    "investment_leadstagemonth",
     "investment_lead",
 )
 
@@ -76,6 +83,20 @@ def lead_rows(lead: Lead) -> Delta:
     delta += STAGES.of(lead, (lead.unit_id, lead.stage))
     delta.add(STAGES, (lead.unit_id, lead.stage), since_sum=int(lead.stage_since.timestamp()))
     return delta
+
+
+def stage_entered(unit_id: int, stage: str, at) -> Delta:
+    """A lead of `unit_id` entered `stage` at `at` (recorded: the first stage; or moved into it)."""
+    return Delta().add(FLOWS, (unit_id, stage, local_month(at)), entered=1, entered_since=int(at.timestamp()))
+
+
+def stage_moved(unit_id: int, from_stage: str, since, to_stage: str, at) -> Delta:
+    """A lead of `unit_id` in `from_stage` since `since` moved to `to_stage` at `at`. History, not state: the
+    service that moves the lead adds it besides what `lead_rows` says before and after."""
+    left = Delta().add(
+        FLOWS, (unit_id, from_stage, local_month(at)), left=1, left_since=int(since.timestamp())
+    )
+    return left + stage_entered(unit_id, to_stage, at)
 
 
 def _local_month(field: str):
@@ -110,9 +131,34 @@ def rebuild() -> None:
                 delta.add(PIPELINE, (district, key, source, band, local_month(open_until)), closed=1)
     for unit, stage, since in Lead.objects.values_list("unit", "stage", "stage_since"):
         delta.add(STAGES, (unit, stage), n=1, since_sum=int(since.timestamp()))
+    delta += _stage_flows()
     PipelineMonth.objects.all().delete()
     LeadStage.objects.all().delete()
+    LeadStageMonth.objects.all().delete()
     delta.apply_in_chunks()
+
+
+def stage_flows_rebuild() -> None:
+    """The stage flows alone, from the leads' events (the data migration that introduced them)."""
+    LeadStageMonth.objects.all().delete()
+    _stage_flows().apply_in_chunks()
+
+
+def _stage_flows() -> Delta:
+    """The stage flows from the leads' events: each lead enters the first stage when recorded and each move
+    takes it out of one stage (entered at its previous event) into the next."""
+    delta = Delta()
+    events = LeadEvent.objects.filter(action__in=[LeadEvent.Action.CREATE, LeadEvent.Action.MOVE])
+    previous: dict[int, object] = {}  # lead → the moment it entered its stage
+    for lead_id, unit, action, from_stage, to_stage, at in events.order_by("lead_id", "at", "id").values_list(
+        "lead_id", "lead__unit_id", "action", "from_stage", "to_stage", "at"
+    ):
+        if action == LeadEvent.Action.CREATE:
+            delta += stage_entered(unit, to_stage or Lead.Stage.LEAD, at)
+        else:
+            delta += stage_moved(unit, from_stage, previous[lead_id], to_stage, at)
+        previous[lead_id] = at
+    return delta
 
 
 def _rebuild_lead_moments() -> None:
@@ -131,6 +177,6 @@ def _rebuild_lead_moments() -> None:
 
 def kept() -> dict[str, set]:
     """What the roll-ups and the leads' derived moments hold now, comparable with a rebuild's."""
-    return {rollup.table: rollup.rows() for rollup in (TRIPS, LEADS, PIPELINE, STAGES)} | {
+    return {rollup.table: rollup.rows() for rollup in ROLLUPS} | {
         "lead moments": set(Lead.objects.values_list("pk", "open_until", "stale_from"))
     }

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from apps.core.periods import (
     end_of_period,
     is_month_end,
     live_end,
+    local_month,
     month_start,
     next_month,
     split,
@@ -29,7 +30,18 @@ from apps.core.periods import (
     time_ranges,
 )
 
-from .models import BANDS, Lead, LeadMonth, LeadStage, PipelineMonth, Trip, TripMonth, band_q
+from .models import (
+    BANDS,
+    Lead,
+    LeadEvent,
+    LeadMonth,
+    LeadStageMonth,
+    PipelineMonth,
+    Trip,
+    TripMonth,
+    band_q,
+    opens_leads_of,
+)
 
 DEFINITIONS = {
     "trips": (_("Trips"), _("Investment trips that started within the period (of a unit: it organised).")),
@@ -253,6 +265,29 @@ def investment_figures(**kwargs) -> list:
     return figures(investment_values(**kwargs), DEFINITIONS)
 
 
+#: the figures that add up signed amounts: shown for a unit only to those who may open its leads
+AMOUNTS = ("signed_amount_wan",)
+
+
+def hide_amounts(values: dict, *, user, unit_id: int | None) -> dict:
+    """A unit's values as `user` may see them: the amounts (AMOUNTS) None unless `user` may open the unit's
+    leads; the counts always (the district's own, `unit_id` None, are aggregates of every unit: shown)."""
+    if unit_id is None or opens_leads_of(user, unit_id):
+        return values
+    return values | dict.fromkeys((k for k in AMOUNTS if k in values), None)
+
+
+def conversion_by_unit_for(user, *, start: date, end: date) -> list[dict]:
+    """`conversion_by("unit")`, each unit's signed amount kept only where `user` may open its leads (other
+    units' rows are counts only); `amount_hidden` says where it was left out."""
+    return [
+        r | {"amount": None, "amount_hidden": True}
+        if not opens_leads_of(user, r["unit"])
+        else r | {"amount_hidden": False}
+        for r in conversion_by("unit", start=start, end=end)
+    ]
+
+
 def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
     """Leads created in the period, how many of them were signed by its end and for how much (万元; a signing
     after the end counts in neither), grouped by `source` or `unit`."""
@@ -271,22 +306,71 @@ def conversion_by(field: str, *, start: date, end: date) -> list[dict]:
     ]
 
 
-def stage_ageing(*, unit_id: int | None = None) -> list[dict]:
-    """Open leads per stage and the average days they have spent in it."""
-    rows = _scope(LeadStage.objects.filter(stage__in=Lead.OPEN_STAGES), unit_id)
-    by_stage = {
-        r["stage"]: r for r in rows.values("stage").annotate(n=Sum("n"), since=Sum("since_sum")).order_by()
+def _epoch(expression):
+    """Seconds since the epoch of a moment, whole (as `int(moment.timestamp())` in the roll-ups)."""
+    return Func(
+        expression, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))", output_field=BigIntegerField()
+    )
+
+
+def stage_ageing_plan(at, *, unit_id: int | None = None):
+    """Leads in each open stage at the moment `at` and the average days they had spent in it by then: the
+    stage flows (rollups.FLOWS) of the months before `at`'s month, and that month's moves up to `at` from
+    the leads' events (at most a month of them)."""
+    month = local_month(at)
+    flows = _scope(LeadStageMonth.objects.filter(stage__in=Lead.OPEN_STAGES, month__lt=month), unit_id)
+    moves = LeadEvent.objects.filter(
+        action__in=[LeadEvent.Action.CREATE, LeadEvent.Action.MOVE], at__gte=start_of_day(month), at__lt=at
+    )
+    if unit_id is not None:
+        moves = moves.filter(lead__unit_id=unit_id)
+    # the moment a lead leaving a stage had entered it: its previous event that sets a stage
+    entered_at = (
+        LeadEvent.objects.filter(
+            lead=OuterRef("lead"), action__in=[LeadEvent.Action.CREATE, LeadEvent.Action.MOVE]
+        )
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id")))
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    got = yield {
+        "flows": Rows(
+            flows.values("stage")
+            .annotate(n=Sum("entered") - Sum("left"), since=Sum("entered_since") - Sum("left_since"))
+            .order_by()
+        ),
+        "entered": Rows(
+            moves.filter(to_stage__in=Lead.OPEN_STAGES)
+            .values(stage=F("to_stage"))
+            .annotate(n=Count("id"), since=Sum(_epoch(F("at"))))
+            .order_by()
+        ),
+        "left": Rows(
+            moves.filter(action=LeadEvent.Action.MOVE, from_stage__in=Lead.OPEN_STAGES)
+            .annotate(entered_at=Subquery(entered_at))
+            .values(stage=F("from_stage"))
+            .annotate(n=Count("id"), since=Sum(_epoch(F("entered_at"))))
+            .order_by()
+        ),
     }
-    labels, now = dict(Lead.Stage.choices), timezone.now().timestamp()
+    totals = {stage: [0, 0] for stage in Lead.OPEN_STAGES}  # stage → [leads, sum of the moments they entered]
+    for part, sign in (("flows", 1), ("entered", 1), ("left", -1)):
+        for row in got[part]:
+            totals[row["stage"]][0] += sign * int(row["n"] or 0)
+            totals[row["stage"]][1] += sign * int(row["since"] or 0)
+    labels, moment = dict(Lead.Stage.choices), int(at.timestamp())
     return [
-        {
-            "stage": labels[s],
-            "n": by_stage[s]["n"],
-            "avg_days": round((now - by_stage[s]["since"] / by_stage[s]["n"]) / 86400, 1),
-        }
-        for s in Lead.OPEN_STAGES
-        if s in by_stage and by_stage[s]["n"]
+        {"stage": labels[stage], "n": n, "avg_days": round((moment - since / n) / 86400, 1)}
+        for stage, (n, since) in totals.items()
+        if n
     ]
+
+
+def stage_ageing(*, end: date | None = None, unit_id: int | None = None) -> list[dict]:
+    """Open leads per stage at the end of `end` (now, for a period not over yet, or without `end`) and the
+    average days they had spent in it by then."""
+    now = timezone.now()
+    return run(stage_ageing_plan(now if end is None else min(end_of_period(end), now), unit_id=unit_id))
 
 
 def stale_by_unit_plan(at, *, units: Collection[int] | None = None):

@@ -50,7 +50,7 @@ def lead_create(*, by, at: datetime | None = None, **fields) -> Lead:
     lead.full_clean()
     lead.save()
     LeadEvent.objects.create(lead=lead, action=A.CREATE, to_stage=S.LEAD, by=by, at=at)
-    rollups.lead_rows(lead).apply()
+    (rollups.lead_rows(lead) + rollups.stage_entered(lead.unit_id, S.LEAD, at)).apply()
     return lead
 
 
@@ -152,6 +152,7 @@ def lead_move(
     LeadEvent.objects.create(
         lead=lead, action=A.MOVE, from_stage=current, to_stage=to, by=by, at=at, note=note
     )
+    moved = rollups.stage_moved(lead.unit_id, current, lead.stage_since, to, at)
     lead.stage, lead.stage_since, lead.last_activity_at = to, at, max(lead.last_activity_at, at)
     if lead.responded_at is None:
         lead.responded_at = at
@@ -159,7 +160,7 @@ def lead_move(
         lead.open_until = at  # signed or dropped: it leaves the pipeline
     lead.stale_from = stale_from(lead)
     lead.save()
-    (rollups.lead_rows(lead) - before).apply()
+    (rollups.lead_rows(lead) - before + moved).apply()
     return lead
 
 

@@ -8,6 +8,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
+from apps.core.figures import figures as figures_of
 from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
@@ -303,9 +304,10 @@ def figures(request):
         for i, r in enumerate(by_source)
     ]
     names = dict(Unit.objects.values_list("pk", "short_name"))
+    # every unit's counts; an amount only where the viewer may open the unit's leads
     by_unit = [
         {**r, "unit_name": names.get(r["unit"], "")}
-        for r in selectors.conversion_by("unit", start=start, end=end)
+        for r in selectors.conversion_by_unit_for(request.user, start=start, end=end)
     ]
     trips = f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
     links = {
@@ -316,9 +318,11 @@ def figures(request):
         "stale": f"{reverse('investment:lead_list')}?stale=true",
     }
     district = selectors.investment_figures(start=start, end=end, now_stale=True)
-    mine = (
-        selectors.investment_figures(start=start, end=end, unit_id=unit.pk, now_stale=True) if unit else None
-    )
+    mine = None
+    if unit:
+        values = selectors.investment_values(start=start, end=end, unit_id=unit.pk, now_stale=True)
+        values = selectors.hide_amounts(values, user=request.user, unit_id=unit.pk)
+        mine = figures_of(values, selectors.DEFINITIONS)
     sees_all = request.user.has_perm("accounts.view_all_units")
     return render(
         request,
@@ -331,7 +335,8 @@ def figures(request):
             "unit_figures": [(f, links.get(f.key)) for f in mine] if mine else None,
             "funnel": {"rows": rows, "height": 16 + 30 * len(rows)},
             "by_unit": by_unit,
-            "ageing": selectors.stage_ageing(unit_id=None if sees_all else request.user.unit_id),
+            "amounts_hidden": any(r["amount_hidden"] for r in by_unit),
+            "ageing": selectors.stage_ageing(end=end, unit_id=None if sees_all else request.user.unit_id),
             "units": units_to_choose(request),
         },
     )

@@ -319,10 +319,11 @@ def monthly_report(request):
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        saved, errors = _save_reports(request, projects, month, reports)
-        if errors:
-            for e in errors:
-                messages.error(request, e)
+        saved, errors, unchanged = _save_reports(request, projects, month, reports)
+        for e in errors:
+            messages.error(request, e)
+        for note in unchanged:
+            messages.info(request, note)
         if saved:
             messages.success(request, _("%(n)d reports saved.") % {"n": saved})
         return redirect(
@@ -348,8 +349,11 @@ def monthly_report(request):
 
 
 def _save_reports(request, projects, month, existing):
+    """Save the lines with an amount. Returns how many were saved, the lines not saved and why (errors), and
+    the lines already reported with the same amount by the time the page was sent (nothing lost): a line is
+    never dropped without a word, as the import and the service say why they refuse one."""
     by_pk = {p.pk: p for p in projects}
-    saved, errors = 0, []
+    saved, errors, unchanged = 0, [], []
     for index in range(len(projects)):
         form = ReportRowForm(
             {k.split("-", 1)[1]: v for k, v in request.POST.items() if k.startswith(f"r{index}-")}
@@ -362,7 +366,33 @@ def _save_reports(request, projects, month, existing):
             continue
         project = by_pk.get(form.cleaned_data["project"])
         amount = form.cleaned_data["amount"]
-        if project is None or amount is None or (project.pk, month) in existing:
+        if amount is None:
+            continue
+        if project is None:
+            # moved to another unit or out of this year's plans since the page was opened (or never on it:
+            # the same words either way, so nothing is told about a project the user may not open)
+            errors.append(
+                _("Line %(n)d was not saved: the project is no longer on this unit's list for the year.")
+                % {"n": index + 1}
+            )
+            continue
+        report = existing.get((project.pk, month))
+        if report is not None:  # reported by someone else since the page was opened
+            values = {"n": index + 1, "project": project.code, "month": f"{month:%Y-%m}"}
+            values |= {"amount": report.amount, "by": report.reported_by}
+            if report.amount == amount:
+                unchanged.append(
+                    _("Line %(n)d (%(project)s): %(month)s was already reported with this amount by %(by)s.")
+                    % values
+                )
+            else:
+                errors.append(
+                    _(
+                        "Line %(n)d (%(project)s) was not saved: %(month)s is already reported "
+                        "(%(amount)s 万元, by %(by)s); correct it on the project page."
+                    )
+                    % values
+                )
             continue
         try:
             services.report_month(
@@ -370,8 +400,11 @@ def _save_reports(request, projects, month, existing):
             )
             saved += 1
         except ValidationError as exc:
-            errors.append(f"{project.code}: {' '.join(exc.messages)}")
-    return saved, errors
+            errors.append(
+                _("Line %(n)d (%(project)s) was not saved: %(errors)s")
+                % {"n": index + 1, "project": project.code, "errors": " ".join(exc.messages)}
+            )
+    return saved, errors, unchanged
 
 
 class ProjectVisitCreateView(VisitCreateView):

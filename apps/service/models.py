@@ -522,8 +522,23 @@ HAS_FEEDBACK = ~Q(satisfaction="")
 SATISFIED = Q(satisfaction__in=[Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC])
 REOPENED = Q(reopen_count__gt=0)
 WITHDRAWN = Q(status=Status.WITHDRAWN)
-DUE = Q(close_due__isnull=False) & ~WITHDRAWN  # has a closing deadline and was not withdrawn
+PAUSED = Q(status=Status.PAUSED)
+# has a closing deadline, was not withdrawn and is not paused: a paused request's clock is stopped (its
+# deadline moves by the working days paused when it resumes), so it is neither on time nor late while paused
+DUE = Q(close_due__isnull=False) & ~WITHDRAWN & ~PAUSED
 TIMED = CLOSED & Q(workdays_to_close__isnull=False)  # closed, with its working days to close
+
+
+ACK_WAITING = Q(
+    acknowledged_at__isnull=True, ack_due__isnull=False
+)  # its same-day clock runs, not acknowledged
+
+
+def ack_pending(now) -> Q:
+    """Not acknowledged yet, with its same-day deadline still ahead at `now`: neither acknowledged the same
+    day nor late yet (事不过夜 is decided when the deadline passes). A condition of the moment: the roll-up
+    keeps the requests waiting by their deadline (`RequestAckWait`); a reader takes those due after now."""
+    return ACK_WAITING & Q(ack_due__gt=now)
 
 
 # --- roll-ups (kept by the services, see rollups.py) --------------------------------------------------------
@@ -629,3 +644,32 @@ class VisitMonth(models.Model):
 
     def __str__(self):
         return f"{self.concerns} {self.unit_id} {self.month:%Y-%m}: {self.visits}"
+
+
+class RequestAckWait(models.Model):
+    """Requests waiting for their same-day acknowledgement (`ACK_WAITING`) by what they concern, the unit they
+    count for, the month received and the deadline (one of a few moments per working day), and the same
+    totalled over the district: those not yet decided at a moment are the rows due after it, read without
+    a request row."""
+
+    concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    district = models.BooleanField(default=False)  # True: the district's total (unit NULL)
+    unit = _rollup_unit()
+    month = models.DateField(_("month received"))
+    ack_due = models.DateTimeField(_("acknowledge by"))
+    waiting = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("acknowledgement roll-up")
+        verbose_name_plural = _("acknowledgement roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concerns", "district", "unit", "month", "ack_due"],
+                nulls_distinct=False,
+                name="request_ack_wait_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.ack_due:%Y-%m-%d %H:%M}: {self.waiting}"

@@ -29,6 +29,7 @@ from apps.enterprises.models import EnterpriseCoverage
 
 from .models import (
     ACK_SAME_DAY,
+    ACK_WAITING,
     CLOSED,
     DUE,
     HAS_FEEDBACK,
@@ -39,6 +40,7 @@ from .models import (
     TIMED,
     WITHDRAWN,
     Request,
+    RequestAckWait,
     RequestDueMonth,
     RequestMonth,
     Visit,
@@ -67,8 +69,11 @@ DEADLINES = Rollup(
     key=("concerns", "district", "unit_id", "month"),
     counts={"due": None, "due_on_time": ON_TIME},
 )
+ACK_WAITS = Rollup(
+    RequestAckWait, key=("concerns", "district", "unit_id", "month", "ack_due"), counts={"waiting": None}
+)
 VISITS = Rollup(VisitMonth, key=("concerns", "district", "unit_id", "month"), counts={"visits": None})
-ROLLUPS = (REQUESTS, DEADLINES, VISITS)
+ROLLUPS = (REQUESTS, DEADLINES, ACK_WAITS, VISITS)
 #: derived tables of lower apps that `rebuild()` refills
 DERIVED = (EnterpriseCoverage,)
 #: every table `rebuild()` writes
@@ -92,6 +97,10 @@ def request_rows(req: Request) -> Delta:
         delta += REQUESTS.of(req, (req.concerns, district, unit, month_start(req.received_on), closed_month))
         if holds(DUE, req):
             delta += DEADLINES.of(req, (req.concerns, district, unit, local_month(req.close_due)))
+        if holds(ACK_WAITING, req):
+            delta += ACK_WAITS.of(
+                req, (req.concerns, district, unit, month_start(req.received_on), req.ack_due)
+            )
     return delta
 
 
@@ -132,6 +141,7 @@ def rebuild() -> None:
         (due, [F("concerns"), Value(False), unit, _local_month("close_due")]),
         (due, [F("concerns"), Value(True), None, _local_month("close_due")]),
     )
+    ack_waits_rebuild()
     visit_month = TruncMonth("visited_on", output_field=DateField())
     joint = Visit.joint_units.through.objects.filter(visit__counts_for__isnull=True).exclude(
         unit=F("visit__lead_unit")
@@ -153,6 +163,18 @@ def rebuild() -> None:
         ),
     )
     enterprise_services.coverage_rebuild(Visit.objects.filter(enterprise__isnull=False))
+
+
+def ack_waits_rebuild() -> None:
+    """The requests waiting for their same-day acknowledgement, from the records (also the data migration
+    that introduced the table)."""
+    unit = Coalesce(F("counts_for"), F("handling_unit"))
+    received = TruncMonth("received_on", output_field=DateField())
+    waiting = Request.objects.filter(ACK_WAITING)
+    ACK_WAITS.rebuild(
+        (waiting, [F("concerns"), Value(False), unit, received, F("ack_due")]),
+        (waiting, [F("concerns"), Value(True), None, received, F("ack_due")]),
+    )
 
 
 def kept() -> dict[str, set]:

@@ -47,19 +47,22 @@ from .models import (
     WITHDRAWN,
     Concerns,
     Request,
+    RequestAckWait,
     RequestDueMonth,
     RequestMonth,
     Status,
     Visit,
     VisitMonth,
+    ack_pending,
 )
 
 COUNTS = ("n", "feedback", "satisfied", "reopened", "withdrawn", "ack")
 CLOSINGS = ("closed", "solved", "on_time", "workdays_sum", "workdays_n")
 
 
-def _request_aggregates(closed_before, *, closings_only: bool = False) -> dict:
-    """The raw counterparts of the roll-up's counters (same states), closings counted before `closed_before`."""
+def _request_aggregates(closed_before, *, closings_only: bool = False, now=None) -> dict:
+    """The raw counterparts of the roll-up's counters (same states), closings counted before `closed_before`,
+    and those waiting for their same-day acknowledgement after `now` (`ack_pending`)."""
     closed = CLOSED if closed_before is None else CLOSED & Q(closed_at__lt=closed_before)
     result = {
         "closed": Count("id", filter=closed),
@@ -73,6 +76,7 @@ def _request_aggregates(closed_before, *, closings_only: bool = False) -> dict:
     return result | {
         "n": Count("id"),
         "ack": Count("id", filter=ACK_SAME_DAY),
+        "ack_pending": Count("id", filter=ack_pending(now or timezone.now())),
         "feedback": Count("id", filter=HAS_FEEDBACK),
         "satisfied": Count("id", filter=SATISFIED),
         "reopened": Count("id", filter=REOPENED),
@@ -106,10 +110,11 @@ def request_counts_plan(
     by_unit=False,
     units: Collection[int] | None = None,
 ):
-    """Requests received in [start, end]: received, closed by the end of `end` (and of those solved, on time,
-    with their working days to close), acknowledged the same day, with feedback, satisfied, reopened,
-    withdrawn — district-wide, for the unit they count for, or a dict per unit (`by_unit`; of `units` when
-    given)."""
+    """Requests received in [start, end]: received (`n`), closed by the end of `end` (and of those solved, on
+    time, with their working days to close), acknowledged the same day (`ack`) and those whose same-day
+    acknowledgement is decided now (`ack_n`: all but the ones not acknowledged yet whose deadline is still
+    ahead, `ack_pending`), with feedback, satisfied, reopened, withdrawn — district-wide, for the unit they
+    count for, or a dict per unit (`by_unit`; of `units` when given)."""
     end = live_end(end)
     edges, whole = split(start, end)
     base = Request.objects.filter(concerns=concerns)
@@ -121,10 +126,13 @@ def request_counts_plan(
         if units is not None:
             base = base.filter(**{f"{unit_field}__in": units})
     raw_key = unit_field if by_unit else None
+    now = timezone.now()
     specs = {}
     if edges:
         specs["edges"] = _grouped(
-            base.filter(date_ranges("received_on", edges)), raw_key, _request_aggregates(end_of_period(end))
+            base.filter(date_ranges("received_on", edges)),
+            raw_key,
+            _request_aggregates(end_of_period(end), now=now),
         )
     if whole:
         rolled = _rolled(
@@ -137,6 +145,16 @@ def request_counts_plan(
         counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
         sums = {k: Sum(k) for k in COUNTS} | {k: Sum(k, filter=counted) for k in CLOSINGS}
         specs["rolled"] = _grouped(rolled, "unit_id" if by_unit else None, sums)
+        # not acknowledged yet and not late yet: a condition of the moment, kept by deadline
+        waiting = _rolled(
+            RequestAckWait.objects.filter(
+                concerns=concerns, month__gte=whole[0], month__lte=whole[1], ack_due__gt=now
+            ),
+            unit_id=unit_id,
+            by_unit=by_unit,
+            units=units,
+        )
+        specs["waiting"] = _grouped(waiting, "unit_id" if by_unit else None, {"ack_pending": Sum("waiting")})
         if not is_month_end(end):
             # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
             late = base.filter(
@@ -147,16 +165,19 @@ def request_counts_plan(
             )
             specs["late"] = _grouped(late, raw_key, _request_aggregates(None, closings_only=True))
     got = yield specs
+    keys = (*COUNTS, *CLOSINGS, "ack_pending")
     totals: dict = {}
     for result in got.values():
         for row in result if by_unit else [result]:
             key = (row.get("unit_id") or row.get(unit_field)) if by_unit else None
-            bucket = totals.setdefault(key, dict.fromkeys(COUNTS + CLOSINGS, 0))
+            bucket = totals.setdefault(key, dict.fromkeys(keys, 0))
             for k in bucket:
                 bucket[k] += row.get(k) or 0
+    for bucket in totals.values():
+        bucket["ack_n"] = bucket["n"] - bucket.pop("ack_pending")
     if by_unit:
         return totals
-    return totals.get(None) or dict.fromkeys(COUNTS + CLOSINGS, 0)
+    return totals.get(None) or dict.fromkeys((*COUNTS, *CLOSINGS, "ack_n"), 0)
 
 
 def request_counts(start: date, end: date, **kwargs):
@@ -321,13 +342,13 @@ DEFINITIONS = {
     "on_time_due_rate_pct": (
         _("On-time rate (of requests due)"),
         _(
-            "Requests whose closure deadline fell within the period and that were closed by it ÷ requests due within the period."
+            "Requests whose closure deadline fell within the period and that were closed by it ÷ requests due within the period; a paused request is left out while paused."
         ),
     ),
     "same_day_ack_rate_pct": (
         _("Same-day acknowledgement (事不过夜)"),
         _(
-            "Requests received within the period and acknowledged by the end of their dispatch working day ÷ requests received."
+            "Requests received within the period and acknowledged by the end of their dispatch working day ÷ requests received, leaving out those not acknowledged yet whose deadline is still ahead."
         ),
     ),
     "satisfaction_rate_pct": (
@@ -369,7 +390,7 @@ def service_plan(*, start: date, end: date, unit_id: int | None = None):
         "closed_on_time": counts["on_time"],
         "on_time_rate_pct": pct(counts["on_time"], counts["closed"]),
         "on_time_due_rate_pct": pct(due["due_on_time"], due["due"]),
-        "same_day_ack_rate_pct": pct(counts["ack"], counts["n"]),
+        "same_day_ack_rate_pct": pct(counts["ack"], counts["ack_n"]),
         "satisfaction_rate_pct": pct(counts["satisfied"], counts["feedback"]),
         "reopened": counts["reopened"],
         "withdrawn": counts["withdrawn"],
@@ -428,7 +449,7 @@ def service_by_unit(*, start: date, end: date) -> list[dict]:
                 "closed": r["closed"],
                 "closure_rate_pct": pct(r["closed"], r["n"]),
                 "on_time_rate_pct": pct(r["on_time"], r["closed"]),
-                "same_day_ack_rate_pct": pct(r["ack"], r["n"]),
+                "same_day_ack_rate_pct": pct(r["ack"], r["ack_n"]),
                 "satisfaction_rate_pct": pct(r["satisfied"], r["feedback"]),
                 "overdue": overdue.get(unit.pk, 0),
             }

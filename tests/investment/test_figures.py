@@ -150,7 +150,7 @@ def test_district_figures_for_march(dataset):
         "pipeline_1bn_to_5bn": 4,  # A3 (exactly 10 亿), A6, B1, S3
         "pipeline_100m_to_1bn": 2,  # A1 (exactly 1 亿), A5
         "conversion_pct": Decimal("10.0"),  # S1 of 10
-        "stale": 12,  # every lead not dropped: all are long past their limits today
+        "stale": 8,  # the open leads A1–A6, B1, L1, long past their limits today (signed: not open)
     }
 
 
@@ -166,7 +166,7 @@ def test_unit_a_figures_for_march(dataset, unit_a):
         "pipeline_1bn_to_5bn": 3,
         "pipeline_100m_to_1bn": 2,
         "conversion_pct": Decimal("11.1"),  # 1 of 9
-        "stale": 9,  # A1–A6, S1, S3, L1 (D1 is dropped)
+        "stale": 7,  # A1–A6, L1 (S1 and S3 are signed, D1 is dropped: not open)
     }
 
 
@@ -182,7 +182,7 @@ def test_unit_b_figures_for_march(dataset, unit_b):
         "pipeline_1bn_to_5bn": 1,
         "pipeline_100m_to_1bn": 0,
         "conversion_pct": Decimal("0.0"),
-        "stale": 3,  # B1, S2, S4
+        "stale": 1,  # B1 (S2 and S4 are signed)
     }
 
 
@@ -199,7 +199,7 @@ def test_figures_of_one_source(dataset):
         "pipeline_1bn_to_5bn": 0,
         "pipeline_100m_to_1bn": 2,
         "conversion_pct": Decimal("20.0"),
-        "stale": 6,  # A1, A2, A5, S1, S4, L1
+        "stale": 4,  # A1, A2, A5, L1 (S1 and S4 are signed)
     }
 
 
@@ -311,7 +311,7 @@ def test_investment_figures_carry_every_value_with_its_definition(dataset):
         ("pipeline_1bn_to_5bn", 4, ""),
         ("pipeline_100m_to_1bn", 2, ""),
         ("conversion_pct", Decimal("10.0"), "%"),
-        ("stale", 12, ""),
+        ("stale", 8, ""),
     ]
     assert all(f.definition for f in figures)
 

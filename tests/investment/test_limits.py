@@ -1,7 +1,7 @@
 """Handling limits of a lead under the official calendar: respond within 1 working day and assess within 3
 (ending at 18:00 of that working day), give the investor feedback within 7 days, then update at least every
 2 weeks. `Lead.flags(now)` and `Lead.objects.stale(now=...)` agree at every instant, a second either side of
-each limit; closed leads are never stale.
+each limit; closed leads are never stale, and neither are signed ones: only an open lead can be.
 
 The calendar around the 2024 Spring Festival: Friday 9 February is a working day, 10–17 February are the
 holiday, Sunday 18 February is a make-up working day; Sunday 4 February is a make-up working day too.
@@ -193,12 +193,15 @@ def test_an_update_dated_earlier_does_not_turn_the_clock_back(handled, staff_a):
     assert Lead.objects.get(pk=handled.pk).last_activity_at == local(2024, 2, 19, 10)
 
 
-def test_a_signed_lead_still_needs_its_updates(handled, staff_a):
+def test_a_signed_lead_is_no_longer_stale(handled, staff_a):
+    """Only an open lead can be past a handling limit (issue #16, item 9c): once signed it has left the
+    pipeline, however long it goes without an update."""
     move(handled, S.NEGOTIATING, staff_a, at=local(2024, 2, 26, 10))
     signed = move(handled, S.SIGNED, staff_a, at=local(2024, 3, 1, 10))
 
     check(signed, local(2024, 3, 15, 10) - SECOND, [])
-    check(signed, local(2024, 3, 15, 10) + SECOND, [UPDATE])
+    check(signed, local(2024, 3, 15, 10) + SECOND, [])
+    check(signed, local(2025, 3, 1, 10), [])
 
 
 @pytest.mark.parametrize("closed", [S.PRODUCTION, S.DROPPED])

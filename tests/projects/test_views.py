@@ -203,7 +203,11 @@ def test_posting_the_monthly_page_saves_the_empty_lines_only(listed, staff_a, co
     )
     assert response.status_code == 302
     assert response.url == f"{MONTHLY}?month=2024-03"
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 reports saved."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"Line 1 (A1) was not saved: 2024-03 is already reported (50.00 万元, by {colleague_a}); "
+        "correct it on the project page.",  # not overwritten, and said so (issue #16, item 11)
+        "1 reports saved.",
+    ]
     march = MonthlyReport.objects.filter(month=date(2024, 3, 1)).order_by("project__code")
     assert list(march.values_list("project__code", "amount", "reported_by", "note")) == [
         ("A1", Decimal("50"), colleague_a.pk, "已报"),
