@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
 
@@ -30,11 +31,15 @@ class ProjectFilter(django_filters.FilterSet):
         exclude=True,
         widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
     )
+    # "started by the period's end" (new projects started), so that the figure opens exactly its projects
+    started_by = django_filters.DateFilter(
+        label=_("Started by"), field_name="actual_start", lookup_expr="lte", widget=DateInput()
+    )
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
 
     class Meta:
         model = Project
-        fields = ["q", "unit", "level", "stage", "light", "new_start", "started", "industry"]
+        fields = ["q", "unit", "level", "stage", "light", "new_start", "started", "started_by", "industry"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -1,8 +1,10 @@
 """The fixed library of indicator computations: each measures every unit for one month in one grouped query
 and says where the records behind a number are. Indicators (data) choose one of these by key.
 
-A measure is (value, numerator, denominator); value is None when there is nothing to measure (the
-indicator is then "not applicable" for that unit, and its weight goes to the others).
+A measure is (value, numerator, denominator), or (value, numerator, denominator, cases) when the
+denominator is not a count of cases (an amount); value is None when there is nothing to measure (the
+indicator is then "not applicable" for that unit, and its weight goes to the others, as it does when the
+cases are fewer than the indicator's minimum).
 """
 
 from __future__ import annotations
@@ -23,13 +25,27 @@ from apps.projects.models import months_completed
 from apps.research import selectors as research
 from apps.service import selectors as service
 
-Measure = tuple[Decimal | None, Decimal | int, Decimal | int]
+Measure = (
+    tuple[Decimal | None, Decimal | int, Decimal | int]  # (value, numerator, denominator)
+    | tuple[Decimal | None, Decimal | int, Decimal | int, int]  # … and its cases, when the others are amounts
+)
 
 
 def _ratio(num, den) -> Measure:
     if not den:
         return (None, num, den)
     return ((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP), num, den)
+
+
+def _own_or_all(user, unit_id: int) -> bool:
+    """A unit's own records, or any unit's with the district-wide permission (requests, projects, leads:
+    another unit's list would show only the few records the viewer shares with it, not the number)."""
+    return unit_id == user.unit_id or user.has_perm("accounts.view_all_units")
+
+
+def _anyone(user, unit_id: int) -> bool:
+    """Records every signed-in user may open (enterprises, R&D results)."""
+    return user.is_authenticated
 
 
 @dataclass(frozen=True)
@@ -42,16 +58,28 @@ class Computation:
     # the rows, start, end → {unit id: measure}
     measure: Callable[[dict, date, date], dict[int, Measure]]
     # the list of the records behind a unit's number for the month (start, end): a URL in which UNIT
-    # stands for the unit's id, so that a board of hundreds of units resolves each URL once per indicator
+    # stands for the unit's id, so that a board of hundreds of units resolves each URL once per indicator.
+    # It opens exactly the records the measure's denominator counts (a rate's population: the requests of
+    # the month, the leads of the year…); `numerator` is the further filter that leaves exactly those its
+    # numerator counts. A measure in money (project progress) opens the projects whose amounts it sums.
     drill: Callable[[date, date], str]
+    # the query-string parameters added to `drill`'s URL for the numerator's records ("" when the list has
+    # no such filter)
+    numerator: Callable[[date, date], str] = lambda start, end: ""
+    # whether `user` may open the records behind `unit_id`'s number (else the number shows unlinked)
+    may_open: Callable[..., bool] = _own_or_all
 
     def url(self, unit_id: int, start: date, end: date) -> str:
         return self.drill(start, end).replace(UNIT, str(unit_id))
 
+    def numerator_url(self, unit_id: int, start: date, end: date) -> str:
+        extra = self.numerator(start, end)
+        return f"{self.url(unit_id, start, end)}{extra}" if extra else ""
+
     def opens(self, user, unit_id: int) -> bool:
-        """Whether `user` may open the records behind `unit_id`'s number (else the number shows unlinked):
-        a unit's own records, or any unit's with the district-wide permission."""
-        return unit_id == user.unit_id or user.has_perm("accounts.view_all_units")
+        """Whether `user` may open every record behind `unit_id`'s number: a list that showed only some of
+        them would not add up, so the number then shows without a link."""
+        return self.may_open(user, unit_id)
 
 
 UNIT = "{unit}"
@@ -69,13 +97,21 @@ def _request_measure(num_key, den_key):
 
 
 def _request_drill(extra=""):
+    """The unit's requests about enterprises received in the month (what `request_counts_plan` counts),
+    narrowed by `extra` (a filter of the list, which takes the month's end as `{end}`)."""
+
     def drill(start, end):
         return (
-            f"{reverse('service:request_list')}?handling_unit={UNIT}"
-            f"&date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}{extra}"
+            f"{reverse('service:request_list')}?concerns=enterprise&handling_unit={UNIT}"
+            f"&date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}{extra.format(end=f'{end:%Y-%m-%d}')}"
         )
 
     return drill
+
+
+def _also(extra: str):
+    """A numerator's further filter of the list (`{end}`: the month's end)."""
+    return lambda start, end: extra.format(end=f"{end:%Y-%m-%d}")
 
 
 def _coverage_rows(start, end, units):
@@ -93,18 +129,20 @@ def _project_rows(start, end, units):
 
 
 def _project_progress(rows, start, end):
-    """Investment completion rate ÷ time-elapsed progress (× 100) of the unit's projects of the year."""
+    """Investment completion rate ÷ time-elapsed progress (× 100) of the unit's projects of the year. Its
+    numerator and denominator are amounts (万元): its cases, for the indicator's minimum, are the projects."""
     months = months_completed(end)
     result = {}
     for unit_id, r in rows.items():
         if not r["plan"] or not months:
-            result[unit_id] = (None, r["done"], r["plan"])
+            result[unit_id] = (None, r["done"], r["plan"], r["projects"])
             continue
         rate = r["done"] / r["plan"]
         result[unit_id] = (
             (rate * 12 / months * 100).quantize(Decimal("0.1"), ROUND_HALF_UP),
             r["done"],
             r["plan"],
+            r["projects"],
         )
     return result
 
@@ -142,64 +180,92 @@ def _investment_conversion(rows, start, end):
 
 
 COMPUTATIONS: dict[str, Computation] = {
+    # the requests of the month; closed: those closed by the month's end
     "service_closure_rate": Computation(
         _("Closure rate (requests of the month)"),
         _request_rows,
         _request_measure("closed", "n"),
         _request_drill(),
+        _also("&closed_by={end}"),
     ),
+    # the requests of the month closed by its end; on time: those closed by their deadline
     "service_on_time_rate": Computation(
         _("On-time closure rate"),
         _request_rows,
         _request_measure("on_time", "closed"),
-        _request_drill("&status=closed&status=confirmed"),
+        _request_drill("&closed_by={end}"),
+        _also("&on_time=true"),
     ),
+    # the requests of the month whose same-day acknowledgement is decided (all but those not acknowledged yet
+    # whose deadline is still ahead); acknowledged the same working day
     "service_same_day_ack": Computation(
         _("Same-day acknowledgement rate"),
         _request_rows,
-        _request_measure("ack", "n"),
-        _request_drill(),
+        _request_measure("ack", "ack_n"),
+        _request_drill("&ack_decided=true"),
+        _also("&ack_same_day=true"),
     ),
+    # the requests of the month with a feedback; satisfied or basically satisfied
     "service_satisfaction": Computation(
         _("Satisfaction rate"),
         _request_rows,
         _request_measure("satisfied", "feedback"),
-        _request_drill("&status=confirmed"),
+        _request_drill("&feedback=true"),
+        _also("&satisfied=true"),
     ),
+    # the unit's key enterprises (every user may open enterprises); the visited ones are on the coverage page
     "key_visit_coverage": Computation(
         _("Key-enterprise visit coverage, year to date"),
         _coverage_rows,
         _coverage,
-        lambda start, end: f"{reverse('service:coverage')}?from={end:%Y}-01-01&to={end:%Y-%m-%d}&unit={UNIT}",
+        lambda start, end: f"{reverse('enterprises:list')}?is_key=true&unit={UNIT}",
+        may_open=_anyone,
     ),
+    # money: the unit's projects of the year, whose plans and completed amounts as of the month's end sum
+    # to the denominator and the numerator
     "project_progress": Computation(
         _("Investment completion against time elapsed"),
         _project_rows,
         _project_progress,
         lambda start, end: f"{reverse('projects:list')}?unit={UNIT}&year={end.year}&as_of={end:%Y-%m-%d}",
     ),
+    # the unit's projects of the year on the month's reporting screen ("done of total reported")
     "project_reporting": Computation(
         _("Monthly reporting completeness"),
         _project_rows,
         _project_reporting,
         lambda start, end: f"{reverse('projects:monthly_report')}?month={end:%Y-%m}&unit={UNIT}",
     ),
+    # the results the unit catalogued from 1 January to the month's end; those in matching or landed now
     "research_matching": Computation(
         _("Results in matching or landed"),
         _research_rows,
         _research_matching,
-        lambda start, end: f"{reverse('research:result_list')}?unit={UNIT}",
+        lambda start, end: (
+            f"{reverse('research:result_list')}?unit={UNIT}&date_from={end:%Y}-01-01&date_to={end:%Y-%m-%d}"
+        ),
+        _also("&moving=true"),
+        may_open=_anyone,
     ),
+    # the unit's open leads recorded by the month's end; those past a handling limit at its end
     "investment_stale": Computation(
         _("Share of open leads past a handling limit"),
         _stale_rows,
         _investment_stale,
-        lambda start, end: f"{reverse('investment:lead_list')}?stale=true",
+        lambda start, end: (
+            f"{reverse('investment:lead_list')}?unit={UNIT}&open=true&created_to={end:%Y-%m-%d}"
+        ),
+        _also("&stale_at={end}"),
     ),
+    # the unit's leads recorded from 1 January to the month's end; those signed by its end
     "investment_conversion": Computation(
         _("Lead conversion to signing, year to date"),
         _lead_rows,
         _investment_conversion,
-        lambda start, end: f"{reverse('investment:lead_list')}?stage=signed",
+        lambda start, end: (
+            f"{reverse('investment:lead_list')}?unit={UNIT}"
+            f"&created_from={end:%Y}-01-01&created_to={end:%Y-%m-%d}"
+        ),
+        _also("&signed_to={end}"),
     ),
 }

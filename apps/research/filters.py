@@ -6,7 +6,7 @@ from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
 
-from .models import Carrier, Entity, Match, Result
+from .models import Carrier, Entity, EntityVisit, Match, Result
 
 
 def _units(request):
@@ -18,10 +18,27 @@ class EntityFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(label=_("Type"), choices=Entity.Type.choices)
     park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
     unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
+    visited_from = django_filters.DateFilter(
+        label=_("Visited from"), method="filter_visited", widget=DateInput()
+    )
+    visited_to = django_filters.DateFilter(label=_("Visited to"), method="filter_visited", widget=DateInput())
 
     class Meta:
         model = Entity
-        fields = ["q", "type", "park", "unit"]
+        fields = ["q", "type", "park", "unit", "visited_from", "visited_to"]
+
+    def filter_visited(self, queryset, name, value):
+        """With at least one visit dated within [visited_from, visited_to] (either end open): the entities
+        "R&D entities visited" counts. Both ends are read here, once, whichever is given."""
+        if name == "visited_to" and self.form.cleaned_data.get("visited_from"):
+            return queryset  # already applied with the start
+        visits = EntityVisit.objects.all()
+        start, end = self.form.cleaned_data.get("visited_from"), self.form.cleaned_data.get("visited_to")
+        if start:
+            visits = visits.filter(visit__visited_on__gte=start)
+        if end:
+            visits = visits.filter(visit__visited_on__lte=end)
+        return queryset.filter(pk__in=visits.values("entity_id"))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value.strip()) | Q(fields__icontains=value.strip()))
@@ -40,10 +57,22 @@ class ResultFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         label=_("Catalogued to"), field_name="catalogued_on", lookup_expr="lte", widget=DateInput()
     )
+    moving = django_filters.BooleanFilter(label=_("In matching or landed"), method="filter_moving")
+    landed_from = django_filters.DateFilter(
+        label=_("Landed from"), field_name="landed_on", lookup_expr="gte", widget=DateInput()
+    )
+    landed_to = django_filters.DateFilter(
+        label=_("Landed to"), field_name="landed_on", lookup_expr="lte", widget=DateInput()
+    )
 
     class Meta:
         model = Result
-        fields = ["q", "status", "industry", "maturity", "landing_mode", "unit"]
+        fields = ["q", "status", "industry", "maturity", "landing_mode", "unit", "moving"]
+
+    def filter_moving(self, queryset, name, value):
+        """In matching or landed now: the board's research indicator counts them."""
+        moving = Q(status__in=[Result.Status.MATCHING, Result.Status.LANDED])
+        return queryset.filter(moving) if value else queryset.exclude(moving)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value.strip()) | Q(field__icontains=value.strip()))
@@ -52,6 +81,7 @@ class ResultFilter(django_filters.FilterSet):
 class CarrierFilter(django_filters.FilterSet):
     park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Carrier.Kind.choices)
+    unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
     industry = django_filters.ChoiceFilter(
         label=_("Suits industry"), choices=Industry.choices, method="filter_industry"
     )
@@ -61,7 +91,7 @@ class CarrierFilter(django_filters.FilterSet):
 
     class Meta:
         model = Carrier
-        fields = ["park", "kind", "industry", "min_free"]
+        fields = ["park", "kind", "unit", "industry", "min_free"]
 
     def filter_industry(self, queryset, name, value):
         return queryset.filter(industries__contains=[value])

@@ -5,10 +5,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.periods import end_of_period
 from apps.core.widgets import DateInput
 from apps.units.models import Unit
 
-from .models import Category, Request, Status, Visit
+from .models import (
+    ACK_SAME_DAY,
+    CLOSED,
+    HAS_FEEDBACK,
+    ON_TIME,
+    SATISFIED,
+    Category,
+    Concerns,
+    Request,
+    Status,
+    Visit,
+    ack_pending,
+)
 
 
 def _units(request):
@@ -84,6 +97,23 @@ class RequestFilter(DateRangeMixin):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    # The states the figures count (apps.service.models), so that a figure's number opens exactly the
+    # requests it counts: the ranking board and the dashboard link here with them.
+    concerns = django_filters.ChoiceFilter(label=_("About"), choices=Concerns.choices)
+    closed_by = django_filters.DateFilter(
+        label=_("Closed by the end of"), method="filter_closed_by", widget=DateInput()
+    )
+    on_time = django_filters.BooleanFilter(label=_("Closed on time"), method="filter_on_time")
+    ack_decided = django_filters.BooleanFilter(
+        label=_("Same-day acknowledgement decided"), method="filter_ack_decided"
+    )
+    ack_same_day = django_filters.BooleanFilter(
+        label=_("Acknowledged the same working day"), method="filter_ack_same_day"
+    )
+    feedback = django_filters.BooleanFilter(label=_("With a feedback"), method="filter_feedback")
+    satisfied = django_filters.BooleanFilter(
+        label=_("Satisfied or basically satisfied"), method="filter_satisfied"
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("received_at", "received"), ("close_due", "due"), ("urgency", "urgency")],
@@ -92,7 +122,23 @@ class RequestFilter(DateRangeMixin):
 
     class Meta:
         model = Request
-        fields = ["q", "status", "category", "handling_unit", "handler", "source", "urgency", "overdue"]
+        fields = [
+            "q",
+            "status",
+            "category",
+            "handling_unit",
+            "handler",
+            "source",
+            "urgency",
+            "overdue",
+            "concerns",
+            "closed_by",
+            "on_time",
+            "ack_decided",
+            "ack_same_day",
+            "feedback",
+            "satisfied",
+        ]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -102,3 +148,25 @@ class RequestFilter(DateRangeMixin):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(timezone.now()) if value else queryset
+
+    def filter_closed_by(self, queryset, name, value):
+        """Closed or confirmed, closed before the end of `value` (as "requests closed" counts them)."""
+        return queryset.filter(CLOSED, closed_at__lt=end_of_period(value))
+
+    def filter_on_time(self, queryset, name, value):
+        return queryset.filter(ON_TIME) if value else queryset.filter(CLOSED).exclude(ON_TIME)
+
+    def filter_ack_decided(self, queryset, name, value):
+        """Decided: all but those not acknowledged yet whose same-day deadline is still ahead (`ack_pending`),
+        as the same-day acknowledgement rate counts them."""
+        pending = ack_pending(timezone.now())
+        return queryset.exclude(pending) if value else queryset.filter(pending)
+
+    def filter_ack_same_day(self, queryset, name, value):
+        return queryset.filter(ACK_SAME_DAY) if value else queryset.exclude(ACK_SAME_DAY)
+
+    def filter_feedback(self, queryset, name, value):
+        return queryset.filter(HAS_FEEDBACK) if value else queryset.exclude(HAS_FEEDBACK)
+
+    def filter_satisfied(self, queryset, name, value):
+        return queryset.filter(SATISFIED) if value else queryset.filter(HAS_FEEDBACK).exclude(SATISFIED)

@@ -31,6 +31,11 @@ API_KEYS = {
                    "pipeline_5bn_plus", "pipeline_1bn_to_5bn", "pipeline_100m_to_1bn"],
 }  # fmt: skip
 
+# The money among them: of a unit whose records the reader may not open, the API gives the counts and rates
+# (the ranking board shows every unit's rates to everyone) but not the amounts, as the investment figures
+# page does (its other units' rows are counts only).
+AMOUNT_KEYS = {"projects": ["annual_plan_wan", "completed_wan"], "investment": ["signed_amount_wan"]}
+
 
 def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
     """Every campaign's values for [start, end], district-wide or for one unit."""

@@ -19,16 +19,14 @@ from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Contact, Enterprise, Tag
 from apps.investment.models import Lead
 from apps.projects.models import Project
-from apps.projects.views import figure_links as project_links
 from apps.rankings.models import Indicator
 from apps.research.models import Entity, Result
 from apps.service.models import Request, Visit
-from apps.service.views.figures import drill_links
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
 from .context_processors import CAMPAIGNS
-from .figures import API_KEYS, DEFINITIONS, campaign_values
+from .figures import AMOUNT_KEYS, API_KEYS, DEFINITIONS, campaign_values
 
 
 def home(request):
@@ -153,24 +151,59 @@ DASHBOARD = {
 }  # fmt: skip
 
 
+def dashboard_links(start: date, end: date, unit: Unit | None, user) -> dict[str, str]:
+    """Where each dashboard number's records are: a list that counts exactly what the number counts, for the
+    same period (flows within [start, end], stocks as of `end`) and unit. A number with no such list has no
+    link (rates, time elapsed, the results in matching at a past day, project visits and problems). Requests,
+    projects and leads are linked only when the viewer may open all those counted (leaders; anyone looking
+    at their own unit): a list showing some of them would not add up. Enterprises' R&D records, carriers and
+    trips are open to everyone. A money figure opens the records whose amounts it sums."""
+    period = f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+    of_unit = f"&unit={unit.pk}" if unit else ""
+    links = {
+        "rd_entities_visited": f"{reverse('research:entity_list')}?visited_from={start:%Y-%m-%d}"
+        f"&visited_to={end:%Y-%m-%d}{of_unit}",
+        "results": f"{reverse('research:result_list')}?{period}{of_unit}",
+        "results_landed": f"{reverse('research:result_list')}?landed_from={start:%Y-%m-%d}"
+        f"&landed_to={end:%Y-%m-%d}{of_unit}",
+        "carriers": reverse("research:carrier_list") + (f"?unit={unit.pk}" if unit else ""),
+        "trips_led_by_head": f"{reverse('investment:trip_list')}?{period}&led_by_head=true{of_unit}",
+    }
+    if not (user.has_perm("accounts.view_all_units") or (unit is not None and unit.pk == user.unit_id)):
+        return links
+    requests = f"{reverse('service:request_list')}?concerns=enterprise&{period}" + (
+        f"&handling_unit={unit.pk}" if unit else ""
+    )
+    projects = f"{reverse('projects:list')}?year={end.year}&as_of={end:%Y-%m-%d}{of_unit}"
+    leads = reverse("investment:lead_list")
+    signed = f"{leads}?signed_from={start:%Y-%m-%d}&signed_to={end:%Y-%m-%d}{of_unit}"
+    pipeline = f"{leads}?open_at={end:%Y-%m-%d}{of_unit}&band="
+    return links | {
+        "requests": requests,
+        "requests_closed": f"{requests}&closed_by={end:%Y-%m-%d}",
+        "projects": projects,
+        "completed_wan": projects,
+        "new_due": f"{projects}&new_start=new",
+        "new_started": f"{projects}&new_start=new&started_by={end:%Y-%m-%d}",
+        "signed": signed,
+        "signed_amount_wan": signed,
+        "pipeline_100m_plus": f"{pipeline}1%2B",
+        "pipeline_5bn_plus": f"{pipeline}50",
+        "pipeline_1bn_to_5bn": f"{pipeline}10",
+        "pipeline_100m_to_1bn": f"{pipeline}1",
+    }
+
+
 def dashboard(request):
     """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
-    definition, a bar against its target where it has one, and a link to the records behind it."""
+    definition, a bar against its target where it has one, and a link to the records behind it (where a
+    list counts exactly them: `dashboard_links`)."""
 
     start, end = period_from_request(request)
     unit = unit_from_request(request) if request.GET.get("unit") else None
     values = campaign_values(start=start, end=end, unit_id=unit.pk if unit else None)
     targets = dict(Indicator.objects.filter(is_active=True).values_list("code", "target"))
-    links = {
-        **drill_links(start, end, unit),
-        **project_links(end, unit),
-        "rd_entities_visited": reverse("research:entity_list"),
-        "results": f"{reverse('research:result_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
-        "carriers": reverse("research:carrier_list"),
-        "trips_led_by_head": f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}"
-        f"&date_to={end:%Y-%m-%d}&led_by_head=true",
-        "pipeline_100m_plus": f"{reverse('investment:lead_list')}?band=1",
-    }
+    links = dashboard_links(start, end, unit, request.user)
     campaigns = []
     labels = {c["key"]: c["label"] for c in CAMPAIGNS}
     for name, items in DASHBOARD.items():
@@ -222,8 +255,10 @@ def _json_value(key: str, value):
 def figures_api(request):
     """GET /api/figures/?from=YYYY-MM-DD&to=YYYY-MM-DD[&unit=<id>] — JSON for big screens and integrations.
 
-    Flows count what happened within [from, to]; stocks are as of `to` (see the README). A unit other than
-    the user's own is answered only for leaders (404 otherwise); investment figures are aggregates only.
+    Flows count what happened within [from, to]; stocks are as of `to` (see the README). Of a unit whose
+    records the user may not open (another unit's, for all but leaders), the counts and rates without the
+    amounts (`AMOUNT_KEYS`: null), as the investment figures page shows other units; a unit that does not
+    exist is a 404. Investment figures are aggregates only.
     """
     try:
         start = date.fromisoformat(request.GET["from"])
@@ -242,11 +277,16 @@ def figures_api(request):
         if not raw.isdecimal():
             return JsonResponse({"error": "unit must be a unit id"}, status=400)
         unit_id = int(raw)
-        allowed = request.user.has_perm("accounts.view_all_units") or unit_id == request.user.unit_id
-        if not allowed or not Unit.objects.filter(pk=unit_id).exists():
+        if not Unit.objects.filter(pk=unit_id).exists():
             return JsonResponse({"error": "not found"}, status=404)
+    opens = (
+        unit_id is None or unit_id == request.user.unit_id or request.user.has_perm("accounts.view_all_units")
+    )
     values = campaign_values(start=start, end=end, unit_id=unit_id)
     body = {"from": start.isoformat(), "to": end.isoformat(), "unit": unit_id}
     for campaign, keys in API_KEYS.items():
-        body[campaign] = {key: _json_value(key, values[campaign][key]) for key in keys}
+        hidden = () if opens else AMOUNT_KEYS.get(campaign, ())
+        body[campaign] = {
+            key: None if key in hidden else _json_value(key, values[campaign][key]) for key in keys
+        }
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

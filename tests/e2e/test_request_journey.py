@@ -11,6 +11,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from apps.rankings.models import Indicator
 from apps.service.models import Request, RequestEvent, Visit
 
 from ..factories import EnterpriseFactory
@@ -70,6 +71,8 @@ def test_a_visit_from_a_phone_to_the_ranking_board(
 ):
     enterprise = EnterpriseFactory(unit=unit_a, name="南京江北智造科技有限公司", is_key=True)
     today = timezone.localdate()
+    # the journey's two requests are all the unit has: measured from one case (the default minimum is 5)
+    Indicator.objects.filter(code="closure_rate").update(min_cases=1)
 
     # 1. A staff member logs the visit and the two requests heard there, on a phone.
     staff = Session(browser, live_server, artifacts, staff_a, PHONE)
@@ -165,7 +168,7 @@ def test_a_visit_from_a_phone_to_the_ranking_board(
     page = boss.page
     boss.goto("/dashboard/")
     requests_link = page.locator(
-        f"a[href='/service/requests/?date_from={today.year}-01-01&date_to={today:%Y-%m-%d}']"
+        f"a[href='/service/requests/?concerns=enterprise&date_from={today.year}-01-01&date_to={today:%Y-%m-%d}']"
     )
     assert requests_link.inner_text() == "2"
     boss.shot("08-leader-progress-bar")
@@ -180,7 +183,10 @@ def test_a_visit_from_a_phone_to_the_ranking_board(
         page.locator("nav.board-groups a[href*='group=parks']").click()
     # The park's row: its closure rate (1 of the 2 requests of the month closed) links to those requests.
     row = page.locator("table.ranking tbody tr").filter(has_text=unit_a.short_name)
-    closure_drill = f"/service/requests/?handling_unit={unit_a.pk}&date_from={today:%Y-%m}-01&date_to="
+    closure_drill = (
+        f"/service/requests/?concerns=enterprise&handling_unit={unit_a.pk}"
+        f"&date_from={today:%Y-%m}-01&date_to="
+    )
     figure = row.locator(f"a[href^='{closure_drill}']").first
     assert figure.inner_text() == "50.0"
     boss.shot("10-leader-ranking-board")

@@ -367,9 +367,20 @@ def test_a_missing_or_invalid_period_is_a_400_with_an_error(leader, query):
     assert "error" in response.json()
 
 
-def test_staff_asking_for_another_units_figures_gets_a_404(dataset, staff_a, unit_b):
-    response = client_for(staff_a).get(f"{API}{PERIOD}&unit={unit_b.pk}")
-    assert response.status_code == 404
+def test_staff_asking_for_another_units_figures_get_its_counts_and_rates_not_its_amounts(
+    dataset, staff_b, leader, unit_a
+):
+    """As the investment figures page shows other units (issue #16, item 10): counts, not amounts."""
+    response = client_for(staff_b).get(f"{API}{PERIOD}&unit={unit_a.pk}")
+    assert response.status_code == 200
+    hidden = {"projects": ["annual_plan_wan", "completed_wan"], "investment": ["signed_amount_wan"]}
+    expected = {campaign: dict(values) for campaign, values in UNIT_A.items()}
+    for campaign, keys in hidden.items():
+        for key in keys:
+            assert expected[campaign][key] is not None  # the leader's answer has it
+            expected[campaign][key] = None
+    assert response.json() == {"from": "2024-03-01", "to": "2024-03-15", "unit": unit_a.pk, **expected}
+    assert client_for(staff_b).get(f"{API}{PERIOD}&unit=999999").status_code == 404
 
 
 def test_staff_asking_for_their_own_unit_get_that_units_figures(dataset, staff_a, unit_a):
