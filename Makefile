@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bootstrap db-stop lint messages demo bench clean-db deploy-check
+.PHONY: run test test-slow bootstrap db-stop lint messages demo bench clean-db deploy-check
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(.ci/find-python) || exit 1; \
@@ -35,6 +35,11 @@ test: lint
 	$(MANAGE) makemigrations --check --dry-run
 	@$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+# The tests marked slow (print-to-PDF, crawls; README): minutes each, run once per CI run.
+test-slow: bootstrap
+	@$(VENV)/bin/pytest -n 2 --dist loadfile -m slow $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no slow test: that is a failure"; exit 1; fi; exit $$rc
 
 # Django's deployment checklist under a production environment (see .env.example): no warning allowed.
 deploy-check: bootstrap

@@ -355,3 +355,7 @@ WORKDAY_END = os.environ.get("JIANBEI_WORKDAY_END", "18:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WORKDAY_END):
     raise ImproperlyConfigured(f"JIANBEI_WORKDAY_END must be HH:MM, not {WORKDAY_END!r}")
 ATTACHMENT_MAX_BYTES = env_int("JIANBEI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The office that issues the monthly ranking notice (通报): its letterhead and signature.
+RANKING_ISSUING_OFFICE = (
+    os.environ.get("JIANBEI_RANKING_ISSUING_OFFICE", "").strip() or "江北新区管委会办公室"
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import meeting, views
 
 app_name = "rankings"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("published/", views.published, name="published"),
     path("export/", views.export, name="export"),
     path("memo/<int:unit_id>/", views.memo, name="memo"),
+    path("pack/", meeting.pack, name="pack"),
+    path("notice/", meeting.notice, name="notice"),
+    path("notice.docx", meeting.notice_docx, name="notice_docx"),
 ]
