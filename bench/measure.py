@@ -171,7 +171,7 @@ def board_phases(world: dict, runs: int = 9) -> dict:
             started = time.perf_counter()
             context = board_views._board_context(request, month)
             computed = time.perf_counter()
-            context.update(previous=board_views._previous(month), memo_links=True)
+            context.update(memo_links=True)
             render_to_string("rankings/board.html", context, request=request)
             figures.append((computed - started) * 1000)
             drawing.append((time.perf_counter() - computed) * 1000)

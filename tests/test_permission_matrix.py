@@ -449,12 +449,30 @@ CASES = [
     Case(
         "figures_api",
         lambda w: reverse("figures_api") + f"?from=2024-02-01&to=2024-02-29&unit={w['enterprise_b'].unit_id}",
-        {**_UNIT_B_READ},  # another unit's figures: leaders only
+        everyone(200),  # another unit's counts and rates; its amounts only for leaders (tests/workbench)
     ),
     Case("rankings:board", lambda w: reverse("rankings:board") + "?month=2024-02", everyone(200)),
     Case("rankings:projector", lambda w: reverse("rankings:projector") + "?month=2024-02", everyone(200)),
     Case("rankings:published", lambda w: reverse("rankings:published"), everyone(200)),
+    Case(  # the confirmation page: who may publish sees what will be frozen
+        "rankings:publish",
+        lambda w: reverse("rankings:publish") + "?month=2024-02",
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 403,
+            "leader": 200,
+            "admin": 200,
+        },
+    ),
     Case("rankings:export", lambda w: reverse("rankings:export") + "?month=2024-02", everyone(200)),
+    # the meeting's papers (apps/rankings/meeting.py): the print pack of any month; the notice only for a
+    # published month (none in this world: 404 for everyone signed in, with a message on the page)
+    Case("rankings:pack", lambda w: reverse("rankings:pack") + "?month=2024-02", everyone(200)),
+    Case("rankings:notice", lambda w: reverse("rankings:notice") + "?month=2024-02", everyone(404)),
+    Case("rankings:notice_docx", lambda w: reverse("rankings:notice_docx") + "?month=2024-02", everyone(404)),
     Case(
         "rankings:memo",
         lambda w: reverse("rankings:memo", args=[w["enterprise_b"].unit_id]) + "?month=2024-02",
@@ -473,6 +491,7 @@ CASES = [
             "admin": 302,
         },
         method="post",
+        data=lambda w: {"confirm": "2024-02"},  # the confirmation page's form
         snapshot=lambda w: Publication.objects.count(),
         may_change=frozenset({"leader", "admin"}),
     ),

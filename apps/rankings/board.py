@@ -5,11 +5,16 @@ Scoring (each indicator gives a ratio between 0 and its cap, multiplied by its w
 - linear: value ÷ target (target ÷ value when lower is better), capped;
 - relative: value ÷ the best value of the peer group (best ÷ value when lower is better);
 - threshold: 0 below the threshold (above it, when lower is better), otherwise as linear.
-An indicator with nothing to measure for a unit is not applicable: the unit's score is its points ÷ the
-weights that apply to it × 100, so the weight goes to its other indicators instead of scoring zero.
-Ties share a rank (1, 2, 2, 4). The red and black lists name the top and bottom two of a group of six or
-more ranked units (one in smaller groups), units tied with the last one named included; a unit that met
-every target is never on the black list.
+An indicator is not applicable to a unit when it has nothing to measure, or fewer cases than the indicator's
+minimum (`min_cases`, default 5: a rate of one request says nothing); the unit's score is its points ÷ the
+weights that apply to it × 100, so the weight goes to its other indicators instead of scoring zero. A unit
+to which less than half of its group's weight applies has too small a sample (样本不足): no score, no rank.
+
+Ties share a rank (1, 2, 2, 4). The red and the black list each name at most two units of a group of six or
+more ranked units, one of a group of three to five, none of a smaller group. Where the cut falls between
+units of equal score, the tie is broken by more indicators met, then more points on the group's heaviest
+indicator; units still tied at the cut are left off the list rather than naming more. A unit that met every
+target is never on the black list, and no unit is on both.
 """
 
 from __future__ import annotations
@@ -30,8 +35,13 @@ from .models import Indicator
 
 
 def list_size(ranked: int) -> int:
-    """How many units the red and the black list each name: two in a group of six or more, else one."""
-    return 2 if ranked >= 6 else 1
+    """How many units the red and the black list each name at most: two in a group of six or more ranked
+    units, one in a group of three to five, none in a smaller group."""
+    return 2 if ranked >= 6 else 1 if ranked >= 3 else 0
+
+
+def previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 ONE = Decimal(1)
@@ -133,41 +143,44 @@ def _board(month: date, indicators: list[Indicator], measures: dict, units: list
             values = [v for v in values if v is not None]
             if values:
                 best[ind.code] = min(values) if ind.direction == Indicator.Direction.LOWER else max(values)
+        heaviest = max(applicable, key=lambda i: i.weight)  # the first of the heaviest, in board order
+        total_weight = sum(i.weight for i in applicable)
         rows = []
         for unit in members:
-            cells, points_sum, weight_sum, all_met = {}, Decimal(0), Decimal(0), True
+            cells, points_sum, weight_sum, met_count = {}, Decimal(0), Decimal(0), 0
+            all_met = True
             for ind in applicable:
-                value, num, den = measures[ind.computation].get(unit.pk, (None, 0, 0))
-                if value is None:
-                    cells[ind.code] = {"na": True, "num": str(num), "den": str(den)}
+                value, num, den, *more = measures[ind.computation].get(unit.pk, (None, 0, 0))
+                cases = more[0] if more else den  # a measure may count its cases apart (an amount's projects)
+                if value is None or cases < ind.min_cases:
+                    cells[ind.code] = {"na": True, "num": str(num), "den": str(den),
+                                       "few": value is not None}  # fmt: skip
                     continue
                 points = (ind.weight * _ratio(ind, value, best.get(ind.code))).quantize(
                     Decimal("0.01"), ROUND_HALF_UP
                 )
                 met = _met(ind, value)
                 all_met &= met
+                met_count += met
                 points_sum += points
                 weight_sum += ind.weight
                 cells[ind.code] = {"na": False, "value": str(value), "num": str(num), "den": str(den),
                                    "points": str(points), "met": met}  # fmt: skip
+            insufficient = weight_sum * 2 < total_weight
             score = (
-                (points_sum / weight_sum * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-                if weight_sum
-                else None
+                None
+                if insufficient
+                else (points_sum / weight_sum * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
             )
+            heaviest_cell = cells[heaviest.code]
             rows.append({"unit_id": unit.pk, "unit": unit.short_name, "score": score, "cells": cells,
-                         "all_met": all_met and weight_sum > 0})  # fmt: skip
+                         "all_met": all_met and not insufficient, "insufficient": insufficient,
+                         "_tie": (met_count, Decimal(heaviest_cell.get("points", "0")))})  # fmt: skip
         _rank(rows)
-        ranked = [r for r in rows if r["score"] is not None]
-        size = list_size(len(ranked))
-        red = [r["unit_id"] for r in ranked if r["rank"] <= size]
-        bottom = sorted(ranked, key=lambda r: (-r["rank"], r["unit"]))
-        candidates = [r for r in bottom if not r["all_met"] and r["unit_id"] not in red]
-        # Units tied with the last one named share its place, as ties do on the red list (not cut by name).
-        cut = candidates[:size]
-        black = [r["unit_id"] for r in candidates if cut and r["rank"] >= cut[-1]["rank"]]
+        red, black = _lists([r for r in rows if r["score"] is not None])
         for r in rows:
             r["score"] = None if r["score"] is None else str(r["score"])
+            del r["_tie"]
         groups.append({"group": group, "label": str(label), "indicators": [i.code for i in applicable],
                        "rows": rows, "red": red, "black": black})  # fmt: skip
     return {
@@ -184,6 +197,7 @@ def _board(month: date, indicators: list[Indicator], measures: dict, units: list
                 "target": str(i.target),
                 "rule": i.rule,
                 "computation": i.computation,
+                "min_cases": i.min_cases,
                 "version": i.version,
             }
             for i in indicators
@@ -191,6 +205,29 @@ def _board(month: date, indicators: list[Indicator], measures: dict, units: list
         "groups": groups,
         "peer_groups": _peer_groups(indicators, everyone),
     }
+
+
+def _lists(ranked: list[dict]) -> tuple[list[int], list[int]]:
+    """The red and the black list of a group's ranked rows (module docstring): at most `list_size` each,
+    ties at the cut broken by indicators met then the heaviest indicator's points, else left off."""
+    size = list_size(len(ranked))
+
+    def key(row):
+        return (row["score"], *row["_tie"])
+
+    best_first = sorted(ranked, key=key, reverse=True)
+    red = _cut(best_first, size, key)
+    worst_first = [r for r in reversed(best_first) if not r["all_met"] and r["unit_id"] not in red]
+    return red, _cut(worst_first, size, key)
+
+
+def _cut(ordered: list[dict], size: int, key) -> list[int]:
+    """The first `size` units of `ordered`, without those tied with the first unit left out."""
+    named = ordered[:size]
+    if len(ordered) > size and named:
+        left_out = key(ordered[size])
+        named = [r for r in named if key(r) != left_out]
+    return [r["unit_id"] for r in named]
 
 
 def _rank(rows: list[dict]) -> None:
@@ -207,8 +244,11 @@ def _rank(rows: list[dict]) -> None:
 
 
 def compare(board: dict, previous: dict | None) -> None:
-    """Add each row's rank change against last month ("up", "down", "same", "new") and the indicators that
-    changed its points most (for "why did it move")."""
+    """Add each row's rank change against last month — "up", "down", "same" or "new", and by how many
+    places — and the (at most three) indicators whose points changed most, with the indicator's name and
+    measure, so that "why it moved" reads in words and a published board keeps it as it was said."""
+    board["compared_with"] = previous["month"] if previous else None
+    indicators = {i["code"]: i for i in board["indicators"]}
     last = {}
     if previous:
         for group in previous["groups"]:
@@ -228,7 +268,10 @@ def compare(board: dict, previous: dict | None) -> None:
                 new_points = Decimal(cell.get("points", "0")) if not cell["na"] else Decimal(0)
                 old_points = Decimal(old.get("points", "0")) if old and not old.get("na") else Decimal(0)
                 if new_points != old_points:
-                    changes.append({"code": code, "delta": str(new_points - old_points),
+                    indicator = indicators.get(code, {})
+                    changes.append({"code": code, "name": indicator.get("name", code),
+                                    "measure": indicator.get("measure", ""),
+                                    "delta": str(new_points - old_points),
                                     "from": old.get("value"), "to": cell.get("value")})  # fmt: skip
             changes.sort(key=lambda c: -abs(Decimal(c["delta"])))
             row["why"] = changes[:3]

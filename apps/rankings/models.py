@@ -65,8 +65,8 @@ class Indicator(models.Model):
         _("minimum cases"),
         default=5,
         help_text=_(
-            "A unit with fewer cases (the denominator) than this is not measured on the indicator that month: "
-            "its weight goes to the other indicators."
+            "A unit with fewer cases (the denominator) than this is not measured on the indicator that "
+            "month: its weight goes to the other indicators."
         ),
     )
     valid_from = models.DateField(_("valid from"))

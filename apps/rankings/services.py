@@ -9,13 +9,20 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .board import compute_board
-from .models import Indicator, IndicatorVersion, Publication
+from apps.units.models import Unit
+
+from .board import compare, compute_boards, previous_month
+from .memos import memos
+from .models import Indicator, IndicatorVersion, Publication, PublishedMemo
 
 
 @transaction.atomic
 def board_publish(*, month: date, by, reason: str = "", at=None) -> Publication:
-    """Freeze month M's board. Republishing a month needs an admin and a recorded reason."""
+    """Freeze month M's board: everything its page, projector view, print, export and memos show — values,
+    points, ranks, lists, the indicators' definitions, the rank changes and "why it moved" against the
+    previous month (as published, else as computed now), and each unit's memo — so that no later write or
+    indicator edit changes what was shown at the meeting. Republishing a month needs an admin and a
+    recorded reason."""
     if not by.has_perm("rankings.add_publication"):
         raise PermissionDenied
     # The reason comes as posted: at most what the column holds, and no NUL byte (PostgreSQL refuses it).
@@ -32,13 +39,32 @@ def board_publish(*, month: date, by, reason: str = "", at=None) -> Publication:
             raise ValidationError(_("Republishing needs a reason, which is recorded."))
         current.is_current = False
         current.save(update_fields=["is_current"])
-    return Publication.objects.create(
+    publication = Publication.objects.create(
         month=month,
-        board=compute_board(month),
+        board=frozen_board(month),
         published_by=by,
         published_at=at or timezone.now(),
         reason=reason.strip(),
     )
+    units = Unit.objects.active().values_list("pk", flat=True)
+    PublishedMemo.objects.bulk_create(
+        PublishedMemo(publication=publication, unit_id=unit_id, data=data)
+        for unit_id, data in memos(units, month).items()
+    )
+    return publication
+
+
+def frozen_board(month: date) -> dict:
+    """The board of `month` as publishing it now would freeze it (the confirmation page shows it): compared
+    with the previous month's publication, else with that month computed now (both in one round trip)."""
+    before = previous_month(month)
+    published = (
+        Publication.objects.filter(month=before, is_current=True).values_list("board", flat=True).first()
+    )
+    boards = compute_boards([month] if published else [month, before])
+    board = boards[month]
+    compare(board, published or boards.get(before))
+    return board
 
 
 def indicator_version(*, indicator: Indicator, by) -> IndicatorVersion:

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,34 +10,29 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.investment.models import Lead
-from apps.projects.models import Project
-from apps.service.models import Request
 from apps.units.models import Unit
 
 from . import services
-from .board import compare, compute_boards, month_bounds
+from .board import compare, compute_boards, month_bounds, previous_month
 from .computations import COMPUTATIONS, UNIT
-from .models import Publication
+from .memos import memos
+from .models import Publication, PublishedMemo
 
 
 def _month(request) -> date:
+    """The month asked for (?month=YYYY-MM), else this month; a month that cannot be one (a typo, a year
+    out of range, a month to come) is this month."""
     today = timezone.localdate()
+    this_month = date(today.year, today.month, 1)
     try:
         year, month = (int(x) for x in request.GET.get("month", "").split("-"))
         chosen = date(year, month, 1)
-    except ValueError:
-        chosen = date(today.year, today.month, 1)
-    if chosen.year < 2000 or chosen > date(today.year, today.month, 1):
-        chosen = date(today.year, today.month, 1)
-    return chosen
-
-
-def _previous(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    except (ValueError, OverflowError):
+        return this_month
+    return chosen if chosen.year >= 2000 and chosen <= this_month else this_month
 
 
 def _publications(month: date, group: str | None) -> tuple[dict[date, dict], list[Publication]]:
@@ -52,7 +48,7 @@ def _publications(month: date, group: str | None) -> tuple[dict[date, dict], lis
             output_field=JSONField(),
         )
     publications = list(
-        Publication.objects.filter(month__in=[month, _previous(month)])
+        Publication.objects.filter(month__in=[month, previous_month(month)])
         .select_related("published_by")
         .defer("board")
         .annotate(shown=board)
@@ -64,14 +60,23 @@ def _publications(month: date, group: str | None) -> tuple[dict[date, dict], lis
 
 def _decorated(month: date, group: str | None = None) -> tuple[dict, Publication | None, list[Publication]]:
     """The month's board with its rank changes, its current publication, and every publication of the
-    month — of one peer group only when given. A month not published is computed live, both months in one
-    round trip."""
+    month — of one peer group only when given. A published month is read as frozen, rank changes and "why
+    it moved" included; a month not published is computed live with the previous month (published, else
+    live), both months in one round trip."""
     current, history = _publications(month, group)
-    wanted = [m for m in (month, _previous(month)) if m not in current]
-    live = compute_boards(wanted, [group] if group else None) if wanted else {}
-    board, previous = (current[m].shown if m in current else live[m] for m in (month, _previous(month)))
-    compare(board, previous)
-    return board, current.get(month), history
+    before = previous_month(month)
+    if month in current:
+        board = current[month].shown
+        if "compared_with" not in board:
+            # published before the comparison was frozen with the board: compared with the previous
+            # month's publication only (frozen too), never with live figures that move
+            compare(board, current[before].shown if before in current else None)
+        return board, current[month], history
+    wanted = [m for m in (month, before) if m not in current]
+    live = compute_boards(wanted, [group] if group else None)
+    board = live[month]
+    compare(board, current[before].shown if before in current else live[before])
+    return board, None, history
 
 
 def _decorate(board: dict, group: dict, month: date, viewer) -> None:
@@ -153,7 +158,6 @@ def board_view(request):
         can_publish=request.user.has_perm("rankings.add_publication")
         and month < date(today.year, today.month, 1),
         can_republish=request.user.has_perm("rankings.change_publication"),
-        previous=_previous(month),
         memo_links=True,
     )
     return render(request, "rankings/board.html", context)
@@ -164,22 +168,44 @@ def projector(request):
     return render(request, "rankings/projector.html", _board_context(request, month))
 
 
-@require_POST
 def publish(request):
+    """Publishing is irreversible (only an admin can republish, with a reason): GET shows what will be
+    frozen — the month, what rank changes compare with, each group's first and last and its lists, the
+    indicators and their versions — and POST publishes only when it carries that confirmation."""
+    if not request.user.has_perm("rankings.add_publication"):
+        raise PermissionDenied
     if not request.GET.get("month"):
         messages.error(request, _("Choose the month to publish."))
         return redirect("rankings:board")
     month = _month(request)
-    try:
-        services.board_publish(month=month, by=request.user, reason=request.POST.get("reason", ""))
-        messages.success(
-            request, _("The board of %(month)s is published and frozen.") % {"month": f"{month:%Y-%m}"}
-        )
-    except PermissionDenied:
-        raise
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect(f"{request.path.replace('publish/', '')}?month={month:%Y-%m}")
+    board_url = f"{reverse('rankings:board')}?month={month:%Y-%m}"
+    if request.method == "POST" and request.POST.get("confirm") == f"{month:%Y-%m}":
+        try:
+            services.board_publish(month=month, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(
+                request, _("The board of %(month)s is published and frozen.") % {"month": f"{month:%Y-%m}"}
+            )
+            return redirect(board_url)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    publication = Publication.objects.filter(month=month, is_current=True).only("pk").first()
+    if publication and not request.user.has_perm("rankings.change_publication"):
+        raise PermissionDenied
+    board = services.frozen_board(month)  # exactly what publishing would store now
+    for group in board["groups"]:
+        named = {r["unit_id"]: r["unit"] for r in group["rows"]}
+        ranked = [r for r in group["rows"] if r["rank"] is not None]
+        group["ranked"] = len(ranked)
+        group["first"] = [r["unit"] for r in ranked if r["rank"] == 1]
+        group["last"] = [r["unit"] for r in ranked if ranked and r["rank"] == ranked[-1]["rank"]]
+        group["red_names"] = [named[pk] for pk in group["red"]]
+        group["black_names"] = [named[pk] for pk in group["black"]]
+        group["insufficient"] = sum(1 for r in group["rows"] if r.get("insufficient"))
+    return render(
+        request,
+        "rankings/publish_confirm.html",
+        {"board": board, "month": month, "publication": publication, "board_url": board_url},
+    )
 
 
 def published(request):
@@ -196,37 +222,71 @@ def published(request):
 
 
 def export(request):
+    """The month's board as a spreadsheet a secretariat can sort and sum: a title row saying whether it is
+    published, a frozen header, one row per unit, numbers in numeric cells (each indicator's value and
+    points in two columns), and the red/black list."""
     month = _month(request)
-    board, _pub, _history = _decorated(month)
-    headers = ["同类分组", "排名", "单位", "得分", "名次变化"]
+    board, publication, _history = _decorated(month)
     codes = [i["code"] for i in board["indicators"]]
-    names = {i["code"]: i["name"] for i in board["indicators"]}
-    headers += [f"{names[c]}（值/得分）" for c in codes]
+    names = {
+        i["code"]: f"{i['name']}（{i['measure']}）" if i["measure"] else i["name"]
+        for i in board["indicators"]
+    }
+    headers = [_("Peer group"), _("Rank"), _("Unit"), _("Score"), _("Rank change"), _("List")]
+    for code in codes:
+        headers += [f"{names[code]} {_('value')}", f"{names[code]} {_('points')}"]
+    listed = {"red": _("red list"), "black": _("black list")}
     rows = []
     for group in board["groups"]:
         for row in group["rows"]:
             cells = []
-            for c in codes:
-                cell = row["cells"].get(c)
-                cells.append(
-                    "" if cell is None else "不适用" if cell["na"] else f"{cell['value']} / {cell['points']}"
-                )
-            rows.append(
-                [
-                    group["label"],
-                    row["rank"] or "",
-                    row["unit"],
-                    row["score"] or "",
-                    "" if row.get("delta") is None else row["delta"],  # blank for a unit new to the board
-                    *cells,
-                ]
+            for code in codes:
+                cell = row["cells"].get(code)
+                if cell is None:  # the indicator does not apply to the group
+                    cells += [None, None]
+                elif cell["na"]:
+                    cells += [_("n/a"), None]
+                else:
+                    cells += [Decimal(cell["value"]), Decimal(cell["points"])]
+            on = (
+                "red"
+                if row["unit_id"] in group["red"]
+                else "black"
+                if row["unit_id"] in group["black"]
+                else ""
             )
-    return xlsx_response(f"ranking-{month:%Y-%m}", headers, rows)
+            rows.append([
+                group["label"],
+                row["rank"],
+                row["unit"],
+                Decimal(row["score"]) if row["score"] is not None
+                else _("Sample too small") if row.get("insufficient") else None,
+                row.get("delta"),  # blank for a unit new to the board
+                listed.get(on, ""),
+                *cells,
+            ])  # fmt: skip
+    if publication:
+        title = _("Ranking board %(month)s, published %(when)s") % {
+            "month": f"{month:%Y-%m}",
+            "when": f"{timezone.localtime(publication.published_at):%Y-%m-%d %H:%M}",
+        }
+    else:
+        title = _("Ranking board %(month)s, live (not published): the figures still move") % {
+            "month": f"{month:%Y-%m}"
+        }
+    return xlsx_response(
+        f"ranking-{month:%Y-%m}",
+        headers,
+        rows,
+        sheet_title=f"{month:%Y-%m}",
+        title=title,
+        widths=[12, 6, 16, 8, 8, 8] + [12, 8] * len(codes),
+    )
 
 
 def memo(request, unit_id):
     """The pre-meeting memo of one unit: its figures and rank, worst indicators, overdue requests with their
-    handlers, stale leads and red-light projects."""
+    handlers, stale leads and red-light projects — as frozen with the month's publication, else as of now."""
     unit = get_object_or_404(Unit, pk=unit_id)
     if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
         raise Http404
@@ -249,21 +309,20 @@ def memo(request, unit_id):
                 )
                 worst.append((share, names[code], cell))
         worst.sort(key=lambda x: x[0])
-    _start, end = month_bounds(month)
-    year_projects = (
-        Project.objects.filter(unit=unit).for_year(end.year)
-        .with_progress(year=end.year, months=end.month, as_of=end).filter(light="red")
-    )  # fmt: skip
-    overdue = Request.objects.overdue().filter(handling_unit=unit).select_related("handler", "enterprise")
+    frozen = publication and PublishedMemo.objects.filter(publication=publication, unit=unit).first()
+    data = frozen.data if frozen else memos([unit.pk], month)[unit.pk]
+    stages = dict(Lead.Stage.choices)
+    for lead in data["stale"]:
+        lead["stage_label"] = stages.get(lead["stage"], lead["stage"])
     context = {
         "unit": unit,
         "month": month,
         "row": row,
         "group": group,
         "worst": worst[:3],
-        "overdue": overdue[:50],
-        "stale": Lead.objects.filter(unit=unit).stale().select_related("owner")[:50],
-        "red_projects": year_projects[:50],
+        "places": abs(row["delta"]) if row and row.get("delta") is not None else None,
+        "memo": data,
+        "frozen_at": frozen and publication.published_at,
         "publication": publication,
     }
     return render(request, "rankings/memo.html", context)

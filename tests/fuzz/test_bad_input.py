@@ -600,12 +600,14 @@ def test_a_nul_byte_in_any_text_is_a_field_error(world):
 
 def test_a_bad_republishing_reason_is_refused_and_the_board_stays(world):
     publish = f"{reverse('rankings:publish')}?month=2024-02"
-    _as(world, "leader").post(publish)
+    _as(world, "leader").post(publish, {"confirm": "2024-02"})
     first = list(Publication.objects.values_list("pk", "is_current", "reason"))
     assert [(current, reason) for _pk, current, reason in first] == [(True, "")]
     refusals = {}
     for reason in ["\x00", "理由\x00", "理" * 301, "   "]:
-        refusals[reason] = error_messages(_as(world, "admin").post(publish, {"reason": reason}))
+        refusals[reason] = error_messages(
+            _as(world, "admin").post(publish, {"reason": reason, "confirm": "2024-02"})
+        )
         assert list(Publication.objects.values_list("pk", "is_current", "reason")) == first
     assert refusals == {
         "\x00": ["Null characters are not allowed."],
@@ -613,7 +615,7 @@ def test_a_bad_republishing_reason_is_refused_and_the_board_stays(world):
         "理" * 301: ["Ensure this value has at most 300 characters (it has 301)."],
         "   ": ["Republishing needs a reason, which is recorded."],
     }
-    _as(world, "admin").post(publish, {"reason": "  指标口径调整  "})
+    _as(world, "admin").post(publish, {"reason": "  指标口径调整  ", "confirm": "2024-02"})
     assert Publication.objects.get(is_current=True).reason == "指标口径调整"
 
 

@@ -468,7 +468,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "publish": Endpoint(
         "admin",
         lambda w: f"{reverse('rankings:publish')}?month=2024-02",
-        lambda w: {"reason": "指标口径调整"},
+        lambda w: {"reason": "指标口径调整", "confirm": "2024-02"},  # as the confirmation page posts it
     ),
 }
 

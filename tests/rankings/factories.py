@@ -3,6 +3,9 @@
 `IndicatorFactory` writes an indicator directly (the seeded defaults stay unless a test switches them off with
 `only_indicators()`); `fixed` replaces a computation of the library by one that returns the values a test
 states, so a scoring rule is checked on exact numbers without building records.
+
+The tests' datasets hold a handful of cases per unit, so their indicators measure a unit from one case
+(`min_cases=1`) unless a test of the minimum says otherwise; the product's default is 5.
 """
 
 from __future__ import annotations
@@ -32,28 +35,34 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     rule = Indicator.Rule.LINEAR
     cap = Decimal("1.00")
     threshold = None
+    min_cases = 1
     peer_groups = factory.LazyFunction(lambda: ["parks"])
     valid_from = date(2024, 1, 1)
 
 
-def only_indicators(*codes: str) -> None:
-    """Switch off every indicator but `codes` (the seeded defaults included)."""
+def only_indicators(*codes: str, min_cases: int = 1) -> None:
+    """Switch off every indicator but `codes` (the seeded defaults included); those measure a unit from
+    `min_cases` cases."""
     Indicator.objects.exclude(code__in=codes).update(is_active=False)
+    Indicator.objects.filter(code__in=codes).update(min_cases=min_cases)
 
 
 def fixed(monkeypatch, key: str, values) -> str:
     """Register computation `key` measuring `values`: {unit: "12.5" | None} (None: nothing to measure), or
     a callable (start, end) → that dict, for boards that differ from month to month. Units missing from the
-    dict are not measured at all (also "not applicable")."""
+    dict are not measured at all (also "not applicable"). A value is measured on one case, or on n cases
+    when given as ("12.5", n)."""
 
     def rows(start, end, units):
         yield from ()  # a plan that asks nothing
         return values(start, end) if callable(values) else values
 
+    def measured(v):  # (value, numerator, denominator, cases)
+        value, cases = v if isinstance(v, tuple) else (v, 1)  # one case: the factory's minimum
+        return (None if value is None else Decimal(value), 0, 0, cases)
+
     def measure(chosen, start, end):
-        return {
-            getattr(unit, "pk", unit): (None if v is None else Decimal(v), 0, 0) for unit, v in chosen.items()
-        }
+        return {getattr(unit, "pk", unit): measured(v) for unit, v in chosen.items()}
 
     monkeypatch.setitem(
         COMPUTATIONS,

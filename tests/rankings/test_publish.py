@@ -16,7 +16,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.rankings.board import compute_board
 from apps.rankings.models import Indicator, IndicatorVersion, Publication
@@ -163,8 +163,30 @@ def test_the_current_month_cannot_be_published_while_its_figures_still_move(lead
     assert not Publication.objects.exists()
 
 
+def test_publishing_asks_for_confirmation_and_shows_what_will_be_frozen(march, leader, unit_a, unit_b):
+    client = client_for(leader)
+    with translation.override("en"):
+        page = client.get(PUBLISH, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Publishing cannot be undone." in html
+    # the parks: B first (100.0), A last (70.4); two ranked units make no list
+    parks = (
+        '<td>Parks and business districts</td><td class="num">2</td><td>医药谷</td><td>研创园</td><td>—</td>'
+    )
+    assert parks in html
+    assert 'name="confirm" value="2024-03"' in html
+    assert not Publication.objects.exists()
+    # a POST without the confirmation (the old one-click form) shows the same page and publishes nothing
+    unconfirmed = client.post(PUBLISH)
+    assert unconfirmed.status_code == 200
+    assert not Publication.objects.exists()
+    assert client.post(PUBLISH, {"confirm": "2024-02"}).status_code == 200  # another month's confirmation
+    assert not Publication.objects.exists()
+
+
 def test_a_leader_publishes_through_the_board_page(march, leader, unit_a):
-    response = client_for(leader).post(PUBLISH)
+    response = client_for(leader).post(PUBLISH, {"confirm": "2024-03"})
     assert response.status_code == 302
     assert response["Location"] == reverse("rankings:board") + "?month=2024-03"
     publication = Publication.objects.get()
@@ -175,9 +197,9 @@ def test_a_leader_publishes_through_the_board_page(march, leader, unit_a):
 def test_an_admin_republishes_through_the_board_page_only_with_a_reason(march, leader, admin_user):
     board_publish(month=MARCH, by=leader)
     client = client_for(admin_user)
-    assert client.post(PUBLISH, {"reason": ""}).status_code == 302
+    assert client.post(PUBLISH, {"reason": "", "confirm": "2024-03"}).status_code == 200  # asked again
     assert Publication.objects.count() == 1
-    assert client.post(PUBLISH, {"reason": "更正数据"}).status_code == 302
+    assert client.post(PUBLISH, {"reason": "更正数据", "confirm": "2024-03"}).status_code == 302
     assert list(Publication.objects.order_by("published_at").values_list("reason", "is_current")) == [
         ("", False),
         ("更正数据", True),
@@ -186,7 +208,8 @@ def test_an_admin_republishes_through_the_board_page_only_with_a_reason(march, l
 
 @pytest.mark.parametrize("who", ["staff_a", "manager_a", "staff_b"])
 def test_staff_and_managers_cannot_publish_and_nothing_is_written(march, users, who):
-    assert client_for(users[who]).post(PUBLISH).status_code == 403
+    assert client_for(users[who]).post(PUBLISH, {"confirm": "2024-03"}).status_code == 403
+    assert client_for(users[who]).get(PUBLISH).status_code == 403
     with pytest.raises(PermissionDenied):
         board_publish(month=MARCH, by=users[who])
     assert not Publication.objects.exists()
@@ -277,3 +300,16 @@ def test_saving_an_indicator_in_the_django_admin_keeps_a_version(admin_user):
         "parks",
         "streets",
     ]
+
+
+def test_the_republish_confirmation_shows_the_board_republishing_would_freeze_not_the_current_one(
+    march, leader, admin_user, staff_a, unit_a, unit_b
+):
+    board_publish(month=MARCH, by=leader)  # B first, A last
+    for _ in range(3):  # B falls to 2 of 5 closed (40.0 %): A (1 of 2) is first now
+        make_request(staff_a, handling_unit=unit_b, at=local(2024, 3, 20, 10))
+    with translation.override("en"):
+        html = client_for(admin_user).get(PUBLISH, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Republish the board of 2024-03?" in html
+    assert '<td class="num">2</td><td>研创园</td><td>医药谷</td>' in html
+    assert closure_of(Publication.objects.get().board, unit_a)[5] == 2  # the frozen one still has A second

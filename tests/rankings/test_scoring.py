@@ -166,19 +166,56 @@ def test_not_applicable_weight_is_redistributed_to_the_remaining_indicators(monk
     IndicatorFactory(code="y", computation=fixed(monkeypatch, "t_y", {unit_a: None, unit_b: "100", c: "30"}))
     board = compute_board(MARCH)
     a, b = row_of(board, unit_a), row_of(board, unit_b)
-    assert a["cells"]["y"] == {"na": True, "num": "0", "den": "0"}
+    assert a["cells"]["y"] == {"na": True, "num": "0", "den": "0", "few": False}
     assert a["score"] == "50.0"  # 10 points of the 20 that apply — not 10 of 30 (33.3)
     assert b["score"] == "66.7"  # (10 + 10) of 30
-    assert row_of(board, c)["score"] == "30.0"  # not measured by x at all: 3 of 10
-    assert row_of(board, d)["score"] is None  # nothing to measure: not ranked, on no list
+    # not measured by x at all: 10 of the group's 30 weight applies, less than half — 样本不足, unranked
+    assert (row_of(board, c)["score"], row_of(board, c)["insufficient"]) == (None, True)
+    assert (row_of(board, d)["score"], row_of(board, d)["insufficient"]) == (None, True)
     parks = group_of(board, "parks")
     assert [(r["unit"], r["rank"]) for r in parks["rows"]] == [
         ("医药谷", 1),
         ("研创园", 2),
-        ("江北园", 3),
         ("新城园", None),
+        ("江北园", None),
     ]
-    assert (parks["red"], parks["black"]) == ([unit_b.pk], [c.pk])
+    assert (parks["red"], parks["black"]) == ([], [])  # two ranked units: no list
+
+
+# --- too few cases: not applicable; too little weight measured: 样本不足 ---------------------------------
+
+
+def test_an_indicator_with_fewer_cases_than_its_minimum_is_not_applicable_to_that_unit(
+    monkeypatch, unit_a, unit_b
+):
+    # x (weight 20, at least 5 cases): A measured on 4 requests, B on 5; y (weight 20) both on plenty.
+    IndicatorFactory(code="x", weight=Decimal("20"), min_cases=5, computation=fixed(monkeypatch, "t_x",
+                     {unit_a: ("100", 4), unit_b: ("50", 5)}))  # fmt: skip
+    IndicatorFactory(code="y", weight=Decimal("20"), computation=fixed(monkeypatch, "t_y",
+                     {unit_a: ("50", 9), unit_b: ("50", 9)}))  # fmt: skip
+    board = compute_board(MARCH)
+    a, b = row_of(board, unit_a), row_of(board, unit_b)
+    assert a["cells"]["x"] == {"na": True, "num": "0", "den": "0", "few": True}
+    assert (a["score"], a["insufficient"]) == ("50.0", False)  # y alone: half the weight is enough
+    assert b["cells"]["x"]["points"] == "10.00"  # five cases: measured
+    assert b["score"] == "50.0"
+    assert board["indicators"][0]["min_cases"] == 5
+
+
+def test_a_unit_with_less_than_half_its_weight_measured_has_too_small_a_sample(monkeypatch, unit_a, unit_b):
+    # x weight 20, y weight 10, z weight 10 (40 in all): A is measured on y only (10 of 40), B on x (20).
+    for code, weight, values in (
+        ("x", "20", {unit_a: ("100", 2), unit_b: ("80", 8)}),
+        ("y", "10", {unit_a: ("100", 8), unit_b: ("80", 8)}),
+        ("z", "10", {unit_a: ("100", 1), unit_b: ("80", 1)}),
+    ):
+        IndicatorFactory(code=code, weight=Decimal(weight), min_cases=5,
+                         computation=fixed(monkeypatch, f"t_{code}", values))  # fmt: skip
+    board = compute_board(MARCH)
+    a, b = row_of(board, unit_a), row_of(board, unit_b)
+    assert (a["score"], a["rank"], a["insufficient"], a["all_met"]) == (None, None, True, False)
+    assert (b["score"], b["rank"], b["insufficient"]) == ("80.0", 1, False)  # 30 of 40 measured
+    assert group_of(board, "parks")["black"] == []  # one ranked unit: no list, and 样本不足 is on none
 
 
 # --- ties and peer groups ----------------------------------------------------------------------------------
@@ -196,22 +233,71 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped(monkeypatch, unit_a, uni
     ]
 
 
-def test_a_tie_at_the_top_puts_both_on_the_red_list(monkeypatch, unit_a, unit_b):
-    c = park("江北园")
-    IndicatorFactory(computation=fixed(monkeypatch, "t_x", {unit_a: "90", unit_b: "90", c: "80"}))
+def six_parks(unit_a, unit_b):
+    return [unit_a, unit_b, *(park(name) for name in ("江北园", "新城园", "智造园", "软件园"))]
+
+
+def test_a_tie_at_the_top_shares_the_rank_but_the_red_list_names_no_more_than_two(
+    monkeypatch, unit_a, unit_b
+):
+    """The defect seen on the live board: all six parks on the red list at equal points."""
+    parks_ = six_parks(unit_a, unit_b)
+    IndicatorFactory(computation=fixed(monkeypatch, "t_x", dict.fromkeys(parks_, "3.3")))
     parks = group_of(compute_board(MARCH), "parks")
-    assert [r["rank"] for r in parks["rows"]] == [1, 1, 3]
-    assert sorted(parks["red"]) == sorted([unit_a.pk, unit_b.pk])
-    assert parks["black"] == [c.pk]
+    assert [r["rank"] for r in parks["rows"]] == [1] * 6
+    assert (parks["red"], parks["black"]) == ([], [])  # all tied at the cut, nothing to tell them apart
 
 
-def test_a_tie_at_the_bottom_puts_both_on_the_black_list_not_the_first_by_name(monkeypatch, unit_a, unit_b):
+def test_a_tie_at_the_red_cut_goes_to_the_unit_that_met_more_indicators(monkeypatch, unit_a, unit_b):
+    top, a, b, low1, low2, low3 = six_parks(unit_a, unit_b)
+    # x and y: weight 10, target 50, capped at 2 × target. A meets both (10 + 10 points), B only x (20 + 0):
+    # equal scores, equal rank; B has more points on the heaviest indicator (x, first of two of equal
+    # weight), but A met more indicators.
+    x = {top: "100", a: "50", b: "100", low1: "30", low2: "20", low3: "10"}
+    y = {top: "100", a: "50", b: "0", low1: "30", low2: "20", low3: "10"}
+    for code, values in (("x", x), ("y", y)):
+        IndicatorFactory(code=code, target=Decimal("50"), cap=Decimal("2.00"),
+                         computation=fixed(monkeypatch, f"t_{code}", values))  # fmt: skip
+    board = compute_board(MARCH)
+    assert (row_of(board, a)["score"], row_of(board, a)["rank"]) == ("100.0", 2)
+    assert (row_of(board, b)["score"], row_of(board, b)["rank"]) == ("100.0", 2)
+    parks = group_of(board, "parks")
+    assert parks["red"] == [top.pk, a.pk]
+    assert parks["black"] == [low3.pk, low2.pk]
+
+
+def test_a_tie_at_the_cut_with_as_many_indicators_met_goes_to_the_heaviest_indicators_points(
+    monkeypatch, unit_a, unit_b
+):
+    top, a, b, low1, low2, low3 = six_parks(unit_a, unit_b)
+    # x weight 20, y weight 10, both to 100: A 100 and 50 (20 + 5), B 75 and 100 (15 + 10): 25 of 30 each,
+    # one indicator met each; A has more points on x, the heavier.
+    x = {top: "100", a: "100", b: "75", low1: "30", low2: "20", low3: "10"}
+    y = {top: "100", a: "50", b: "100", low1: "30", low2: "20", low3: "10"}
+    IndicatorFactory(code="x", weight=Decimal("20"), computation=fixed(monkeypatch, "t_x", x))
+    IndicatorFactory(code="y", computation=fixed(monkeypatch, "t_y", y))
+    board = compute_board(MARCH)
+    assert row_of(board, a)["score"] == row_of(board, b)["score"] == "83.3"
+    assert group_of(board, "parks")["red"] == [top.pk, a.pk]
+
+
+def test_units_still_tied_at_the_cut_are_left_off_the_list(monkeypatch, unit_a, unit_b):
+    top, a, b, c, low1, low2 = six_parks(unit_a, unit_b)
+    values = {top: "95", a: "90", b: "90", c: "80", low1: "70", low2: "70"}
+    IndicatorFactory(computation=fixed(monkeypatch, "t_x", values))
+    parks = group_of(compute_board(MARCH), "parks")
+    assert [r["rank"] for r in parks["rows"]] == [1, 2, 2, 4, 5, 5]
+    assert parks["red"] == [top.pk]  # A and B tie for the second place: neither is named
+    assert sorted(parks["black"]) == sorted([low1.pk, low2.pk])  # two places, two tied units: both fit
+
+
+def test_a_tie_at_the_bottom_of_a_small_group_names_nobody(monkeypatch, unit_a, unit_b):
     c, d = park("江北园"), park("新城园")
     IndicatorFactory(computation=fixed(monkeypatch, "t_x", {unit_a: "90", unit_b: "80", c: "70", d: "70"}))
     parks = group_of(compute_board(MARCH), "parks")
     assert [r["rank"] for r in parks["rows"]] == [1, 2, 3, 3]
     assert parks["red"] == [unit_a.pk]
-    assert sorted(parks["black"]) == sorted([c.pk, d.pk])
+    assert parks["black"] == []  # one place, two units tied for it with nothing to tell them apart
 
 
 def test_units_are_ranked_only_within_their_peer_group(monkeypatch, unit_a, unit_b, office):
@@ -239,8 +325,8 @@ def test_units_are_ranked_only_within_their_peer_group(monkeypatch, unit_a, unit
 # --- red and black lists ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ranked, size", [(1, 1), (2, 1), (5, 1), (6, 2), (7, 2), (30, 2)])
-def test_list_size_is_one_below_six_ranked_units_and_two_from_six(ranked, size):
+@pytest.mark.parametrize("ranked, size", [(1, 0), (2, 0), (3, 1), (5, 1), (6, 2), (7, 2), (30, 2)])
+def test_list_size_is_none_below_three_ranked_units_one_below_six_and_two_from_six(ranked, size):
     assert list_size(ranked) == size
 
 
@@ -299,6 +385,11 @@ def test_a_unit_that_missed_one_target_can_be_on_the_black_list(monkeypatch, uni
 # --- rank change and why it moved --------------------------------------------------------------------------
 
 
+def why(code, delta, before, after):
+    """A reason as compare() keeps it: with the indicator's name and measure, to be read in words."""
+    return {"code": code, "name": f"指标 {code}", "measure": "%", "delta": delta, "from": before, "to": after}
+
+
 def test_compare_gives_the_rank_change_and_the_indicators_that_moved_the_score(monkeypatch, unit_a, unit_b):
     c = park("江北园")
 
@@ -322,10 +413,7 @@ def test_compare_gives_the_rank_change_and_the_indicators_that_moved_the_score(m
         for r in group_of(march, "parks")["rows"]
     ]
     assert moves == [
-        ("医药谷", "90.0", 1, "up", 1, [{"code": "x", "delta": "2.00", "from": "60", "to": "80"}]),
-        ("江北园", "85.0", 2, "new", None, [
-            {"code": "y", "delta": "10.00", "from": None, "to": "100"},
-            {"code": "x", "delta": "7.00", "from": None, "to": "70"},
-        ]),
-        ("研创园", "75.0", 3, "down", -2, [{"code": "x", "delta": "-4.00", "from": "90", "to": "50"}]),
+        ("医药谷", "90.0", 1, "up", 1, [why("x", "2.00", "60", "80")]),
+        ("江北园", "85.0", 2, "new", None, [why("y", "10.00", None, "100"), why("x", "7.00", None, "70")]),
+        ("研创园", "75.0", 3, "down", -2, [why("x", "-4.00", "90", "50")]),
     ]  # fmt: skip

@@ -10,6 +10,7 @@ at the target). Parks: unit A (研创园), unit B (医药谷), 江北园; bureau
 
 import re
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -18,7 +19,7 @@ from openpyxl import load_workbook
 
 from apps.accounts import roles
 from apps.rankings.board import compute_boards
-from apps.rankings.models import Indicator
+from apps.rankings.models import Indicator, Publication
 from apps.rankings.services import indicator_save
 from apps.service.models import Request
 
@@ -81,8 +82,8 @@ def row_html(html: str, unit_name: str) -> str:
 
 def test_the_board_shows_the_rank_change_against_last_month(boards, leader):
     html = client_for(leader).get(BOARD).content.decode()
-    assert '<span class="ok" title="up">▲1</span>' in row_html(html, "医药谷")
-    assert '<span class="late" title="down">▼1</span>' in row_html(html, "研创园")
+    assert '<span class="ok" title="up 1 place">▲1</span>' in row_html(html, "医药谷")
+    assert '<span class="late" title="down 1 place">▼1</span>' in row_html(html, "研创园")
     assert '<span class="badge">new</span>' in row_html(html, "江北园")
     bureaus = client_for(leader).get(BOARD.replace("group=parks", "group=bureaus")).content.decode()
     unchanged = row_html(bureaus, "党政办")
@@ -108,7 +109,8 @@ def test_a_cell_links_to_the_requests_behind_its_number(boards, leader, unit_b):
     client = client_for(leader)
     html = client.get(BOARD).content.decode()
     drill = (
-        f"{reverse('service:request_list')}?handling_unit={unit_b.pk}&date_from=2024-03-01&date_to=2024-03-31"
+        f"{reverse('service:request_list')}?concerns=enterprise&handling_unit={unit_b.pk}"
+        "&date_from=2024-03-01&date_to=2024-03-31"
     )
     assert f'href="{drill.replace("&", "&amp;")}" title="2 / 2">100.0</a>' in row_html(html, "医药谷")
     listed = client.get(drill).context["page_obj"].paginator.count
@@ -128,7 +130,8 @@ def test_a_new_indicator_links_to_its_records_at_once(boards, leader, admin_user
     column = parks["indicators"].index("ack_new")
     (row,) = [r for r in parks["rows"] if r["unit_id"] == unit_a.pk]
     assert row["ordered"][column]["url"] == (
-        f"{reverse('service:request_list')}?handling_unit={unit_a.pk}&date_from=2024-03-01&date_to=2024-03-31"
+        f"{reverse('service:request_list')}?concerns=enterprise&handling_unit={unit_a.pk}"
+        "&date_from=2024-03-01&date_to=2024-03-31&ack_decided=true"
     )
 
 
@@ -158,18 +161,34 @@ def test_the_projector_view_has_no_navigation_and_shows_the_board(boards, leader
             assert reverse("rankings:memo", args=[unit.pk]) not in html  # no links out of the projected board
 
 
-def test_the_excel_export_has_one_row_per_ranked_unit(boards, leader):
-    response = client_for(leader).get(reverse("rankings:export") + "?month=2024-03")
+def test_the_excel_export_has_numbers_in_numeric_cells_a_title_a_frozen_header_and_the_lists(boards, leader):
+    response = client_for(leader).get(
+        reverse("rankings:export") + "?month=2024-03", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(response.content)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows == [
-        ["同类分组", "排名", "单位", "得分", "名次变化", "诉求办结率（值/得分）"],
-        ["Bureaus and offices", 1, "党政办", "100.0", 0, "100.0 / 20.00"],
-        ["Parks and business districts", 1, "医药谷", "100.0", 1, "100.0 / 20.00"],
-        ["Parks and business districts", 2, "研创园", "55.6", -1, "50.0 / 11.11"],
-        ["Parks and business districts", 3, "江北园", "27.8", None, "25.0 / 5.56"],  # new: no change to show
+    assert rows[0][0] == "Ranking board 2024-03, live (not published): the figures still move"
+    assert rows[1:] == [
+        [
+            "Peer group",
+            "Rank",
+            "Unit",
+            "Score",
+            "Rank change",
+            "List",
+            "诉求办结率（%） value",
+            "诉求办结率（%） points",
+        ],
+        ["Bureaus and offices", 1, "党政办", 100, 0, None, 100, 20],
+        # three ranked parks: one unit on each list
+        ["Parks and business districts", 1, "医药谷", 100, 1, "red list", 100, 20],
+        ["Parks and business districts", 2, "研创园", 55.6, -1, None, 50, 11.11],
+        ["Parks and business districts", 3, "江北园", 27.8, None, "black list", 25, 5.56],  # new: no change
     ]
+    assert all(isinstance(v, (int, float)) for row in rows[2:] for v in (row[1], row[3], row[6], row[7]))
+    assert sheet.freeze_panes == "A3"
+    assert sheet.column_dimensions["C"].width == 16
 
 
 # --- the pre-meeting memo --------------------------------------------------------------------------------
@@ -214,8 +233,14 @@ def test_the_memo_lists_the_units_overdue_requests_with_their_handlers(overdue, 
     html = response.content.decode()
     section = html.split("Overdue requests")[1].split("</section>")[0]
     assert '<small class="muted">2</small>' in section
-    assert re.search(r"人才公寓申请逾期 · [^<]* · handler: 张伟 · due 2024-03-18", section)
-    assert re.search(r"招聘用工逾期 · [^<]* · handler: 李娜 · due 2024-03-19", section)
+    late = Request.objects.get(title="人才公寓申请逾期")
+    # each item links to its request
+    assert re.search(
+        rf'<a href="/service/requests/{late.pk}/">#{late.pk} 人才公寓申请逾期</a> · [^<]* · '
+        r"handler: 张伟 · due 2024-03-18",
+        section,
+    )
+    assert re.search(r"招聘用工逾期</a> · [^<]* · handler: 李娜 · due 2024-03-19", section)
     for absent in ("暂停的诉求", "已办结的诉求", "医药谷逾期"):
         assert absent not in html
 
@@ -232,3 +257,96 @@ def test_a_group_ranked_alone_is_ranked_as_on_the_whole_board(boards):
             alone = compute_boards(months, [group])[month]
             assert alone["groups"] == [g for g in whole[month]["groups"] if g["group"] == group]
             assert alone["peer_groups"] == whole[month]["peer_groups"]
+
+
+# --- a published board is frozen: later writes and indicator edits change nothing it shows ----------------
+
+
+def shown(client, unit) -> dict:
+    """What a published month shows one user in one language: both groups' board pages (from the group
+    tabs to the end of the page), the projector, the export's cell values and the unit's memo."""
+
+    def body(url):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        return html[html.index('<nav class="tabs board-groups"') : html.index("</main>")]
+
+    export = client.get(reverse("rankings:export") + "?month=2024-03", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    memo = client.get(
+        reverse("rankings:memo", args=[unit.pk]) + "?month=2024-03", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    memo_html = memo.content.decode()
+    projector = client.get(reverse("rankings:projector") + "?month=2024-03&group=parks").content.decode()
+    return {
+        "parks": body(BOARD),
+        "bureaus": body(BOARD.replace("group=parks", "group=bureaus")),
+        "projector": projector[projector.index("<table") : projector.index("</table>")],
+        "export": [
+            list(r) for r in load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True)
+        ],
+        "memo": memo_html[memo_html.index("<main") : memo_html.index("</main>")],
+    }
+
+
+def later_writes(staff_a, admin_user, unit_a, unit_b):
+    """What happens after the meeting: February's and March's records change (unit A's February falls to
+    1 of 3 closed, so A would be first in February; B gets another open March request; A another overdue
+    one), and the indicator is renamed and reweighted."""
+    for day in (date(2024, 2, 6), date(2024, 2, 7)):
+        make_request(staff_a, handling_unit=unit_a, at=local(day.year, day.month, day.day, 10))
+    make_request(staff_a, handling_unit=unit_b, at=local(2024, 3, 20, 10))
+    make_request(
+        staff_a, handling_unit=unit_a, handler=staff_a, title="会后新增逾期", at=local(2024, 3, 21, 10)
+    )
+    closure = Indicator.objects.get(code="closure_rate")
+    closure.name, closure.weight, closure.measure = "办结率（新口径）", Decimal("35"), "‰"
+    indicator_save(indicator=closure, by=admin_user)
+
+
+@pytest.mark.parametrize("february_published", [False, True])
+def test_a_published_board_shows_the_same_after_later_writes_and_indicator_edits(
+    boards, leader, staff_a, admin_user, unit_a, unit_b, february_published
+):
+    from apps.rankings.services import board_publish
+
+    if february_published:
+        board_publish(month=date(2024, 2, 1), by=leader)
+    board_publish(month=date(2024, 3, 1), by=leader)
+    client = client_for(leader)
+    before = shown(client, unit_a)
+    assert '<span class="late" title="down 1 place">▼1</span>' in before["parks"]  # A: down one, as said
+    assert "诉求办结率 100.0% → 50.0%, points -8.89" in before["parks"]
+    assert before["memo"].count('<a href="/service/requests/') == 1  # A's overdue request as it was
+
+    later_writes(staff_a, admin_user, unit_a, unit_b)
+
+    assert shown(client, unit_a) == before
+    assert "会后新增逾期" not in shown(client, unit_a)["memo"]
+    # while the live board of the month after moves with the records
+    live = client.get(reverse("rankings:board") + "?month=2024-04&group=parks").context["board"]
+    assert live["indicators"][0]["name"] == "办结率（新口径）"
+
+
+# --- months that cannot be one ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "month", ["99999999999-01", "10000-01", "0-1", "2024-13", "-1-1", "2024-03-x", "٢٠٢٤-٣"]
+)
+def test_a_month_out_of_range_shows_this_month_never_a_500(leader, staff_a, unit_a, month):
+    for path in (
+        reverse("rankings:board"),
+        reverse("rankings:projector"),
+        reverse("rankings:export"),
+        reverse("rankings:memo", args=[unit_a.pk]),
+        reverse("rankings:publish"),
+    ):
+        assert client_for(leader).get(path, {"month": month}).status_code == 200, path
+    # the publish POST checks its permission first, whatever the month
+    assert client_for(staff_a).post(reverse("rankings:publish") + f"?month={month}").status_code == 403
+    assert (
+        client_for(leader)
+        .post(reverse("rankings:publish") + f"?month={month}", {"confirm": month})
+        .status_code
+        == 200
+    )
+    assert not Publication.objects.exists()

@@ -7,6 +7,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -24,6 +25,11 @@ def board_rows(group: dict, memo_links: bool = False) -> SafeString:
         "why": escape(_("why it moved")),
         "na": escape(_("n/a")),
         "na_title": escape(_("nothing to measure: its weight goes to the other indicators")),
+        "few_title": escape(_("too few cases to measure: its weight goes to the other indicators")),
+        "insufficient": escape(_("Sample too small")),
+        "insufficient_title": escape(
+            _("less than half of the group's indicator weight had enough cases this month: no score, no rank")
+        ),
     }
     return mark_safe("".join(_row(row, labels, memo_links) for row in group["rows"]))  # escaped below
 
@@ -32,10 +38,17 @@ def _row(row: dict, labels: dict, memo_links: bool) -> str:
     listed = "red-list" if row.get("on_red") else "black-list" if row.get("on_black") else ""
     rank = "—" if row.get("rank") is None else str(row["rank"])
     move = row.get("move")
-    if move == "up":
-        rank += f' <span class="ok" title="{labels["up"]}">▲{escape(str(row["delta"]))}</span>'
-    elif move == "down":
-        rank += f' <span class="late" title="{labels["down"]}">▼{escape(str(abs(row["delta"])))}</span>'
+    if move in ("up", "down"):
+        places = abs(row["delta"])
+        said = (
+            ngettext("up %(places)d place", "up %(places)d places", places)
+            if move == "up"
+            else ngettext("down %(places)d place", "down %(places)d places", places)
+        )
+        rank += (
+            f' <span class="{"ok" if move == "up" else "late"}" title="{escape(said % {"places": places})}">'
+            f"{'▲' if move == 'up' else '▼'}{places}</span>"
+        )
     elif move == "new":
         rank += f' <span class="badge">{labels["new"]}</span>'
     unit = escape(row["unit"])
@@ -46,13 +59,12 @@ def _row(row: dict, labels: dict, memo_links: bool) -> str:
     elif row.get("on_black"):
         unit += f' <span class="badge badge-black">{labels["black"]}</span>'
     if row.get("why") and memo_links:
-        reasons = "".join(
-            f'<div class="small">{escape(w["code"])}: {escape(w.get("from") or "—")} → '
-            f"{escape(w.get('to') or '—')} ({escape(w['delta'])})</div>"
-            for w in row["why"]
-        )
+        reasons = "".join(f'<div class="small">{escape(why_said(w))}</div>' for w in row["why"])
         unit += f'<details class="why"><summary>{labels["why"]}</summary>{reasons}</details>'
-    score = "—" if row.get("score") is None else escape(row["score"])
+    if row.get("insufficient"):
+        score = f'<span class="muted" title="{labels["insufficient_title"]}">{labels["insufficient"]}</span>'
+    else:
+        score = "—" if row.get("score") is None else escape(row["score"])
     return (
         f'<tr class="{listed}"><td>{rank}</td><td>{unit}</td><td class="num"><strong>{score}</strong></td>'
         f"{''.join(_cell(cell, labels) for cell in row['ordered'])}</tr>"
@@ -63,8 +75,9 @@ def _cell(cell: dict, labels: dict) -> str:
     """The value linking to its records (numerator / denominator on hover) over the points, green when the
     target is met; "n/a" when there is nothing to measure."""
     if cell["na"]:
-        return f'<td class="num"><span class="muted" title="{labels["na_title"]}">{labels["na"]}</span></td>'
-    title = f'{escape(cell["num"])} / {escape(cell["den"])}'
+        title = labels["few_title"] if cell.get("few") else labels["na_title"]
+        return f'<td class="num"><span class="muted" title="{title}">{labels["na"]}</span></td>'
+    title = f"{escape(cell['num'])} / {escape(cell['den'])}"
     value = (
         f'<a href="{escape(cell["url"])}" title="{title}">{escape(cell["value"])}</a>'
         if cell["url"]  # no link to records the viewer may not open
@@ -74,3 +87,20 @@ def _cell(cell: dict, labels: dict) -> str:
         f'<td class="num">{value}<br>'
         f'<small class="{"ok" if cell["met"] else "muted"}">{escape(cell["points"])}</small></td>'
     )
+
+
+def why_said(why: dict) -> str:
+    """One reason a unit moved, in words: "诉求办结率 49.4% → 87.6%，得分 +8.49" (the indicator's name and
+    measure as frozen with the board; a board published before they were kept shows the code)."""
+    measure = why.get("measure", "")
+
+    def value(v):
+        return "—" if v is None else f"{v}{measure}"
+
+    delta = why["delta"] if why["delta"].startswith("-") else f"+{why['delta']}"
+    return _("%(name)s %(before)s → %(after)s, points %(delta)s") % {
+        "name": why.get("name", why["code"]),
+        "before": value(why.get("from")),
+        "after": value(why.get("to")),
+        "delta": delta,
+    }
