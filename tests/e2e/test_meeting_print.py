@@ -20,6 +20,7 @@ from apps.accounts import roles
 from apps.rankings.models import Publication, PublishedMemo
 
 from ..factories import UnitFactory, UserFactory
+from ..rankings.factories import frozen_indicators
 from .conftest import DESKTOP
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -62,23 +63,7 @@ def meeting():
     board = {
         "month": "2024-03",
         "compared_with": "2024-02",
-        "indicators": [
-            {
-                "code": f"i{n}",
-                "name": name,
-                "campaign": "service",
-                "definition": f"{name}的口径。",
-                "direction": "higher",
-                "measure": "%",
-                "weight": "10.00",
-                "target": "90.00",
-                "rule": "linear",
-                "computation": "service_closure_rate",
-                "min_cases": 5,
-                "version": 1,
-            }
-            for n, name in enumerate(NAMES)
-        ],  # fmt: skip
+        "indicators": frozen_indicators(NAMES),
         "groups": [
             {
                 "group": "bureaus",

@@ -80,3 +80,13 @@ def group_of(board: dict, name: str) -> dict:
 def row_of(board: dict, unit) -> dict:
     (row,) = [r for g in board["groups"] for r in g["rows"] if r["unit_id"] == unit.pk]
     return row
+
+
+def frozen_indicators(names) -> list[dict]:
+    """Indicators as a published board keeps them, one per name (codes i0, i1 …): weight 10, target 90 %."""
+    return [
+        {"code": f"i{n}", "name": name, "campaign": "service", "definition": f"{name}的口径。",
+         "direction": "higher", "measure": "%", "weight": "10.00", "target": "90.00", "rule": "linear",
+         "computation": "service_closure_rate", "min_cases": 5, "version": 1}
+        for n, name in enumerate(names)
+    ]  # fmt: skip

@@ -23,7 +23,7 @@ from apps.rankings.services import board_publish
 from ..conftest import client_for
 from ..factories import UnitFactory
 from ..service.factories import acknowledge, close, contact, local, make_request
-from .factories import only_indicators
+from .factories import frozen_indicators, only_indicators
 
 pytestmark = pytest.mark.django_db
 
@@ -59,23 +59,7 @@ def published(parks, office, leader):
     board = {
         "month": MONTH,
         "compared_with": "2024-02",
-        "indicators": [
-            {
-                "code": f"i{n}",
-                "name": name,
-                "campaign": "service",
-                "definition": f"{name}的口径。",
-                "direction": "higher",
-                "measure": "%",
-                "weight": "10.00",
-                "target": "90.00",
-                "rule": "linear",
-                "computation": "service_closure_rate",
-                "min_cases": 5,
-                "version": 1,
-            }
-            for n, name in enumerate(NAMES)
-        ],  # fmt: skip
+        "indicators": frozen_indicators(NAMES),
         "groups": [
             {
                 "group": "parks",
