@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -12,6 +13,7 @@ from apps.core.figures import figures as figures_of
 from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
+from apps.service.forms import CountedFormSet
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
@@ -19,7 +21,7 @@ from . import selectors, services
 from .filters import LeadFilter, TripFilter
 from .forms import LeadForm, MoveForm, RecordForm, TripForm, TripLeadFormSet
 from .importers import LeadImporter
-from .models import Lead, Trip
+from .models import Lead, Trip, opens_every_unit
 
 
 def _leads(request):
@@ -197,8 +199,20 @@ class LeadCreateView(View):
 
 
 def _trips(request):
-    """Trips are public within the district (who went where); their leads stay confidential."""
-    return Trip.objects.select_related("unit", "leader")
+    """Trips are public within the district (who went where, when, led by whom); what they found stays with
+    those who went. `shows_notes` tells whether the user may read the companies met and the summary, which
+    can name the investors of confidential leads: leaders, the organising unit, the other units on the trip
+    and its members. Every page that renders a trip reads it through here and shows those two fields only
+    when `shows_notes` is true."""
+    user = request.user
+    trips = Trip.objects.select_related("unit", "leader")
+    if opens_every_unit(user):
+        return trips.annotate(shows_notes=Value(True))
+    took_part = Q(unit_id=user.unit_id) | Exists(
+        Trip.units.through.objects.filter(trip_id=OuterRef("pk"), unit_id=user.unit_id)
+    )
+    took_part |= Exists(Trip.members.through.objects.filter(trip_id=OuterRef("pk"), user_id=user.pk))
+    return trips.annotate(shows_notes=ExpressionWrapper(took_part, output_field=BooleanField()))
 
 
 class TripListView(FilteredListView):
@@ -221,7 +235,7 @@ def trip_export(request):
             t.unit.name,
             str(t.leader),
             "是" if t.led_by_head else "否",
-            t.companies_met,
+            t.companies_met if t.shows_notes else "",
         ]
         for t in qs
     )
@@ -243,6 +257,11 @@ def trip_detail(request, pk):
     )
 
 
+class _TripLeadFormSet(CountedFormSet, TripLeadFormSet):
+    """The trip's lead rows, refusing a management form that does not match the rows sent (the check
+    belongs beside TripLeadFormSet in forms.py; it lives here until that file is free to change)."""
+
+
 class TripCreateView(View):
     """The trip report: the trip and the leads it created, in one form quick enough for the train home."""
 
@@ -252,11 +271,11 @@ class TripCreateView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return self._render(TripForm(user=request.user), TripLeadFormSet(prefix="leads"))
+        return self._render(TripForm(user=request.user), _TripLeadFormSet(prefix="leads"))
 
     def post(self, request):
         form = TripForm(request.POST, user=request.user)
-        formset = TripLeadFormSet(request.POST, prefix="leads")
+        formset = _TripLeadFormSet(request.POST, prefix="leads")
         if form.is_valid() and formset.is_valid():
             data = dict(form.cleaned_data)
             members = data.pop("members")

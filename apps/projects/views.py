@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.core.exports import xlsx_response
 from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
 from apps.core.views import FilteredListView, ImportView, period_from_request
-from apps.service.models import Request
+from apps.service.models import Request, Visit
 from apps.service.views.visits import VisitCreateView
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
@@ -133,10 +133,25 @@ def project_detail(request, pk):
         .select_related("reported_by")
         .order_by("month")
     )
-    visits = project.visit_links.select_related("visit__lead_unit").order_by("-visit__visited_on")[:50]
-    problems = Request.objects.filter(project_link__project=project).select_related(
-        "category", "handling_unit", "handler", "enterprise"
+    # A task-force member of another unit opens the project, not every unit's visits and problems: what
+    # the viewer may not open is told as a count, never listed (a link there would answer 404).
+    user = request.user
+    readable_visit = Q(visit__in=Visit.objects.visible_to(user).values("pk"))
+    visits = (
+        project.visit_links.filter(readable_visit)
+        .select_related("visit__lead_unit")
+        .order_by("-visit__visited_on")[:50]
     )
+    problems = (
+        Request.objects.visible_to(user)
+        .filter(project_link__project=project)
+        .select_related("category", "handling_unit", "handler", "enterprise")
+    )
+    readable_problem = Q(request__in=Request.objects.visible_to(user).values("pk"))
+    hidden = {
+        "hidden_visits": project.visit_links.aggregate(n=Count("pk", filter=~readable_visit))["n"],
+        "hidden_problems": project.problem_links.aggregate(n=Count("pk", filter=~readable_problem))["n"],
+    }
     return render(
         request,
         "projects/project_detail.html",
@@ -150,6 +165,7 @@ def project_detail(request, pk):
             "chart": _chart(plan, reports, months),
             "visits": visits,
             "problems": problems,
+            **hidden,
             "can_edit": services.can_edit(request.user, project),
             "elapsed": time_elapsed(months),
             "correction_form": CorrectionForm(),
@@ -297,6 +313,8 @@ def monthly_report(request):
     try:
         month = date.fromisoformat(request.GET.get("month", "") + "-01") if request.GET.get("month") else None
     except ValueError:
+        month = None
+    if month is not None and month.year < 2000:  # 0001-01 is a typo, not a month with a month before it
         month = None
     month = month or (
         date(today.year, today.month, 1) if today.day > 25 else months_before(today.replace(day=1), 1)

@@ -92,6 +92,7 @@ def _decorate(board: dict, group: dict, month: date, viewer) -> None:
         links[code] = computation.drill(start, end) if computation else ""
         opens[code] = computation.opens if computation else (lambda user, unit_id: False)
     memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
+    reads_all, own = viewer.has_perm("accounts.view_all_units"), viewer.unit_id
     group["columns"] = [names[c] for c in group["indicators"]]
     for row in group["rows"]:
         unit = str(row["unit_id"])
@@ -100,7 +101,8 @@ def _decorate(board: dict, group: dict, month: date, viewer) -> None:
             cell = dict(row["cells"].get(code, {"na": True}))
             cell["url"] = links[code].replace(UNIT, unit) if opens[code](viewer, row["unit_id"]) else ""
             row["ordered"].append(cell)
-        row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}"
+        # the memo opens for the unit's own people and district-wide readers: no link that would 404
+        row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}" if reads_all or row["unit_id"] == own else ""
         row["on_red"] = row["unit_id"] in group["red"]
         row["on_black"] = row["unit_id"] in group["black"]
 

@@ -2,7 +2,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.generic import DetailView
 from apps.core.exports import xlsx_response
 from apps.core.locking import EditConflict, EditConflictMixin
 from apps.core.views import FilteredListView, ImportView, period_from_request
+from apps.service.models import Visit
 from apps.service.views.visits import VisitCreateView
 from apps.units.selectors import unit_from_request, units_to_choose
 
@@ -203,9 +204,13 @@ class EntityDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["results"] = self.object.results.select_related("unit")
-        context["visits"] = self.object.visit_links.select_related("visit__lead_unit").order_by(
-            "-visit__visited_on"
-        )[:50]
+        # a visit opens for the units that led or joined it: other units' visits are told as a count only
+        readable = Q(visit__in=Visit.objects.visible_to(self.request.user).values("pk"))
+        links = self.object.visit_links
+        context["visits"] = (
+            links.filter(readable).select_related("visit__lead_unit").order_by("-visit__visited_on")[:50]
+        )
+        context["hidden_visits"] = links.aggregate(n=Count("pk", filter=~readable))["n"]
         context["can_edit"] = services.can_edit(self.request.user, self.object)
         return context
 

@@ -96,6 +96,16 @@ def enterprise_record(request, pk):
                 ),
                 0,
             ),
+            # the same for visits: a visit another unit led (and this one did not join) opens for its units
+            # only, so it is told as a count, never listed
+            hidden_visits=Value(0) if sees_all else Coalesce(
+                Subquery(
+                    Visit.objects.filter(enterprise=mine).exclude(lead_unit_id=user.unit_id)
+                    .exclude(joint_units__id=user.unit_id).order_by().values("enterprise")
+                    .annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            ),
         ),
         pk=pk,
     )  # fmt: skip
@@ -103,7 +113,8 @@ def enterprise_record(request, pk):
         "unit__sort_order", "unit__name"
     )
     visits = (
-        Visit.objects.filter(enterprise=enterprise)
+        Visit.objects.visible_to(user)
+        .filter(enterprise=enterprise)
         .select_related("lead_unit")
         .annotate(joint_names=ArraySubquery(joint.values("unit__short_name")))
         .order_by("-visited_on", "-pk")[:50]
@@ -119,7 +130,7 @@ def enterprise_record(request, pk):
         row.enterprise = enterprise
     return render(
         request,
-        "enterprises/enterprise_detail.html",
+        "workbench/enterprise_record.html",
         {
             "enterprise": enterprise,
             "can_edit": enterprise_services.can_edit_unit(user, enterprise.unit_id),
@@ -130,6 +141,7 @@ def enterprise_record(request, pk):
             "rd_results": _labelled(enterprise.result_rows, "status", Result.Status.choices),
             "leads": _labelled(enterprise.lead_rows, "stage", Lead.Stage.choices),
             "hidden_requests": 0 if sees_all else enterprise.all_requests - len(requests),
+            "hidden_visits": enterprise.hidden_visits,
             "now": timezone.now(),
         },
     )

@@ -357,7 +357,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "entity_visit": Endpoint(
         "staff_a",
         lambda w: reverse("research:entity_visit", args=[w.entity.pk]),
-        lambda w: _visit(w, **{"requests-TOTAL_FORMS": "0"}),
+        lambda w: {
+            key: value
+            for key, value in _visit(w, **{"requests-TOTAL_FORMS": "0"}).items()
+            if not key.startswith(("requests-0-", "requests-1-"))  # a count of 0 with rows sent is refused
+        },
     ),
     "result_create": Endpoint("staff_a", lambda w: reverse("research:result_create"), _result),
     "result_update": Endpoint(

@@ -52,7 +52,7 @@ def _row(row: dict, labels: dict, memo_links: bool) -> str:
     elif move == "new":
         rank += f' <span class="badge">{labels["new"]}</span>'
     unit = escape(row["unit"])
-    if memo_links:
+    if memo_links and row.get("memo_url"):  # (none where the viewer may not open the unit's memo)
         unit = f'<a href="{escape(row["memo_url"])}">{unit}</a>'
     if row.get("on_red"):
         unit += f' <span class="badge badge-red">{labels["red"]}</span>'
