@@ -1,6 +1,6 @@
 import logging
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -109,6 +109,10 @@ def safe_next(request, default: str) -> str:
     return resolve_url(default)
 
 
+# how long an import preview's kept copy may be committed; `purge_import_uploads` deletes older copies
+PREVIEW_EXPIRES = timedelta(hours=24)
+
+
 class ImportView(View):
     """Upload → dry-run preview → commit, for any `Importer`.
 
@@ -158,8 +162,15 @@ class ImportView(View):
         return self._render(report, token=token)
 
     def _open_pending(self, request, token: str):
+        """The kept copy of a preview, unless it is gone or older than PREVIEW_EXPIRES (whether or not the
+        daily `purge_import_uploads` has deleted it yet)."""
         path = request.session.get(_SESSION_KEY, {}).get(token)
-        if not path or not default_storage.exists(path):
+        expired = (
+            not path
+            or not default_storage.exists(path)
+            or default_storage.get_modified_time(path) < timezone.now() - PREVIEW_EXPIRES
+        )
+        if expired:
             messages.error(request, _("That upload has expired. Upload the file again."))
             return None
         stored = default_storage.open(path, "rb")

@@ -14,7 +14,7 @@ from .services import lead_create
 
 class LeadImporter(Importer):
     """Leads of the importing user's unit, owned by the importer. The same project name and investor twice
-    is refused, so a file imported twice creates nothing the second time."""
+    in the unit is refused, so a file imported twice creates nothing the second time."""
 
     title = gettext_lazy("Import investment leads")
     columns = [
@@ -28,10 +28,11 @@ class LeadImporter(Importer):
     ]
 
     def prepare(self, rows):
+        # Only the importing unit's leads count as already recorded: whether another unit holds a lead is
+        # not this unit's to know, so another unit's lead gets the answer a lead nobody holds gets (#17).
         keys = {(r.data.get("name"), r.data.get("investor")) for r in rows}
-        self.existing = set(
-            Lead.objects.filter(name__in=[k[0] for k in keys]).values_list("name", "investor")
-        )
+        mine = Lead.objects.filter(unit_id=self.user.unit_id) if self.user.unit_id else Lead.objects.none()
+        self.existing = set(mine.filter(name__in=[k[0] for k in keys]).values_list("name", "investor"))
         self.seen: dict[tuple[str, str], int] = {}  # (name, investor) → its first row in this file
 
     def clean_row(self, row):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -121,8 +121,14 @@ def lead_move(request, pk):
             return redirect("investment:lead_detail", pk=lead.pk)
     new_project = None
     if d["project_code"]:
-        # Projects are confidential to their unit: only a project the user may open can be linked.
-        project = Project.objects.visible_to(request.user).filter(code=d["project_code"].strip()).first()
+        # Projects are confidential to their unit: only a project the user may open can be linked; codes are
+        # unique per unit, so where the user sees two (a task force's), the lead's own unit's comes first.
+        project = (
+            Project.objects.visible_to(request.user)
+            .filter(code=d["project_code"].strip())
+            .order_by(Case(When(unit_id=lead.unit_id, then=0), default=1), "pk")
+            .first()
+        )
         if project is None and d["project_name"]:
             new_project = {
                 "code": d["project_code"].strip(),

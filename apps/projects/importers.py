@@ -64,6 +64,19 @@ def _year(text: str) -> int:
     return int(value)
 
 
+def _editable_by_code(user, codes) -> dict[str, list[Project]]:
+    """The projects with these codes whose unit the user may edit, by code (a code is unique per unit)."""
+    projects = Project.objects.filter(code__in=[c for c in codes if c])
+    if not user.has_perm("projects.report_investment"):
+        return {}
+    if not user.has_perm("accounts.view_all_units"):
+        projects = projects.filter(unit_id=user.unit_id)
+    found: dict[str, list[Project]] = {}
+    for project in projects.order_by("pk"):
+        found.setdefault(project.code, []).append(project)
+    return found
+
+
 class ProjectImporter(Importer):
     title = gettext_lazy("Import projects")
     key = "项目编码"
@@ -92,9 +105,10 @@ class ProjectImporter(Importer):
             self.units.setdefault(unit.short_name, unit)
         codes = {str(r.data.get("owner", "")).upper() for r in rows}
         self.owners = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
-        self.existing = {
-            p.code: p for p in Project.objects.filter(code__in=[r.data.get("code") for r in rows])
-        }
+        # Only projects the user may edit are looked up: a code another unit holds is, to this user, a code
+        # no project has (codes are unique per unit), so the row creates a project of the user's unit.
+        self.editable = _editable_by_code(self.user, [r.data.get("code") for r in rows])
+        self.existing: dict[str, Project] = {}
 
     def clean_row(self, row: RowResult) -> None:
         unit = self.units.get(row.data["unit"])
@@ -107,10 +121,18 @@ class ProjectImporter(Importer):
             row.add_error(
                 "业主企业信用代码", _("No enterprise has this credit code. Record the enterprise first.")
             )
-        existing = self.existing.get(row.data["code"])
-        if existing is not None and not can_edit_unit_id(self.user, existing.unit_id):
-            row.add_error(self.key, _("This project belongs to another unit; you may not change it."))
+        candidates = self.editable.get(row.data["code"], [])
+        # The row's unit's project with this code; else the only one the user may edit, which the row moves
+        # to its unit (a user who may edit every unit sees every project with the code, so there is no
+        # hidden one to clash with).
+        existing = next((p for p in candidates if unit is not None and p.unit_id == unit.pk), None)
+        if existing is None and len(candidates) == 1:
+            existing = candidates[0]
+        elif existing is None and len(candidates) > 1:
+            row.add_error(self.key, _("Several units have a project with this code: change it on its page."))
         row.data["unit"], row.data["owner"] = unit, owner
+        if existing is not None:
+            self.existing[row.data["code"]] = existing
         row.action = "update" if existing else "create"
 
     @transaction.atomic
@@ -118,10 +140,11 @@ class ProjectImporter(Importer):
         """Projects created or changed with their plan of the year; the year figures of every plan of the
         projects touched move with them (a project may change unit, level or planned start)."""
         fields = ["name", "owner", "unit", "level", "kind", "industry", "total_investment"]
-        existing = {p.code: p for p in Project.objects.select_for_update().filter(code__in=self.existing)}
+        locked = Project.objects.select_for_update().in_bulk([p.pk for p in self.existing.values()])
+        existing = {code: locked[p.pk] for code, p in self.existing.items()}
         plans = {
             (plan.project_id, plan.year): plan
-            for plan in YearPlan.objects.select_for_update().filter(project__code__in=existing)
+            for plan in YearPlan.objects.select_for_update().filter(project__in=locked)
         }
         by_pk = {p.pk: p for p in existing.values()}
         units_before = {p.pk: p.unit_id for p in existing.values()}
@@ -182,11 +205,11 @@ class MonthlyInvestmentImporter(Importer):
     ]
 
     def prepare(self, rows):
-        codes = [r.data.get("code") for r in rows]
-        self.projects = {p.code: p for p in Project.objects.filter(code__in=codes)}
-        self.reports = {
-            (r.project_id, r.month): r for r in MonthlyReport.objects.filter(project__code__in=codes)
-        }
+        # Only projects the user may report for are looked up: another unit's code gets the answer a code
+        # no project has, and its stored amounts are never read.
+        self.projects = _editable_by_code(self.user, [r.data.get("code") for r in rows])
+        ids = [p.pk for found in self.projects.values() for p in found]
+        self.reports = {(r.project_id, r.month): r for r in MonthlyReport.objects.filter(project_id__in=ids)}
         seen = {}
         for row in rows:
             key = (row.data.get("code"), row.data.get("month"))
@@ -195,12 +218,16 @@ class MonthlyInvestmentImporter(Importer):
             seen.setdefault(key, row.number)
 
     def clean_row(self, row):
-        project = self.projects.get(row.data["code"])
-        if project is None:
+        found = self.projects.get(row.data["code"], [])
+        if not found:
             row.add_error("项目编码", _("No project has this code."))
             return
-        if not can_edit_unit_id(self.user, project.unit_id):
-            row.add_error("项目编码", _("This project belongs to another unit; you may not report for it."))
+        if len(found) > 1:  # only for a user who may report for every unit
+            row.add_error(
+                "项目编码", _("Several units have a project with this code: report it on the project's page.")
+            )
+            return
+        project = found[0]
         today = timezone.localdate()
         if row.data["month"] > date(today.year, today.month, 1):
             row.add_error("月份", _("A month that has not started cannot be reported."))

@@ -190,7 +190,9 @@ class Project(models.Model):
         COMPLETED = "completed", _("Completed")
         PRODUCTION = "production", _("In production")
 
-    code = models.CharField(_("code"), max_length=30, unique=True)
+    # Unique within the responsible unit, not district-wide: a code another unit holds can be used again, so
+    # creating a project never tells a unit whether another unit's project has that code (#17).
+    code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=200)
     owner = models.ForeignKey(
         Enterprise, verbose_name=_("owner enterprise"), on_delete=models.PROTECT, related_name="projects"
@@ -227,8 +229,15 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         permissions = [("report_investment", _("Can report monthly investment"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "code"],
+                name="project_unit_code_key",
+                violation_error_message=_("This unit already has a project with this code."),
+            )
+        ]
         indexes = [
-            models.Index(fields=["unit", "code"], name="project_unit_code"),
+            models.Index(fields=["code"], name="project_code"),  # the lists' order; leaders find by code
             # the year's starts and completions in the end's month so far (selectors.year_plan)
             models.Index(fields=["actual_start"], name="project_actual_start"),
             models.Index(fields=["planned_start"], name="project_planned_start"),

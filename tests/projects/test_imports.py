@@ -184,7 +184,7 @@ def test_full_width_digits_and_thousands_separators_are_accepted(a1, a2, staff_a
     ]
 
 
-def test_unknown_code_future_month_and_another_units_project_are_row_errors(a1, b1, staff_a):
+def test_unknown_code_future_month_and_another_units_project_are_row_errors_alike(a1, b1, staff_a):
     future = f"{next_month():%Y-%m}"
     result = MonthlyInvestmentImporter(staff_a).commit(
         investment(
@@ -198,7 +198,7 @@ def test_unknown_code_future_month_and_another_units_project_are_row_errors(a1, 
     assert errors_of(result) == {
         3: {"项目编码": ["No project has this code."]},
         4: {"月份": ["A month that has not started cannot be reported."]},
-        5: {"项目编码": ["This project belongs to another unit; you may not report for it."]},
+        5: {"项目编码": ["No project has this code."]},  # unit B's project: answered as an unknown code
     }
     assert all_reports() == []
 
@@ -383,14 +383,14 @@ def test_the_same_project_file_twice_updates_instead_of_duplicating(unit_a, staf
 
 
 def test_a_project_file_cannot_create_for_or_change_another_unit(unit_a, unit_b, staff_a, b1):
+    """Unit B's code B-001 is, to unit A, a code no project has: the row would create unit A's own B-001
+    (codes are unique per unit) and unit B's project is never touched."""
     owner = EnterpriseFactory(unit=unit_a)
     result = ProjectImporter(staff_a).commit(
         upload(PROJECT_HEADERS, [project_row("A-101", owner, unit="医药谷"), project_row("B-001", owner)])
     )
-    assert errors_of(result) == {
-        2: {"责任单位": ["You may only import projects of your own unit."]},
-        3: {"项目编码": ["This project belongs to another unit; you may not change it."]},
-    }
+    assert errors_of(result) == {2: {"责任单位": ["You may only import projects of your own unit."]}}
+    assert [row.action for row in result.rows] == ["create", "create"]
     assert list(Project.objects.values_list("code", "unit")) == [("B-001", unit_b.pk)]
 
 
