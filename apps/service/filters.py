@@ -14,6 +14,7 @@ from .models import (
     CLOSED,
     HAS_FEEDBACK,
     ON_TIME,
+    REOPENED,
     SATISFIED,
     Category,
     Concerns,
@@ -111,6 +112,7 @@ class RequestFilter(DateRangeMixin):
         label=_("Acknowledged the same working day"), method="filter_ack_same_day"
     )
     feedback = django_filters.BooleanFilter(label=_("With a feedback"), method="filter_feedback")
+    reopened = django_filters.BooleanFilter(label=_("Reopened at least once"), method="filter_reopened")
     satisfied = django_filters.BooleanFilter(
         label=_("Satisfied or basically satisfied"), method="filter_satisfied"
     )
@@ -137,6 +139,7 @@ class RequestFilter(DateRangeMixin):
             "ack_decided",
             "ack_same_day",
             "feedback",
+            "reopened",
             "satisfied",
         ]
 
@@ -164,6 +167,9 @@ class RequestFilter(DateRangeMixin):
 
     def filter_ack_same_day(self, queryset, name, value):
         return queryset.filter(ACK_SAME_DAY) if value else queryset.exclude(ACK_SAME_DAY)
+
+    def filter_reopened(self, queryset, name, value):
+        return queryset.filter(REOPENED) if value else queryset.exclude(REOPENED)
 
     def filter_feedback(self, queryset, name, value):
         return queryset.filter(HAS_FEEDBACK) if value else queryset.exclude(HAS_FEEDBACK)

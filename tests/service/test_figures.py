@@ -312,3 +312,24 @@ def test_pct_rounds_half_up_to_one_decimal(numerator, denominator, expected):
 
 def test_pct_of_nothing_is_none():
     assert pct(0, 0) is None
+
+
+# --- the figures page: each linked number opens exactly the records it counts -----------------------------
+
+
+@pytest.mark.parametrize("who, unit", [("leader", None), ("leader", "unit_a"), ("staff_a", "unit_a")])
+def test_each_linked_number_of_the_figures_page_opens_the_records_it_counts(march, users, request, who, unit):
+    from django.urls import reverse
+
+    from ..conftest import client_for
+
+    client = client_for(users[who])
+    query = "from=2024-03-01&to=2024-03-31" + (f"&unit={request.getfixturevalue(unit).pk}" if unit else "")
+    page = client.get(f"{reverse('service:figures')}?{query}").context
+    shown = page["unit_figures"] if unit else page["district"]
+    linked = {figure.key: (figure.value, link) for figure, link in shown if link}
+    assert {"requests", "requests_closed", "reopened", "withdrawn"} <= set(linked)
+    for key, (value, link) in linked.items():
+        listed = client.get(link).context["page_obj"].paginator.count if "requests" in link else None
+        if listed is not None:
+            assert listed == value, (key, link)

@@ -18,17 +18,20 @@ from ..models import VisitAssignment
 
 
 def drill_links(start: date, end: date, unit: Unit | None) -> dict[str, str]:
-    """Where each campaign-1 figure's records are: the filtered list behind the number."""
+    """Where each campaign-1 figure's records are: the filtered list of exactly the records the number
+    counts (requests about enterprises received in the period, closed by its end, reopened, withdrawn).
+    Key enterprises visited has no such list (the visit list counts visits, not enterprises): no link."""
     period = f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
     of_unit = f"&unit={unit.pk}" if unit else ""
-    requests = f"{reverse('service:request_list')}?{period}" + (f"&handling_unit={unit.pk}" if unit else "")
+    requests = f"{reverse('service:request_list')}?concerns=enterprise&{period}" + (
+        f"&handling_unit={unit.pk}" if unit else ""
+    )
     return {
         "key_enterprises": f"{reverse('enterprises:list')}?is_key=true{of_unit}",
-        "key_enterprises_visited": f"{reverse('service:visit_list')}?{period}&key_only=on{of_unit}",
         "visits": f"{reverse('service:visit_list')}?{period}{of_unit}",
         "requests": requests,
-        "requests_closed": f"{requests}&status=closed&status=confirmed",
-        "reopened": requests,
+        "requests_closed": f"{requests}&closed_by={end:%Y-%m-%d}",
+        "reopened": f"{requests}&reopened=true",
         "withdrawn": f"{requests}&status=withdrawn",
     }
 
