@@ -33,8 +33,18 @@ API_KEYS = {
 
 # The money among them: of a unit whose records the reader may not open, the API gives the counts and rates
 # (the ranking board shows every unit's rates to everyone) but not the amounts, as the investment figures
-# page does (its other units' rows are counts only).
-AMOUNT_KEYS = {"projects": ["annual_plan_wan", "completed_wan"], "investment": ["signed_amount_wan"]}
+# page does (its other units' rows are counts only) — nor the open pipeline by band, which is the unit's
+# confidential leads counted by their expected amounts (one 60 亿 lead would show as "≥ 50 亿: 1").
+AMOUNT_KEYS = {
+    "projects": ["annual_plan_wan", "completed_wan"],
+    "investment": [
+        "signed_amount_wan",
+        "pipeline_100m_plus",
+        "pipeline_5bn_plus",
+        "pipeline_1bn_to_5bn",
+        "pipeline_100m_to_1bn",
+    ],
+}
 
 
 def campaign_values(*, start: date, end: date, unit_id: int | None) -> dict[str, dict]:
