@@ -68,6 +68,9 @@ class Computation:
     numerator: Callable[[date, date], str] = lambda start, end: ""
     # whether `user` may open the records behind `unit_id`'s number (else the number shows unlinked)
     may_open: Callable[..., bool] = _own_or_all
+    # the numerator and denominator are amounts (万元), confidential to the unit: a viewer who may not open
+    # its records sees the rate only (as the figures API gives other units' rates without their amounts)
+    in_money: bool = False
 
     def url(self, unit_id: int, start: date, end: date) -> str:
         return self.drill(start, end).replace(UNIT, str(unit_id))
@@ -228,6 +231,7 @@ COMPUTATIONS: dict[str, Computation] = {
         _project_rows,
         _project_progress,
         lambda start, end: f"{reverse('projects:list')}?unit={UNIT}&year={end.year}&as_of={end:%Y-%m-%d}",
+        in_money=True,
     ),
     # the unit's projects of the year on the month's reporting screen ("done of total reported")
     "project_reporting": Computation(

@@ -232,8 +232,8 @@ def _overdue_section(publication, names: dict[int, str], viewer) -> dict:
         return _section(
             heading,
             _(
-                "This board was published before overdue requests were frozen with it: see each unit's "
-                "pre-meeting memo."
+                "This board was published before overdue requests were frozen with it: the overdue items "
+                "as they stood then were not kept."
             ),
         )
     position = {unit: n for n, unit in enumerate(names)}  # board order among equal counts

@@ -81,16 +81,18 @@ def _decorated(month: date, group: str | None = None) -> tuple[dict, Publication
 
 def _decorate(board: dict, group: dict, month: date, viewer) -> None:
     """Ready one peer group of the board to show: its columns, each row's cells in column order with the
-    link to the records behind them (none where `viewer` may not open them), its memo link and its list.
+    link to the records behind them (none where `viewer` may not open them, nor the amounts behind a rate in
+    money), its memo link and its list.
     Only the group the page shows: a province's board has thousands of cells."""
     names = {i["code"]: i for i in board["indicators"]}
     computations = _computations_of(board)
     start, end = month_bounds(month)
-    links, opens = {}, {}
+    links, opens, money = {}, {}, {}
     for code in group["indicators"]:
         computation = COMPUTATIONS.get(computations.get(code, ""))
         links[code] = computation.drill(start, end) if computation else ""
         opens[code] = computation.opens if computation else (lambda user, unit_id: False)
+        money[code] = computation.in_money if computation else True
     memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
     reads_all, own = viewer.has_perm("accounts.view_all_units"), viewer.unit_id
     group["columns"] = [names[c] for c in group["indicators"]]
@@ -99,7 +101,10 @@ def _decorate(board: dict, group: dict, month: date, viewer) -> None:
         row["ordered"] = []
         for code in group["indicators"]:
             cell = dict(row["cells"].get(code, {"na": True}))
-            cell["url"] = links[code].replace(UNIT, unit) if opens[code](viewer, row["unit_id"]) else ""
+            may_open = opens[code](viewer, row["unit_id"])
+            cell["url"] = links[code].replace(UNIT, unit) if may_open else ""
+            if money[code] and not may_open:  # another unit's amounts: its rate only
+                cell["num"] = cell["den"] = None
             row["ordered"].append(cell)
         # the memo opens for the unit's own people and district-wide readers: no link that would 404
         row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}" if reads_all or row["unit_id"] == own else ""
@@ -312,9 +317,11 @@ def memo(request, unit_id):
                 worst.append((share, names[code], cell))
         worst.sort(key=lambda x: x[0])
     frozen = publication and PublishedMemo.objects.filter(publication=publication, unit=unit).first()
-    data = frozen.data if frozen else memos([unit.pk], month)[unit.pk]
+    # a published month's memo is the one frozen with it; one published without (before memos were
+    # frozen, or a unit added since) has no lists rather than today's
+    data = frozen.data if frozen else None if publication else memos([unit.pk], month)[unit.pk]
     stages = dict(Lead.Stage.choices)
-    for lead in data["stale"]:
+    for lead in data["stale"] if data else []:
         lead["stage_label"] = stages.get(lead["stage"], lead["stage"])
     context = {
         "unit": unit,

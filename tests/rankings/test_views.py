@@ -350,3 +350,63 @@ def test_a_month_out_of_range_shows_this_month_never_a_500(leader, staff_a, unit
         == 200
     )
     assert not Publication.objects.exists()
+
+
+# --- amounts behind a rate stay with their unit ------------------------------------------------------------
+
+
+def test_the_board_withholds_another_units_amounts_behind_a_money_rate(staff_b, leader, unit_a, unit_b):
+    """Project progress is completed ÷ planned investment (万元): another unit's amounts are not shown on
+    hover to a viewer who may not open its projects (the figures API withholds them too); counts are."""
+    from apps.rankings.views import _decorate
+
+    def board():
+        cells = {
+            "progress": {"na": False, "value": "80.0", "num": "12345.67", "den": "98765.43", "points": "8.00",
+                         "met": False},
+            "closure": {"na": False, "value": "50.0", "num": "1", "den": "2", "points": "5.00", "met": False},
+        }  # fmt: skip
+        indicators = [
+            {"code": "progress", "name": "投资完成序时比", "computation": "project_progress"},
+            {"code": "closure", "name": "诉求办结率", "computation": "service_closure_rate"},
+        ]
+        rows = [{"unit_id": u.pk, "unit": u.short_name, "cells": cells} for u in (unit_a, unit_b)]
+        group = {
+            "group": "parks",
+            "indicators": ["progress", "closure"],
+            "rows": rows,
+            "red": [],
+            "black": [],
+        }
+        return {"indicators": indicators, "groups": [group]}, group
+
+    shown = {}
+    for viewer in (staff_b, leader):
+        whole, group = board()
+        _decorate(whole, group, date(2024, 3, 1), viewer)
+        shown[viewer.username] = {
+            r["unit_id"]: [(c["num"], c["den"]) for c in r["ordered"]] for r in group["rows"]
+        }
+    assert shown[staff_b.username] == {
+        unit_a.pk: [(None, None), ("1", "2")],  # A's amounts withheld, its request counts shown
+        unit_b.pk: [("12345.67", "98765.43"), ("1", "2")],  # B's own
+    }
+    assert shown[leader.username][unit_a.pk] == [("12345.67", "98765.43"), ("1", "2")]
+
+
+def test_a_memo_published_without_its_lists_never_shows_todays(boards, leader, staff_a, unit_a):
+    """A board published before memos were frozen with it (or a unit added since) has no frozen memo: the
+    page says so instead of showing today's overdue requests under a published month."""
+    from apps.rankings.models import PublishedMemo
+    from apps.rankings.services import board_publish
+
+    board_publish(month=date(2024, 3, 1), by=leader)
+    PublishedMemo.objects.all().delete()  # as a publication of the previous release has none
+    make_request(
+        staff_a, handling_unit=unit_a, handler=staff_a, title="会后新增逾期", at=local(2024, 3, 21, 10)
+    )
+    html = (
+        client_for(leader).get(reverse("rankings:memo", args=[unit_a.pk]) + "?month=2024-03").content.decode()
+    )
+    assert "published without its memos" in html
+    assert "Overdue requests" not in html and "会后新增逾期" not in html

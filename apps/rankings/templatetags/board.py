@@ -77,11 +77,12 @@ def _cell(cell: dict, labels: dict) -> str:
     if cell["na"]:
         title = labels["few_title"] if cell.get("few") else labels["na_title"]
         return f'<td class="num"><span class="muted" title="{title}">{labels["na"]}</span></td>'
-    title = f"{escape(cell['num'])} / {escape(cell['den'])}"
+    # numerator / denominator on hover, unless withheld (another unit's amounts)
+    title = "" if cell.get("num") is None else f' title="{escape(cell["num"])} / {escape(cell["den"])}"'
     value = (
-        f'<a href="{escape(cell["url"])}" title="{title}">{escape(cell["value"])}</a>'
+        f'<a href="{escape(cell["url"])}"{title}>{escape(cell["value"])}</a>'
         if cell["url"]  # no link to records the viewer may not open
-        else f'<span title="{title}">{escape(cell["value"])}</span>'
+        else f"<span{title}>{escape(cell['value'])}</span>"
     )
     return (
         f'<td class="num">{value}<br>'
