@@ -21,8 +21,6 @@ from apps.core.imports import (
 )
 from apps.core.rollups import Delta
 from apps.enterprises.models import Enterprise, Industry
-from apps.service import services as service_services
-from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
 from . import rollups
@@ -121,15 +119,11 @@ class ProjectImporter(Importer):
             row.add_error(
                 "业主企业信用代码", _("No enterprise has this credit code. Record the enterprise first.")
             )
+        # Codes are unique per unit: the row updates the project of its own unit with this code, else it
+        # creates one. Another unit's project with the code is never changed or moved by an import (moving a
+        # project to another unit is done on its page).
         candidates = self.editable.get(row.data["code"], [])
-        # The row's unit's project with this code; else the only one the user may edit, which the row moves
-        # to its unit (a user who may edit every unit sees every project with the code, so there is no
-        # hidden one to clash with).
         existing = next((p for p in candidates if unit is not None and p.unit_id == unit.pk), None)
-        if existing is None and len(candidates) == 1:
-            existing = candidates[0]
-        elif existing is None and len(candidates) > 1:
-            row.add_error(self.key, _("Several units have a project with this code: change it on its page."))
         row.data["unit"], row.data["owner"] = unit, owner
         if existing is not None:
             self.existing[row.data["code"]] = existing
@@ -138,7 +132,8 @@ class ProjectImporter(Importer):
     @transaction.atomic
     def save(self, rows):
         """Projects created or changed with their plan of the year; the year figures of every plan of the
-        projects touched move with them (a project may change unit, level or planned start)."""
+        projects touched move with them (a project may change level or planned start; never its unit: codes
+        are unique per unit, and a project moves to another unit on its page)."""
         fields = ["name", "owner", "unit", "level", "kind", "industry", "total_investment"]
         locked = Project.objects.select_for_update().in_bulk([p.pk for p in self.existing.values()])
         existing = {code: locked[p.pk] for code, p in self.existing.items()}
@@ -147,7 +142,6 @@ class ProjectImporter(Importer):
             for plan in YearPlan.objects.select_for_update().filter(project__in=locked)
         }
         by_pk = {p.pk: p for p in existing.values()}
-        units_before = {p.pk: p.unit_id for p in existing.values()}
         before = Delta()
         for plan in plans.values():
             before += rollups.plan_rows(plan, by_pk[plan.project_id])
@@ -180,15 +174,6 @@ class ProjectImporter(Importer):
         for plan in plans.values():
             after += rollups.plan_rows(plan, by_pk.get(plan.project_id, plan.project))  # changed in place
         (after - before).apply()
-        for pk, unit_id in units_before.items():
-            if (
-                by_pk[pk].unit_id != unit_id
-            ):  # its visits and problems count for the new unit, as project_save does
-                service_services.counted_unit_move(
-                    requests=Request.objects.filter(project_link__project_id=pk),
-                    visits=Visit.objects.filter(project_link__project_id=pk),
-                    to=by_pk[pk].unit,
-                )
         return created, updated
 
 

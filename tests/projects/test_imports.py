@@ -408,3 +408,18 @@ def test_a_project_file_with_an_unknown_owner_or_duplicate_code_is_refused(unit_
         4: {"业主企业信用代码": ["No enterprise has this credit code. Record the enterprise first."]},
     }
     assert not Project.objects.exists()
+
+
+def test_an_import_never_moves_or_changes_another_units_project_with_the_same_code(
+    b1, unit_a, unit_b, leader
+):
+    """Codes are unique per unit: a row of unit A with unit B's code creates A's project; B's is untouched,
+    even for a leader, who may edit both."""
+    before = Project.objects.filter(pk=b1.pk).values().get()
+    owner = EnterpriseFactory(unit=unit_a)
+    result = ProjectImporter(leader).commit(upload(PROJECT_HEADERS, [project_row(b1.code, owner)]))
+    assert (result.ok, result.created, result.updated) == (True, 1, 0)
+    assert Project.objects.filter(pk=b1.pk).values().get() == before
+    assert sorted(Project.objects.filter(code=b1.code).values_list("unit", flat=True)) == sorted(
+        [unit_a.pk, unit_b.pk]
+    )

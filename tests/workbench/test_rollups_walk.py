@@ -1093,15 +1093,16 @@ def test_the_comparison_reports_a_tampered_counter(staff_a, unit_a):
 # --- bugs found next to the walk, each reproduced in the fewest writes (each failed before its fix) -------
 
 
-def test_a_project_moved_by_import_takes_its_visits_and_problems_along(leader, staff_a, unit_a, unit_b):
+def test_a_project_moved_on_its_page_takes_its_visits_and_problems_along(leader, staff_a, unit_a, unit_b):
+    """(An import never moves a project: codes are unique per unit, so a row of another unit with the same
+    code creates that unit's project — tests/projects/test_imports.py.)"""
     project = ProjectFactory(unit=unit_a, code="JB-001")
     problem = {"category": category(), "title": "施工许可", "handling_unit": unit_a}
     project_visit(project, staff_a, date(2024, 11, 25), [problem])
-    row = ["JB-001", project.name, project.owner.credit_code, unit_b.name, "区级", "industrial", "C", "10000"]
-    assert ProjectImporter(leader).commit(upload(PROJECT_HEADERS, [[*row, "", "2024", "1000", "否"]])).ok
+    project_services.project_save(by=leader, project=project, unit=unit_b)
     assert Project.objects.get().unit == unit_b
     assert rollups.differences() == {}  # the roll-ups agree with the records…
-    # …but the records count the project's visit and problem for unit A still
+    # …and the records count the project's visit and problem for unit B now
     assert set(Visit.objects.values_list("counts_for", flat=True)) == {unit_b.pk}
     assert set(Request.objects.values_list("counts_for", flat=True)) == {unit_b.pk}
 
