@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
@@ -21,7 +23,7 @@ from . import selectors, services
 from .filters import LeadFilter, TripFilter
 from .forms import LeadForm, MoveForm, RecordForm, TripForm, TripLeadFormSet
 from .importers import LeadImporter
-from .models import Lead, Trip, opens_every_unit
+from .models import Lead, Trip, opens_every_unit, opens_leads_of
 
 
 def _leads(request):
@@ -311,6 +313,27 @@ class LeadImportView(ImportView):
     filename_stem = "leads"
 
 
+def _linked(figures, start: date, end: date, unit: Unit | None, user):
+    """Each figure with the list of exactly the records it counts, for the same period and unit (trips:
+    open to everyone; leads: only where the viewer may open every lead counted — a leader, or a unit's own
+    people on its figures — since a list showing some of them would not add up); None where no list does."""
+    period = f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
+    of_unit = f"&unit={unit.pk}" if unit else ""
+    trips = f"{reverse('investment:trip_list')}?{period}{of_unit}"
+    links = {"trips": trips, "trips_led_by_head": f"{trips}&led_by_head=true"}
+    if user.has_perm("accounts.view_all_units") or (unit is not None and opens_leads_of(user, unit.pk)):
+        leads = reverse("investment:lead_list")
+        signed = f"{leads}?signed_from={start:%Y-%m-%d}&signed_to={end:%Y-%m-%d}{of_unit}"
+        links |= {
+            "leads": f"{leads}?created_from={start:%Y-%m-%d}&created_to={end:%Y-%m-%d}{of_unit}",
+            "signed": signed,
+            "signed_amount_wan": signed,
+            "pipeline_100m_plus": f"{leads}?open_at={end:%Y-%m-%d}{of_unit}&band=1%2B",
+            "stale": f"{leads}?stale=true{of_unit}",
+        }
+    return [(figure, links.get(figure.key)) for figure in figures]
+
+
 def figures(request):
     """Campaign 4 in aggregates (lead details stay confidential to their unit)."""
     start, end = period_from_request(request)
@@ -334,14 +357,6 @@ def figures(request):
         {**r, "unit_name": names.get(r["unit"], "")}
         for r in selectors.conversion_by_unit_for(request.user, start=start, end=end)
     ]
-    trips = f"{reverse('investment:trip_list')}?date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}"
-    links = {
-        "leads": reverse("investment:lead_list"),
-        "trips": trips,
-        "trips_led_by_head": f"{trips}&led_by_head=true",
-        "pipeline_100m_plus": reverse("investment:pipeline"),
-        "stale": f"{reverse('investment:lead_list')}?stale=true",
-    }
     district = selectors.investment_figures(start=start, end=end, now_stale=True)
     mine = None
     if unit:
@@ -356,8 +371,8 @@ def figures(request):
             "start": start,
             "end": end,
             "unit": unit,
-            "district": [(f, links.get(f.key)) for f in district],
-            "unit_figures": [(f, links.get(f.key)) for f in mine] if mine else None,
+            "district": [(f, link) for f, link in _linked(district, start, end, None, request.user)],
+            "unit_figures": list(_linked(mine, start, end, unit, request.user)) if mine else None,
             "funnel": {"rows": rows, "height": 16 + 30 * len(rows)},
             "by_unit": by_unit,
             "amounts_hidden": any(r["amount_hidden"] for r in by_unit),

@@ -353,3 +353,32 @@ def test_stage_ageing_counts_the_open_leads_per_stage(dataset, unit_a):
 
     assert [(r["stage"], r["n"]) for r in rows] == [("Lead", 5), ("Assessed", 1), ("Negotiating", 1)]
     assert all(r["avg_days"] > 0 for r in rows)
+
+
+# --- the figures page: each linked number opens exactly the records it counts -----------------------------
+
+
+@pytest.mark.parametrize(
+    "who, unit", [("leader", None), ("leader", "unit_a"), ("staff_a", "unit_a"), ("staff_a", None)]
+)
+def test_each_linked_number_of_the_figures_page_opens_the_records_it_counts(
+    dataset, users, request, who, unit
+):
+    from django.urls import reverse
+
+    from ..conftest import client_for
+
+    client = client_for(users[who])
+    query = "from=2024-03-01&to=2024-03-31" + (f"&unit={request.getfixturevalue(unit).pk}" if unit else "")
+    page = client.get(f"{reverse('investment:figures')}?{query}").context
+    shown = page["unit_figures"] if unit else page["district"]
+    linked = {figure.key: (figure.value, link) for figure, link in shown if link}
+    leads = {"leads", "signed", "pipeline_100m_plus", "stale"}
+    if who == "staff_a" and unit is None:  # the district's leads are not all theirs to open: no link
+        assert not leads & set(linked) and {"trips", "trips_led_by_head"} <= set(linked)
+    else:
+        assert leads | {"trips"} <= set(linked)
+    for key, (value, link) in linked.items():
+        if key == "signed_amount_wan":
+            continue
+        assert client.get(link).context["page_obj"].paginator.count == value, (key, link)
