@@ -118,3 +118,22 @@ def client_for(user) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker):
+    """The demo district (seeds.demo, ~80 s to build), loaded once for a module inside a transaction rolled
+    back at its end: for the slow walks and crawls over realistic data."""
+    from django.db import transaction
+
+    from seeds import demo
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            demo.load()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -110,21 +110,6 @@ def test_ranking_board_links_only_the_memos_the_user_opens(small_world, db):
     assert memos and {client.get(link).status_code for link in memos} == {200}
 
 
-@pytest.fixture(scope="module")
-def demo_district(django_db_setup, django_db_blocker):
-    from seeds import demo
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            demo.load()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("username", ["zhangwei", "wangfang"])  # 研创园 and 经发局 staff (seeds/district.py)
 def test_crawling_the_demo_district_finds_no_broken_link(demo_district, db, username):

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,26 +21,12 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.rankings.computations import COMPUTATIONS
 from apps.units.models import Unit
-from seeds import demo
 
 # builds the demo district (~80 s) and walks every cell: a crawl, run by `make test-slow` (README)
 pytestmark = pytest.mark.slow
 
 PUBLISHED, LIVE = date(2024, 2, 1), date(2024, 3, 1)
 REPORT = (date(2024, 2, 19), date(2024, 3, 15))  # the period of the district's March report
-
-
-@pytest.fixture(scope="module")
-def district(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            demo.load()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +89,7 @@ def _months() -> list[date]:
 
 
 @pytest.mark.django_db
-def test_every_board_cell_opens_the_records_its_number_counts(district, lists):
+def test_every_board_cell_opens_the_records_its_number_counts(demo_district, lists):
     client = _client("zhaomin")  # the district leader: may open every unit's records
     wrong, linked, unlinked = [], 0, []
     for month in _months():
@@ -148,7 +133,7 @@ def _bounds(month: date) -> tuple[date, date]:
 
 
 @pytest.mark.django_db
-def test_a_staff_member_sees_other_units_lead_cells_without_a_link_and_their_own_with_one(district):
+def test_a_staff_member_sees_other_units_lead_cells_without_a_link_and_their_own_with_one(demo_district):
     client = _client("zhangwei")  # staff of 研创园 (yjy), in the parks group
     own = Unit.objects.get(code="yjy")
     response = _board(client, LIVE, Unit.PeerGroup.PARKS)
@@ -212,7 +197,7 @@ def _compare(client, cards, lists, where) -> tuple[list[str], int]:
 
 
 @pytest.mark.django_db
-def test_every_linked_dashboard_number_opens_the_records_it_counts(district, lists):
+def test_every_linked_dashboard_number_opens_the_records_it_counts(demo_district, lists):
     client = _client("zhaomin")
     wrong, linked = [], 0
     periods = [REPORT, (date(2024, 2, 1), date(2024, 2, 29)), (date(2024, 1, 1), date(2024, 12, 31))]
@@ -228,7 +213,7 @@ def test_every_linked_dashboard_number_opens_the_records_it_counts(district, lis
 
 
 @pytest.mark.django_db
-def test_a_staff_members_dashboard_links_confidential_numbers_only_for_their_own_unit(district, lists):
+def test_a_staff_members_dashboard_links_confidential_numbers_only_for_their_own_unit(demo_district, lists):
     client = _client("zhangwei")
     district_cards = {c["key"]: c for c in _dashboard(client, *REPORT)}
     for key in ("requests", "requests_closed", "projects", "signed", "pipeline_100m_plus"):
