@@ -2,6 +2,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import CountedInlineFormSet
 from apps.core.locking import VersionedFormMixin
 from apps.core.widgets import DateInput
 from apps.units.models import Unit
@@ -52,6 +53,13 @@ class ContactForm(forms.ModelForm):
 
 
 ContactFormSet = inlineformset_factory(
-    Enterprise, Contact, form=ContactForm, extra=1, can_delete=True, max_num=20, validate_max=True
+    Enterprise,
+    Contact,
+    form=ContactForm,
+    formset=CountedInlineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
 )
 ContactFormSet.verbose_name = _("contacts")

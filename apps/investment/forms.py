@@ -5,6 +5,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.forms import CountedFormSet
 from apps.core.validators import validate_workbench_date
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Enterprise, Industry
@@ -119,4 +120,6 @@ class TripLeadForm(forms.Form):
     expected_wan = AmountField(label=_("Expected investment (万元)"))
 
 
-TripLeadFormSet = formset_factory(TripLeadForm, extra=1, max_num=30, validate_max=True)
+TripLeadFormSet = formset_factory(
+    TripLeadForm, formset=CountedFormSet, extra=1, max_num=30, validate_max=True
+)

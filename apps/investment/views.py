@@ -15,7 +15,6 @@ from apps.core.figures import figures as figures_of
 from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
-from apps.service.forms import CountedFormSet
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
@@ -265,11 +264,6 @@ def trip_detail(request, pk):
     )
 
 
-class _TripLeadFormSet(CountedFormSet, TripLeadFormSet):
-    """The trip's lead rows, refusing a management form that does not match the rows sent (the check
-    belongs beside TripLeadFormSet in forms.py; it lives here until that file is free to change)."""
-
-
 class TripCreateView(View):
     """The trip report: the trip and the leads it created, in one form quick enough for the train home."""
 
@@ -279,11 +273,11 @@ class TripCreateView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return self._render(TripForm(user=request.user), _TripLeadFormSet(prefix="leads"))
+        return self._render(TripForm(user=request.user), TripLeadFormSet(prefix="leads"))
 
     def post(self, request):
         form = TripForm(request.POST, user=request.user)
-        formset = _TripLeadFormSet(request.POST, prefix="leads")
+        formset = TripLeadFormSet(request.POST, prefix="leads")
         if form.is_valid() and formset.is_valid():
             data = dict(form.cleaned_data)
             members = data.pop("members")

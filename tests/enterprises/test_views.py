@@ -633,3 +633,17 @@ def test_html_in_a_name_is_escaped_in_the_saved_message(staff_a, unit_a):
     html = response.content.decode()
     assert f"Saved “{ESCAPED}”." in html
     assert "<script>alert" not in html
+
+
+# --- a tampered contacts formset count (#17 item 8, the enterprise form's sibling) -------------------------
+
+
+@pytest.mark.parametrize("total, initial", [("-1", "0"), ("0", "0"), ("abc", "0"), ("1000", "0"), ("1", "5")])
+def test_a_tampered_contact_count_is_refused_and_nothing_is_saved(staff_a, unit_a, total, initial):
+    data = form_data(unit_a, **{"contacts-TOTAL_FORMS": total, "contacts-INITIAL_FORMS": initial,
+                                "contacts-0-name": "王经理", "contacts-0-mobile": "13812345678"})  # fmt: skip
+    response = client_for(staff_a).post(CREATE, data)
+    assert response.status_code == 200
+    assert "The form changed on its way here" in response.content.decode()
+    assert 'value="王经理"' in response.content.decode()  # the typed contact comes back
+    assert (Enterprise.objects.count(), Contact.objects.count()) == (0, 0)
