@@ -1,0 +1,39 @@
+"""A staff member's request list is answered from indexes (issue #15's defect): `Request.objects.visible_to`
+ORs the requests the unit logged, handles and co-handles. Written with `id IN (subquery)` for the last, that
+OR was a filter PostgreSQL evaluated on every request — a sequential scan of the whole table to count a unit's
+few thousand at province scale. Each arm must be an index condition, so the three are ORed as bitmaps.
+
+On a test database's few rows a scan is the cheaper plan, so the plans are read with `enable_seqscan = off`:
+what is left is what PostgreSQL *can* do; a filter it cannot index still shows as a scan of every row."""
+
+import pytest
+from django.db import connection
+
+from apps.service.models import Request
+
+from .factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_staff_members_request_count_and_first_page_are_read_from_indexes(staff_a, staff_b, unit_a, unit_b):
+    mine = make_request(staff_a, handling_unit=unit_b)  # logged by A
+    make_request(staff_b, handling_unit=unit_a)  # handled by A
+    other = make_request(staff_b, handling_unit=unit_b)
+    other.co_units.add(unit_a)  # co-handled by A
+    make_request(staff_b, handling_unit=unit_b)  # none of A's
+    visible = Request.objects.visible_to(staff_a)
+    assert visible.count() == 3 and mine in visible
+    for queryset in (visible.values("pk"), visible.order_by("-received_at", "-id")[:50]):
+        explained = plan(queryset)
+        assert "BitmapOr" in explained, explained
+        scans = [line for line in explained.splitlines() if "on service_request " in line + " "]
+        assert all("Bitmap" in line for line in scans), explained  # no scan of every request
