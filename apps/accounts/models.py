@@ -64,6 +64,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
+    def opens_unit(self, unit_id: int | None) -> bool:
+        """Whether this user may open the confidential records of unit `unit_id` (its requests, projects,
+        leads, memo): their own unit's, or any unit's with the district-wide permission."""
+        return self.is_authenticated and (
+            self.has_perm("accounts.view_all_units") or (unit_id is not None and unit_id == self.unit_id)
+        )
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         if not self.is_active:

@@ -86,25 +86,12 @@ class Trip(models.Model):
         return f"{self.start_on} {self.cities}"
 
 
-def opens_every_unit(user) -> bool:
-    """Whether `user` may open every unit's leads (leaders); everyone else opens only their own unit's."""
-    return user.is_authenticated and user.has_perm("accounts.view_all_units")
-
-
-def opens_leads_of(user, unit_id: int | None) -> bool:
-    """Whether `user` may open the leads of `unit_id` — what `visible_to` lets through, asked of one unit
-    (the figures show another unit's leads as counts only, never their amounts)."""
-    return user.is_authenticated and (
-        opens_every_unit(user) or (unit_id is not None and unit_id == user.unit_id)
-    )
-
-
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Confidential: the responsible unit and leaders only."""
         if not user.is_authenticated:
             return self.none()
-        if opens_every_unit(user):
+        if user.has_perm("accounts.view_all_units"):
             return self
         return self.filter(unit_id=user.unit_id)
 

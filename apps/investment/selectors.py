@@ -40,7 +40,6 @@ from .models import (
     Trip,
     TripMonth,
     band_q,
-    opens_leads_of,
 )
 
 DEFINITIONS = {
@@ -272,7 +271,7 @@ AMOUNTS = ("signed_amount_wan",)
 def hide_amounts(values: dict, *, user, unit_id: int | None) -> dict:
     """A unit's values as `user` may see them: the amounts (AMOUNTS) None unless `user` may open the unit's
     leads; the counts always (the district's own, `unit_id` None, are aggregates of every unit: shown)."""
-    if unit_id is None or opens_leads_of(user, unit_id):
+    if unit_id is None or user.opens_unit(unit_id):
         return values
     return values | dict.fromkeys((k for k in AMOUNTS if k in values), None)
 
@@ -282,7 +281,7 @@ def conversion_by_unit_for(user, *, start: date, end: date) -> list[dict]:
     units' rows are counts only); `amount_hidden` says where it was left out."""
     return [
         r | {"amount": None, "amount_hidden": True}
-        if not opens_leads_of(user, r["unit"])
+        if not user.opens_unit(r["unit"])
         else r | {"amount_hidden": False}
         for r in conversion_by("unit", start=start, end=end)
     ]

@@ -40,7 +40,7 @@ def _ratio(num, den) -> Measure:
 def _own_or_all(user, unit_id: int) -> bool:
     """A unit's own records, or any unit's with the district-wide permission (requests, projects, leads:
     another unit's list would show only the few records the viewer shares with it, not the number)."""
-    return unit_id == user.unit_id or user.has_perm("accounts.view_all_units")
+    return user.opens_unit(unit_id)
 
 
 def _anyone(user, unit_id: int) -> bool:

@@ -243,11 +243,10 @@ def _overdue_section(publication, names: dict[int, str], viewer) -> dict:
     )
     if not late:
         return _section(heading, _("When the board was published, no request was overdue."))
-    sees_all = viewer.has_perm("accounts.view_all_units")
     rows, hidden = [], False
     for memo in late:
         items = ["—"]
-        if sees_all or memo.unit_id == viewer.unit_id:
+        if viewer.opens_unit(memo.unit_id):
             oldest = sorted(memo.data.get("overdue", []), key=lambda i: -(i.get("days_over") or 0))
             items = [_overdue_item(item) for item in oldest[:OLDEST_SHOWN]] or items
         else:

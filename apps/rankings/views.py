@@ -94,7 +94,6 @@ def _decorate(board: dict, group: dict, month: date, viewer) -> None:
         opens[code] = computation.opens if computation else (lambda user, unit_id: False)
         money[code] = computation.in_money if computation else True
     memo = reverse("rankings:memo", args=[0]).removesuffix("0/")  # one reversal for every row
-    reads_all, own = viewer.has_perm("accounts.view_all_units"), viewer.unit_id
     group["columns"] = [names[c] for c in group["indicators"]]
     for row in group["rows"]:
         unit = str(row["unit_id"])
@@ -107,7 +106,7 @@ def _decorate(board: dict, group: dict, month: date, viewer) -> None:
                 cell["num"] = cell["den"] = None
             row["ordered"].append(cell)
         # the memo opens for the unit's own people and district-wide readers: no link that would 404
-        row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}" if reads_all or row["unit_id"] == own else ""
+        row["memo_url"] = f"{memo}{unit}/?month={month:%Y-%m}" if viewer.opens_unit(row["unit_id"]) else ""
         row["on_red"] = row["unit_id"] in group["red"]
         row["on_black"] = row["unit_id"] in group["black"]
 
@@ -295,7 +294,7 @@ def memo(request, unit_id):
     """The pre-meeting memo of one unit: its figures and rank, worst indicators, overdue requests with their
     handlers, stale leads and red-light projects — as frozen with the month's publication, else as of now."""
     unit = get_object_or_404(Unit, pk=unit_id)
-    if unit.pk != request.user.unit_id and not request.user.has_perm("accounts.view_all_units"):
+    if not request.user.opens_unit(unit.pk):
         raise Http404
     month = _month(request)
     board, publication, _history = _decorated(month, unit.peer_group)  # a unit is ranked in its group

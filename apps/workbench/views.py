@@ -181,7 +181,7 @@ def dashboard_links(start: date, end: date, unit: Unit | None, user) -> dict[str
         "carriers": reverse("research:carrier_list") + (f"?unit={unit.pk}" if unit else ""),
         "trips_led_by_head": f"{reverse('investment:trip_list')}?{period}&led_by_head=true{of_unit}",
     }
-    if not (user.has_perm("accounts.view_all_units") or (unit is not None and unit.pk == user.unit_id)):
+    if not user.opens_unit(unit.pk if unit else None):  # (the district's: leaders only)
         return links
     requests = f"{reverse('service:request_list')}?concerns=enterprise&{period}" + (
         f"&handling_unit={unit.pk}" if unit else ""
@@ -291,9 +291,7 @@ def figures_api(request):
         unit_id = int(raw)
         if not Unit.objects.filter(pk=unit_id).exists():
             return JsonResponse({"error": "not found"}, status=404)
-    opens = (
-        unit_id is None or unit_id == request.user.unit_id or request.user.has_perm("accounts.view_all_units")
-    )
+    opens = unit_id is None or request.user.opens_unit(unit_id)
     values = campaign_values(start=start, end=end, unit_id=unit_id)
     body = {"from": start.isoformat(), "to": end.isoformat(), "unit": unit_id}
     for campaign, keys in API_KEYS.items():

@@ -81,12 +81,8 @@ def test_staff_of_another_unit_see_their_own_rows_amount(signed, staff_b, unit_b
 
 @pytest.mark.parametrize("who", OPENS_A)
 def test_the_rule_is_the_lead_lists(signed, users, unit_a, who):
-    from apps.investment.models import (
-        opens_leads_of,
-    )  # new with item 10: imported here so the page tests run on the old code
-
     user = users[who]
-    assert opens_leads_of(user, unit_a.pk) is OPENS_A[who]
+    assert user.opens_unit(unit_a.pk) is OPENS_A[who]
     assert Lead.objects.visible_to(user).filter(unit=unit_a).exists() is OPENS_A[who]
 
 
