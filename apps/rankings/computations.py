@@ -66,8 +66,9 @@ class Computation:
     # the query-string parameters added to `drill`'s URL for the numerator's records ("" when the list has
     # no such filter)
     numerator: Callable[[date, date], str] = lambda start, end: ""
-    # whether `user` may open the records behind `unit_id`'s number (else the number shows unlinked)
-    may_open: Callable[..., bool] = _own_or_all
+    # whether `user` may open every record behind `unit_id`'s number: a list that showed only some of them
+    # would not add up, so the number then shows without a link
+    opens: Callable[..., bool] = _own_or_all
     # the numerator and denominator are amounts (万元), confidential to the unit: a viewer who may not open
     # its records sees the rate only (as the figures API gives other units' rates without their amounts)
     in_money: bool = False
@@ -78,11 +79,6 @@ class Computation:
     def numerator_url(self, unit_id: int, start: date, end: date) -> str:
         extra = self.numerator(start, end)
         return f"{self.url(unit_id, start, end)}{extra}" if extra else ""
-
-    def opens(self, user, unit_id: int) -> bool:
-        """Whether `user` may open every record behind `unit_id`'s number: a list that showed only some of
-        them would not add up, so the number then shows without a link."""
-        return self.may_open(user, unit_id)
 
 
 UNIT = "{unit}"
@@ -222,7 +218,7 @@ COMPUTATIONS: dict[str, Computation] = {
         _coverage_rows,
         _coverage,
         lambda start, end: f"{reverse('enterprises:list')}?is_key=true&unit={UNIT}",
-        may_open=_anyone,
+        opens=_anyone,
     ),
     # money: the unit's projects of the year, whose plans and completed amounts as of the month's end sum
     # to the denominator and the numerator
@@ -249,7 +245,7 @@ COMPUTATIONS: dict[str, Computation] = {
             f"{reverse('research:result_list')}?unit={UNIT}&date_from={end:%Y}-01-01&date_to={end:%Y-%m-%d}"
         ),
         _also("&moving=true"),
-        may_open=_anyone,
+        opens=_anyone,
     ),
     # the unit's open leads recorded by the month's end; those past a handling limit at its end
     "investment_stale": Computation(
