@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.conditions import holds
+from apps.core.querysets import pk_among
 from apps.enterprises.models import Enterprise, Industry
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
@@ -57,9 +58,8 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm("accounts.view_all_units"):
             return self
-        return self.filter(
-            Q(unit_id=user.unit_id) | Q(pk__in=TaskForceMember.objects.filter(user=user).values("project_id"))
-        )
+        serves_on = TaskForceMember.objects.filter(user=user).values("project_id")
+        return self.filter(Q(unit_id=user.unit_id) | pk_among(serves_on))
 
     def for_year(self, year: int):
         """Projects with a plan for `year` (the year's project list, 年度重大项目)."""
