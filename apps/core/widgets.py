@@ -1,6 +1,8 @@
+import html
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 
@@ -16,26 +18,32 @@ class DateInput(forms.DateInput):
 
 class FastSelectMixin:
     """A select rendered in Python instead of one template per option: a filter form's unit and people
-    dropdowns have hundreds of options at province scale, and Django's per-option templates made them the
-    slowest part of a list page. Same markup (name, id, attributes, selected options), escaped the same."""
+    dropdowns have hundreds of options at province scale, and Django's per-option templates (and even its
+    per-option dictionaries) made them the slowest part of a list page. Same markup (name, id, attributes,
+    selected options), escaped the same."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)["widget"]
+        attributes = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attributes["multiple"] = True
+        values = self.format_value(value)  # a list; one string for NullBooleanSelect
+        chosen = {values} if isinstance(values, str) else {str(v) for v in values}
         options = []
-        for group_name, group, _index in context["optgroups"]:
-            rows = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
-                    for option in group
-                ),
-            )
-            options.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group_name, rows) if group_name else rows
-            )
-        attributes = flatatt({"name": context["name"], **context["attrs"]})
-        return format_html("<select{}>{}</select>", attributes, mark_safe("".join(options)))
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):  # an optgroup: (group name, [(value, label), …])
+                inner = "".join(_option(v, text, chosen) for v, text in label)
+                options.append(f'<optgroup label="{html.escape(str(option_value))}">{inner}</optgroup>')
+            else:
+                options.append(_option(option_value, label, chosen))
+        return format_html(
+            "<select{}>{}</select>", flatatt({"name": name, **attributes}), mark_safe("".join(options))
+        )
+
+
+def _option(value, label, chosen: set[str]) -> str:
+    value = "" if value is None else str(value)
+    selected = " selected" if value in chosen else ""
+    return f'<option value="{html.escape(value)}"{selected}>{html.escape(str(label))}</option>'  # = escape()
 
 
 class FastSelect(FastSelectMixin, forms.Select):
@@ -46,15 +54,44 @@ class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
     pass
 
 
+class FastInputMixin:
+    """An `<input>` rendered in Python instead of Django's widget templates (input.html and its attrs.html):
+    the same markup, escaped the same; a filter form's ten inputs cost more than the rows of its list."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)["widget"]
+        attributes = {"type": context["type"], "name": context["name"]}
+        if context["value"] is not None:
+            attributes["value"] = str(context["value"])
+        return format_html("<input{}>", flatatt({**attributes, **context["attrs"]}))
+
+
+_FAST_KINDS: dict[type, type | None] = {forms.Select: FastSelect, forms.SelectMultiple: FastSelectMultiple}
+
+
+def _fast_kind(kind: type) -> type | None:
+    """The fast class for a widget class drawn by Django's own templates (None: leave it as it is)."""
+    if issubclass(kind, (FastInputMixin, FastSelectMixin)):
+        return None  # already drawn fast (a form sped up twice)
+    if kind not in _FAST_KINDS:
+        own_template = kind.template_name.startswith("django/forms/widgets/")
+        plain_input = issubclass(kind, forms.widgets.Input) and not issubclass(kind, forms.FileInput)
+        plain_select = issubclass(kind, forms.Select) and kind.option_template_name.endswith(
+            "select_option.html"
+        )
+        mixin = FastInputMixin if plain_input else FastSelectMixin if plain_select else None
+        _FAST_KINDS[kind] = (
+            type(f"Fast{kind.__name__}", (mixin, kind), {}) if mixin and own_template else None
+        )
+    return _FAST_KINDS[kind]
+
+
 def speed_up_selects(form) -> None:
-    """Swap the plain selects of `form` for the fast ones (same choices, same attributes)."""
+    """Draw the plain selects and inputs of `form` in Python (same choices, attributes and markup)."""
     for field in form.fields.values():
-        kind = {forms.Select: FastSelect, forms.SelectMultiple: FastSelectMultiple}.get(type(field.widget))
+        kind = _fast_kind(type(field.widget))
         if kind is not None:
-            widget = kind(attrs=field.widget.attrs)
-            widget.choices = field.widget.choices
-            widget.is_required = field.widget.is_required
-            field.widget = widget
+            field.widget.__class__ = kind  # the same widget (choices, format, input type), drawn fast
 
 
 def prefetch_choices(form) -> None:
@@ -72,3 +109,109 @@ def prefetch_choices(form) -> None:
         # the widget renders these; the field still validates against its queryset
         choices += [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
         field.widget.choices = choices
+
+
+class SharedOptionsMixin:
+    """A select whose long option list (300 units at province scale) the page draws once, as the options of
+    `<template id="{options_id}">` (`options_html`), however many selects offer it: static/js/app.js copies
+    the list into every select marked `data-options`, keeping its choice. Drawn here are only the empty
+    option and the chosen ones, so the select shows and posts the same value before the script runs. Same
+    name, id and attributes as Django's select; labels escaped the same."""
+
+    def __init__(self, attrs=None, choices=(), *, options_id):
+        super().__init__(attrs, choices)
+        self.options_id = options_id
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = self.format_value(value)  # a list; one string for NullBooleanSelect
+        chosen = {values} if isinstance(values, str) else {str(v) for v in values}
+        attributes = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attributes["multiple"] = True
+        attributes["data-options"] = self.options_id
+        options = []
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            if option_value == "" or option_value in chosen:
+                selected = " selected" if option_value in chosen else ""
+                text = html.escape(str(label))
+                options.append(f'<option value="{html.escape(option_value)}"{selected}>{text}</option>')
+        return format_html(
+            "<select{}>{}</select>", flatatt({"name": name, **attributes}), mark_safe("".join(options))
+        )
+
+
+class SharedOptionsSelect(SharedOptionsMixin, forms.Select):
+    pass
+
+
+class SharedOptionsSelectMultiple(SharedOptionsMixin, forms.SelectMultiple):
+    pass
+
+
+def options_html(choices) -> str:
+    """The `<option>`s of `choices` ((value, label) pairs), for the one `<template>` that SharedOptions
+    selects copy from; escaped as Django's select escapes them. Without the optional `</option>` end tags
+    (HTML needs none before another option or the end of the list): the same elements, a quarter fewer
+    bytes."""
+    return mark_safe(
+        "".join(
+            f'<option value="{html.escape(str(value))}">{html.escape(str(label))}' for value, label in choices
+        )
+    )
+
+
+class FastChoiceInputsMixin:
+    """Radio buttons and lists of checkboxes drawn in Python instead of four templates per option: the same
+    elements, attributes and labels as Django's multiple_input.html (only the whitespace between tags
+    differs), escaped the same."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group, group_options, _index in context["optgroups"]:
+            inner = "".join(_choice_input(option) for option in group_options)
+            options.append(f"<div><label>{html.escape(str(group))}</label>{inner}</div>" if group else inner)
+        outer = {"id": context["attrs"].get("id"), "class": context["attrs"].get("class")}
+        return format_html("<div{}>{}</div>", flatatt(outer), mark_safe("".join(options)))
+
+
+def _choice_input(option) -> str:
+    attributes = {"type": option["type"], "name": option["name"]}
+    if option["value"] is not None:
+        attributes["value"] = str(option["value"])
+    tag = format_html("<input{}>", flatatt({**attributes, **option["attrs"]}))
+    if not option["wrap_label"]:
+        return f"<div>{tag}</div>"
+    label_for = flatatt({"for": option["attrs"].get("id")})
+    return format_html("<div><label{}>{} {}</label></div>", label_for, tag, option["label"])
+
+
+class FastRadioSelect(FastChoiceInputsMixin, forms.RadioSelect):
+    pass
+
+
+class FastCheckboxSelectMultiple(FastChoiceInputsMixin, forms.CheckboxSelectMultiple):
+    pass
+
+
+class FastTextarea(forms.Textarea):
+    """Django's textarea.html in Python (the newline after the tag keeps a value's own first newline)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        attributes = flatatt({"name": name, **self.build_attrs(self.attrs, attrs)})
+        return format_html("<textarea{}>\n{}</textarea>", attributes, "" if value is None else value)
+
+
+def speed_up_choice_inputs(form) -> None:
+    """Draw the radio buttons, checkbox lists and text areas of `form` in Python (same markup)."""
+    fast = {
+        forms.RadioSelect: FastRadioSelect,
+        forms.CheckboxSelectMultiple: FastCheckboxSelectMultiple,
+        forms.Textarea: FastTextarea,
+    }
+    for field in form.fields.values():
+        kind = fast.get(type(field.widget))
+        if kind is not None:
+            field.widget.__class__ = kind  # the same widget (choices, attributes), drawn fast

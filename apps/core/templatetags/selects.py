@@ -10,8 +10,8 @@ register = template.Library()
 
 
 @register.simple_tag
-def select(name: str, choices, value=None, blank: str = "") -> SafeString:
+def select(name: str, choices, value=None, blank: str = "", **attrs) -> SafeString:
     """A `<select name=…>` of (value, label) `choices`, `value` selected, led by an empty choice labelled
-    `blank` when given."""
+    `blank` when given; further keywords are attributes (`id="…" required=True`)."""
     widget = FastSelect(choices=[("", blank), *choices] if blank else list(choices))
-    return widget.render(name, "" if value is None else str(value))
+    return widget.render(name, "" if value is None else str(value), attrs or None)
