@@ -5,9 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.batch import Rows, execute
 from apps.core.forms import CountedFormSet
 from apps.core.validators import validate_workbench_date
-from apps.core.widgets import DateInput
+from apps.core.widgets import (
+    DateInput,
+    SharedOptionsSelect,
+    SharedOptionsSelectMultiple,
+    options_html,
+    speed_up_choice_inputs,
+    speed_up_selects,
+)
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -20,8 +28,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.short_name
+    label_from_instance = UnitChoiceField.label_from_instance  # the same labels, built once for both
 
 
 class VisitForm(forms.Form):
@@ -99,9 +106,113 @@ class RequestItemForm(forms.Form):
         return title
 
 
+class RequestItemBaseFormSet(CountedFormSet):
+    """The request rows of the visit form. Once `draw_with` has given it the page's dropdowns, every row —
+    and the empty row the page's script copies — draws them from those (see `draw_visit_form`)."""
+
+    drawing = None
+
+    def draw_with(self, drawing: "VisitFormDrawing") -> None:
+        for form in self.forms:  # built now if they were not yet
+            drawing.apply(form)
+        speed_up_selects(self.management_form)
+        self.drawing = drawing  # and the empty row, built when the page draws it
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.drawing is not None:
+            self.drawing.apply(form)
+
+
 RequestItemFormSet = formset_factory(
-    RequestItemForm, formset=CountedFormSet, extra=1, max_num=30, validate_max=True
+    RequestItemForm, formset=RequestItemBaseFormSet, extra=1, max_num=30, validate_max=True
 )
+
+# The id of the page's one list of units (static/js/app.js copies it into each select that offers it).
+UNIT_OPTIONS = "unit-options"
+
+# What each dropdown's labels are made of: nothing else of a row is fetched.
+LABEL_COLUMNS = {
+    Unit: ("id", "short_name"),
+    Category: ("id", "name"),
+    User: ("id", "display_name", "first_name", "last_name", "username"),
+}
+
+
+class VisitFormDrawing:
+    """The dropdowns of the visit page, loaded in one database round trip and drawn in Python.
+
+    At province scale the lead unit, the joint units and each request row's handling unit (and the empty
+    row kept for "Add a request") each offered the same 300 units, drawn by one template per option: most
+    of the page's time and bytes. Here each field's choices come from its own queryset — the same rows and
+    labels as before, identical querysets asked once (apps.core.batch) — and a select that offers the same
+    units as the joint units (every active unit) is drawn as a reference to the page's one
+    `<template id="unit-options">` (`unit_options`); the lead unit of a user who may only name their own
+    unit keeps its one option. Validation is untouched: a posted value is still checked against the field's
+    queryset, and nothing is asked when a valid visit is saved.
+    """
+
+    def __init__(self, form: VisitForm, formset: RequestItemBaseFormSet):
+        row_fields = formset.form.base_fields
+        fields = {name: form.fields[name] for name in ("lead_unit", "joint_units", "staff")}
+        fields |= {name: row_fields[name] for name in ("category", "handling_unit")}
+        got = execute(
+            {
+                name: Rows(field.queryset.values(*LABEL_COLUMNS[field.queryset.model]))
+                for name, field in fields.items()
+            }
+        )
+        labelled = []  # (rows, labelling, choices): the same rows labelled the same way are built once
+        offered = {}
+        for name, field in fields.items():
+            rows, labelling = got[name], type(field).label_from_instance
+            for seen_rows, seen_labelling, seen in labelled:
+                if seen_labelling is labelling and seen_rows == rows:
+                    offered[name] = seen
+                    break
+            else:
+                model = field.queryset.model
+                columns = [
+                    f.attname for f in model._meta.concrete_fields if f.attname in LABEL_COLUMNS[model]
+                ]
+                objects = (model.from_db(None, columns, [row[c] for c in columns]) for row in rows)
+                offered[name] = [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
+                labelled.append((rows, labelling, offered[name]))
+        self.units = offered["joint_units"]  # every active unit: what each unit dropdown offers
+        self.unit_options = options_html(self.units)
+        self.shared = {name for name in offered if offered[name] is self.units}
+        self.choices = {
+            name: ([("", fields[name].empty_label)] if fields[name].empty_label is not None else []) + choices
+            for name, choices in offered.items()
+        }
+
+    def apply(self, form) -> None:
+        shared = {
+            name
+            for name in self.shared & form.fields.keys()
+            if isinstance(form.fields[name].widget, forms.Select)
+        }
+        for name, choices in self.choices.items():
+            if name in form.fields and name not in shared:
+                form.fields[name].widget.choices = choices
+        speed_up_selects(form)  # the short lists in Python: one's own unit as lead unit, categories, urgency
+        speed_up_choice_inputs(form)  # and the mode's radio buttons, the colleagues' checkboxes, the texts
+        for name in shared:  # not a list of checkboxes
+            field = form.fields[name]
+            kind = (
+                SharedOptionsSelectMultiple if field.widget.allow_multiple_selected else SharedOptionsSelect
+            )
+            widget = kind(attrs=field.widget.attrs, choices=self.choices[name], options_id=UNIT_OPTIONS)
+            widget.is_required = field.widget.is_required
+            field.widget = widget
+
+
+def draw_visit_form(form: VisitForm, formset: RequestItemBaseFormSet) -> VisitFormDrawing:
+    """Ready the visit form and its request rows to be drawn; the page draws `.unit_options` once."""
+    drawing = VisitFormDrawing(form, formset)
+    drawing.apply(form)
+    formset.draw_with(drawing)
+    return drawing
 
 
 class RequestForm(RequestItemForm):

@@ -20,6 +20,7 @@ document.addEventListener("click", (event) => {
     const index = Number(total.value);
     const html = document.getElementById(add.dataset.template).innerHTML.replaceAll("__prefix__", String(index));
     container.insertAdjacentHTML("beforeend", html);
+    fillOptions(container.lastElementChild);
     total.value = String(index + 1);
     const first = container.lastElementChild.querySelector("select, input, textarea");
     if (first) first.focus();
@@ -27,3 +28,24 @@ document.addEventListener("click", (event) => {
   const remove = event.target.closest("[data-remove-item]");
   if (remove) remove.closest(".request-item").remove();
 });
+
+// A long option list (the visit form's 300 units) is drawn once per page, as the options of a <template>:
+// each select marked data-options="<template id>" gets a copy, keeping the options it was drawn with chosen
+// (the server draws only those and the empty choice, so the select posts the same value before this runs).
+function fillOptions(root) {
+  for (const select of root.querySelectorAll("select[data-options]")) {
+    const list = document.getElementById(select.dataset.options);
+    if (!list) continue;
+    const chosen = new Set(Array.from(select.selectedOptions, (option) => option.value));
+    for (const option of Array.from(select.options)) if (option.value !== "") option.remove();
+    select.append(list.content.cloneNode(true));
+    for (const option of select.options) {
+      if (chosen.has(option.value)) {
+        option.defaultSelected = true;
+        option.selected = true;
+      }
+    }
+    select.removeAttribute("data-options");
+  }
+}
+fillOptions(document);

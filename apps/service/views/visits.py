@@ -15,7 +15,7 @@ from apps.enterprises.models import Enterprise
 
 from .. import services
 from ..filters import VisitFilter
-from ..forms import AssignVisitForm, RequestItemFormSet, VisitForm
+from ..forms import AssignVisitForm, RequestItemFormSet, VisitForm, draw_visit_form
 from ..models import Request, Visit
 
 
@@ -146,7 +146,14 @@ class VisitCreateView(View):
         return self._render(form, formset, self.fixed_enterprise() or enterprise)
 
     def _render(self, form, formset, enterprise):
-        context = {"form": form, "formset": formset, "enterprise": enterprise, **self.extra_context()}
+        drawing = draw_visit_form(form, formset)  # every dropdown in one query; the long unit list once
+        context = {
+            "form": form,
+            "formset": formset,
+            "enterprise": enterprise,
+            "unit_options": drawing.unit_options,
+            **self.extra_context(),
+        }
         return render(self.request, self.template_name, context)
 
 
