@@ -349,7 +349,7 @@ LOGGING = {
 
 PAGE_SIZE = env_int("JIANBEI_PAGE_SIZE", 50)
 # Lists count their rows up to this many; past it they say "more than …" (apps/core/views.py).
-LIST_COUNT_CAP = env_int("JIANBEI_LIST_COUNT_CAP", 10_000)
+LIST_COUNT_CAP = env_int("JIANBEI_LIST_COUNT_CAP", 1_000)
 # The end of a working day: "acknowledge by the end of the working day it was dispatched" (事不过夜).
 WORKDAY_END = os.environ.get("JIANBEI_WORKDAY_END", "18:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WORKDAY_END):

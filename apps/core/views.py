@@ -1,3 +1,4 @@
+import json
 import logging
 import uuid
 from datetime import date, timedelta
@@ -5,13 +6,15 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db import connections
 from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
@@ -34,6 +37,19 @@ def query_string_without_page(request) -> str:
     return query.urlencode()
 
 
+def estimated_rows(queryset) -> float:
+    """PostgreSQL's estimate of the rows `queryset` returns (EXPLAIN: planned, not run; from the table's
+    statistics, close for a unit's or a status's rows)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can match (e.g. an empty choice list): no query at all
+        return 0
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+
+
 class TwoEndedPaginator(Paginator):
     """Pages past the middle are read from the other end, in reverse order with a small offset, then turned
     round: the last page costs what the first costs instead of scanning every row before it (the worst
@@ -41,16 +57,26 @@ class TwoEndedPaginator(Paginator):
 
     Counting stops at `settings.LIST_COUNT_CAP` rows: counting a million requests on every page view costs
     more than the page. Past the cap the list says "more than N", pages go forward up to the cap, and the
-    last page (?page=last) is read from the other end."""
+    last page (?page=last) is read from the other end. When PostgreSQL's own estimate of the rows is
+    `ESTIMATE_MARGIN` times the cap or more, the rows are not counted at all: even counting up to the cap
+    read ~10,000 rows of a busy unit's requests (13 ms of a 20 ms page), to print "more than 1,000"."""
 
     cap = settings.LIST_COUNT_CAP
+    ESTIMATE_MARGIN = 5
+
+    def __init__(self, *args, rows=list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows  # turns a slice of the queryset into what the page shows (default: the instances)
 
     @cached_property
     def count(self):
         rows = self.object_list
         if not hasattr(rows, "query"):
             return len(rows)
-        return rows.order_by()[: self.cap + 1].count()
+        rows = rows.order_by()
+        if estimated_rows(rows) >= self.cap * self.ESTIMATE_MARGIN:
+            return self.cap + 1
+        return rows[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -64,7 +90,7 @@ class TwoEndedPaginator(Paginator):
 
     def page(self, number):
         if self.capped and number in ("last", self.num_pages, str(self.num_pages)):
-            last = list(self.object_list.reverse()[: self.per_page])
+            last = self.rows(self.object_list.reverse()[: self.per_page])
             last.reverse()
             return self._get_page(last, self.num_pages, self)
         number = self.validate_number(number)
@@ -74,8 +100,10 @@ class TwoEndedPaginator(Paginator):
             top = self.count
         rows = self.object_list
         if self.capped or bottom <= self.count // 2 or not getattr(rows, "ordered", False):
-            return super().page(number)
-        tail = list(rows.reverse()[self.count - top : self.count - bottom])
+            page = super().page(number)
+            page.object_list = self.rows(page.object_list)
+            return page
+        tail = self.rows(rows.reverse()[self.count - top : self.count - bottom])
         tail.reverse()
         return self._get_page(tail, number, self)
 
@@ -86,6 +114,12 @@ class FilteredListView(FilterView):
     paginate_by = settings.PAGE_SIZE
     paginator_class = TwoEndedPaginator
     strict = False
+    table_rows = None  # a function: the page's slice of the queryset → the rows its table draws
+
+    def get_paginator(self, *args, **kwargs):
+        if self.table_rows is not None:
+            kwargs["rows"] = type(self).table_rows
+        return super().get_paginator(*args, **kwargs)
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
@@ -242,3 +276,11 @@ def period_from_request(request, *, default_start: date | None = None) -> tuple[
     if end < start or start.year < 2000 or end.year > today.year + 1:
         start, end = default_start or date(today.year, 1, 1), today
     return start, end
+
+
+def url_maker(name: str):
+    """A function pk → URL of the route `name` (one int argument), reversed once instead of once per row:
+    a list of 50 rows with two links each spent more on `{% url %}` than on its query."""
+    marker = 2_147_483_647
+    prefix, suffix = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{prefix}{pk}{suffix}"

@@ -1,6 +1,10 @@
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import Request
+from apps.core.views import url_maker
+
+from ..models import OPEN_STATUSES, Request, Status
 
 URGENCY_RANK = Case(
     When(urgency=Request.Urgency.CRITICAL, then=Value(0)),
@@ -11,5 +15,89 @@ URGENCY_RANK = Case(
 
 
 def request_rows(qs):
-    """What every request list shows, in a constant number of queries."""
+    """Requests as model instances with what their pages show, in a constant number of queries."""
     return qs.select_related("enterprise", "category", "handling_unit", "handler", "logged_unit")
+
+
+# The columns a request table shows (templates/includes/request_table.html), fetched as values: building
+# five model instances per row cost more than the query.
+TABLE_COLUMNS = {
+    "pk": "id",
+    "title": "title",
+    "status": "status",
+    "urgency": "urgency",
+    "close_due": "close_due",
+    "received_at": "received_at",
+    "enterprise_id": "enterprise_id",
+    "enterprise_name": "enterprise__name",
+    "category": "category__name",
+    "unit": "handling_unit__short_name",
+}
+HANDLER_COLUMNS = ("handler__display_name", "handler__first_name", "handler__last_name", "handler__username")
+
+
+class RequestRow:
+    """One row of a request table: the shown columns, the links and the badges, worked out in Python once
+    (the same rules as `Request.due_state`), so the template only prints them."""
+
+    __slots__ = (*TABLE_COLUMNS, "handler", "url", "enterprise_url", "status_label", "urgency_label", "due")
+
+
+def request_table(requests, *, now=None) -> list[RequestRow]:
+    """The rows of a request table: from a queryset (filtered, ordered, sliced) in one query of the shown
+    columns, or from Request instances a page already holds (their related rows selected)."""
+    if hasattr(requests, "values") and not getattr(requests, "_result_cache", None):
+        # The page's ids first (ordered and limited on the request table alone), then their columns: joined
+        # before the limit, PostgreSQL may merge-join a handler's thousands of open items with every
+        # enterprise only to keep 50 (62 ms at province scale; 9 ms this way).
+        ids = list(requests.values_list("pk", flat=True))
+        columns = Request.objects.filter(pk__in=ids).values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS)
+        by_id = {values["id"]: values for values in columns}
+        items = (_from_values(by_id[pk]) for pk in ids)
+    else:
+        items = (_from_instance(r) for r in requests)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    detail, record = url_maker("service:request_detail"), url_maker("enterprise_record")
+    statuses, urgencies = dict(Status.choices), dict(Request.Urgency.choices)
+    labels = {"overdue": _("overdue"), "due_today": _("due today")}
+    rows = []
+    for row in items:
+        row.url = detail(row.pk)
+        row.enterprise_url = record(row.enterprise_id) if row.enterprise_id else ""
+        row.status_label = str(statuses.get(row.status, row.status))
+        row.urgency_label = "" if row.urgency == Request.Urgency.NORMAL else str(urgencies[row.urgency])
+        row.due = _due(row, now, today, labels)
+        rows.append(row)
+    return rows
+
+
+def _from_values(values: dict) -> RequestRow:
+    row = RequestRow()
+    for key, column in TABLE_COLUMNS.items():
+        setattr(row, key, values[column])
+    display, first, last, username = (values[column] for column in HANDLER_COLUMNS)
+    row.handler = display or f"{first} {last}".strip() or username or ""  # as User.__str__
+    return row
+
+
+def _from_instance(req: Request) -> RequestRow:
+    row = RequestRow()
+    for key in ("pk", "title", "status", "urgency", "close_due", "received_at", "enterprise_id"):
+        setattr(row, key, getattr(req, key))
+    row.enterprise_name = req.enterprise.name if req.enterprise_id else ""
+    row.category = req.category.name
+    row.unit = req.handling_unit.short_name if req.handling_unit_id else ""
+    row.handler = str(req.handler) if req.handler_id else ""
+    return row
+
+
+def _due(row, now, today, labels) -> tuple[str, str] | None:
+    """(state, label) of the deadline badge, as `Request.due_state` decides it; None when it shows none."""
+    if row.status not in OPEN_STATUSES or row.close_due is None or row.status == Status.PAUSED:
+        return None
+    if row.close_due < now:
+        return "overdue", labels["overdue"]
+    if timezone.localdate(row.close_due) == today:
+        return "due_today", labels["due_today"]
+    return "due", _("due %(date)s") % {"date": timezone.localtime(row.close_due).strftime("%m-%d")}
