@@ -216,6 +216,26 @@ CASES = [
     Case("service:todo", lambda w: reverse("service:todo"), everyone(200)),
     Case("service:unit_todo", lambda w: reverse("service:unit_todo"), everyone(200)),
     Case(
+        "service:dispatch_many",
+        lambda w: reverse("service:dispatch_many"),
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 302,  # back to the desk, the request (logged by unit B) not moved
+            "leader": 302,
+            "admin": 302,
+        },
+        method="post",
+        data=lambda w: {
+            "requests": [w["request_b"].pk],
+            "unit": w["request_b"].handling_unit_id,
+            f"version-{w['request_b'].pk}": w["request_b"].version,
+        },
+        snapshot=_request_state,
+    ),
+    Case(
         "service:dispatch_desk",
         lambda w: reverse("service:dispatch_desk"),
         {

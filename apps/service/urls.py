@@ -22,6 +22,7 @@ urlpatterns = [
     path("todo/", requests.my_todo, name="todo"),
     path("unit-todo/", requests.unit_todo, name="unit_todo"),
     path("dispatch/", requests.dispatch_desk, name="dispatch_desk"),
+    path("dispatch/send/", requests.dispatch_many, name="dispatch_many"),
     path("notifications/", requests.notifications, name="notifications"),
     path("notifications/read/", requests.notifications_read, name="notifications_read"),
     path("joint-actions/", joint_actions.joint_action_list, name="jointaction_list"),

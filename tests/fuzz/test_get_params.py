@@ -38,6 +38,7 @@ NOT_PAGES = {"login", "logout", "set_language", "healthz", "accounts:two_factor"
 POST_ONLY = {
     "service:visit_assign",
     "service:request_act",
+    "service:dispatch_many",
     "service:attachment_upload",
     "service:notifications_read",
     "service:jointaction_close",

@@ -133,7 +133,7 @@ def test_visit_form_logs_a_visit_and_its_requests_in_one_post(
     assert dispatched.dispatched_at is not None and dispatched.ack_due is not None
 
     desk = client_for(manager_a).get(reverse("service:dispatch_desk"))
-    assert [r.pk for r in desk.context["items"]] == [for_the_desk.pk]
+    assert [r.pk for r in desk.context["page_obj"].object_list] == [for_the_desk.pk]
 
 
 def test_visit_in_the_future_is_refused_with_nothing_created(staff_a, unit_a):

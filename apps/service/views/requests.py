@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,6 +14,7 @@ from django.views.generic import DetailView
 
 from apps.accounts.models import User
 from apps.core.exports import xlsx_response
+from apps.core.periods import start_of_day
 from apps.core.views import FilteredListView, safe_next
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
@@ -18,8 +22,8 @@ from apps.units.models import Unit
 from .. import services
 from ..filters import RequestFilter
 from ..forms import ActionForm, AttachmentForm, RequestForm
-from ..models import Attachment, Notification, Request, RequestEvent
-from .common import URGENCY_RANK, request_rows
+from ..models import Attachment, Notification, Request, RequestEvent, Status
+from .common import URGENCY_RANK, request_rows, request_table
 
 A = RequestEvent.Action
 
@@ -27,14 +31,10 @@ A = RequestEvent.Action
 class RequestListView(FilteredListView):
     filterset_class = RequestFilter
     template_name = "service/request_list.html"
+    table_rows = request_table
 
     def get_queryset(self):
-        return request_rows(Request.objects.visible_to(self.request.user))
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["now"] = timezone.now()
-        return context
+        return Request.objects.visible_to(self.request.user)
 
 
 class RequestExportView(View):
@@ -241,19 +241,35 @@ class RequestCreateView(View):
         return render(request, self.template_name, {"form": form, "enterprise": enterprise})
 
 
+TODO_PAGE = 50  # rows per page of a to-do list: a busy handler's page stays small
+
+
+def _page(request, queryset, param: str = "page"):
+    """One page of a to-do list (`?page=`): the rows and the paginator, which counts them."""
+    return Paginator(queryset, TODO_PAGE).get_page(request.GET.get(param))
+
+
 def my_todo(request):
-    """The handler's open items, most urgent and soonest due first."""
+    """The handler's open items, most urgent and soonest due first, 50 to a page, with how many are overdue
+    and due today above them."""
     user = request.user
-    items = request_rows(
-        Request.objects.open().filter(handler=user).annotate(urgency_rank=URGENCY_RANK)
-    ).order_by("urgency_rank", "close_due", "pk")
-    unassigned = Request.objects.none()
+    now = timezone.now()
+    mine = Request.objects.open().filter(handler=user)
+    ordered = mine.annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "close_due", "pk")
+    page = _page(request, ordered)
+    today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
+    due = mine.exclude(status=Status.PAUSED).aggregate(
+        overdue=Count("pk", filter=Q(close_due__lt=now)),
+        due_today=Count("pk", filter=Q(close_due__gte=now, close_due__lt=today_end)),
+    )
+    unassigned, unassigned_count = [], 0
     if user.unit_id:
-        unassigned = request_rows(
-            Request.objects.open()
-            .filter(handling_unit_id=user.unit_id, handler__isnull=True)
-            .annotate(urgency_rank=URGENCY_RANK)
-        ).order_by("urgency_rank", "close_due", "pk")
+        waiting = Request.objects.open().filter(handling_unit_id=user.unit_id, handler__isnull=True)
+        unassigned_count = waiting.count()
+        ordered_waiting = waiting.annotate(urgency_rank=URGENCY_RANK).order_by(
+            "urgency_rank", "close_due", "pk"
+        )
+        unassigned = request_table(ordered_waiting[:TODO_PAGE], now=now)
     from ..models import VisitAssignment
 
     assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
@@ -263,31 +279,45 @@ def my_todo(request):
         request,
         "service/my_todo.html",
         {
-            "items": items[:200],
-            "unassigned": unassigned[:100],
+            "items": request_table(page.object_list, now=now),
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "due": due,
+            "unassigned": unassigned,
+            "unassigned_count": unassigned_count,
             "assignments": assignments[:100],
-            "now": timezone.now(),
         },
     )
 
 
 def unit_todo(request):
-    """The unit's to-do list: every open item of the unit; managers assign, decide extensions, confirm."""
+    """The unit's to-do list: every open item of the unit (50 to a page); managers assign, decide extensions,
+    confirm."""
     user = request.user
     unit_id = user.unit_id
     if request.GET.get("unit", "").isdecimal() and user.has_perm("accounts.view_all_units"):
         unit_id = int(request.GET["unit"])
     unit = get_object_or_404(Unit, pk=unit_id) if unit_id else None
-    base = request_rows(Request.objects.filter(handling_unit_id=unit_id)).annotate(urgency_rank=URGENCY_RANK)
+    shown = ("pk", "title", "status", "version", "urgency", "close_due", "handler", "enterprise__name")
+    base = (
+        Request.objects.filter(handling_unit_id=unit_id)
+        .select_related("enterprise", "handler")
+        .only(*shown, "outcome", "pending_extension_days")
+    )
     is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
+    extensions = base.open().filter(pending_extension_days__gt=0).order_by("close_due")
+    to_confirm = base.filter(status="closed").order_by("closed_at")
     return render(
         request,
         "service/unit_todo.html",
         {
             "unit": unit,
-            "open_items": base.open().order_by("urgency_rank", "close_due", "pk")[:300],
-            "extensions": base.open().filter(pending_extension_days__gt=0).order_by("close_due")[:100],
-            "to_confirm": base.filter(status="closed").order_by("closed_at")[:100],
+            "page_obj": _page(
+                request,
+                base.open().annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "close_due", "pk"),
+            ),
+            "extensions": _page(request, extensions, "extensions_page"),
+            "to_confirm": _page(request, to_confirm, "confirm_page"),
             "unit_users": User.objects.filter(unit_id=unit_id, is_active=True) if is_manager else [],
             "is_manager": is_manager,
             "satisfaction_choices": Request.Satisfaction.choices,
@@ -296,25 +326,90 @@ def unit_todo(request):
     )
 
 
+def _dispatchable(user):
+    """The requests waiting for a unit that `user` dispatches: those their unit logged, or all for leaders."""
+    items = Request.objects.filter(status=Status.NEW)
+    if not user.has_perm("accounts.view_all_units"):
+        items = items.filter(logged_unit_id=user.unit_id)
+    return items
+
+
 def dispatch_desk(request):
-    """Requests not yet with a unit: the dispatcher sends each to the responsible unit."""
+    """Requests not yet with a unit, oldest first, 50 to a page: the dispatcher ticks one or several and
+    sends them to the responsible unit in one go (one unit list on the page, not one per row)."""
     user = request.user
     if not user.has_perm("service.dispatch_request"):
         raise PermissionDenied
-    items = Request.objects.filter(status="new")
-    if not user.has_perm("accounts.view_all_units"):
-        items = items.filter(logged_unit_id=user.unit_id)
-    returned = Q(events__action=A.RETURN)
+    items = _dispatchable(user)
+    page = _page(
+        request,
+        items.select_related("enterprise", "category", "logged_unit")
+        .only(
+            "pk",
+            "title",
+            "version",
+            "received_at",
+            "enterprise__name",
+            "category__name",
+            "logged_unit__short_name",
+        )
+        .order_by("received_at", "pk"),
+    )
+    shown = [r.pk for r in page.object_list]
+    returned = Q(pk__in=shown, events__action=A.RETURN)
     return render(
         request,
         "service/dispatch_desk.html",
         {
-            "items": request_rows(items).order_by("received_at", "pk")[:300],
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
             "returned_ids": set(items.filter(returned).values_list("pk", flat=True)),
-            "units": Unit.objects.active(),
-            "now": timezone.now(),
+            "units": Unit.objects.active().values_list("pk", "short_name"),
         },
     )
+
+
+@require_POST
+def dispatch_many(request):
+    """Dispatch the ticked requests to one unit: each is one move of the life cycle (the service checks the
+    user may make it and that nobody changed the request since the page was drawn)."""
+    user = request.user
+    if not user.has_perm("service.dispatch_request"):
+        raise PermissionDenied
+    back = safe_next(request, "service:dispatch_desk")
+    ids = [int(pk) for pk in request.POST.getlist("requests") if pk.isdecimal() and len(pk) < 12][:TODO_PAGE]
+    chosen = request.POST.get("unit", "")
+    unit = (
+        Unit.objects.active().filter(pk=chosen).first() if chosen.isdecimal() and len(chosen) < 12 else None
+    )
+    if not ids or unit is None:
+        messages.error(request, _("Tick the requests to dispatch and choose the unit."))
+        return redirect(back)
+    done = 0
+    for req in _dispatchable(user).filter(pk__in=ids).order_by("pk"):
+        version = request.POST.get(f"version-{req.pk}", "")
+        try:
+            services.request_transition(
+                request=req,
+                action=A.DISPATCH,
+                by=user,
+                unit=unit,
+                expected_status=Status.NEW,
+                # a version missing or unreadable is one nobody saw: refused as a change since the page
+                expected_version=int(version) if version.isdecimal() and len(version) < 12 else -1,
+            )
+        except PermissionDenied:
+            messages.error(request, _("#%(id)d: you may not dispatch it.") % {"id": req.pk})
+        except ValidationError as exc:
+            messages.error(request, f"#{req.pk}: {' '.join(exc.messages)}")
+        else:
+            done += 1
+    if done:
+        messages.success(
+            request,
+            _("%(count)d request(s) dispatched to %(unit)s.") % {"count": done, "unit": unit.short_name},
+        )
+    return redirect(back)
 
 
 def notifications(request):

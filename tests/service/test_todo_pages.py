@@ -1,0 +1,150 @@
+"""The to-do lists stay small for a busy handler (50 rows to a page, with the overdue and due-today counts
+above them), and the dispatch desk sends several ticked requests to one unit with one unit list on the page
+(it drew a list of every unit on every row: 3.9 MB for a leader at province scale)."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.periods import start_of_day
+from apps.service.models import Request, RequestEvent
+
+from ..conftest import client_for
+from .factories import local, make_request
+
+pytestmark = pytest.mark.django_db
+
+TODO = reverse("service:todo")
+DESK = reverse("service:dispatch_desk")
+SEND = reverse("service:dispatch_many")
+
+
+def test_my_todo_shows_50_items_a_page_and_counts_the_overdue_and_due_today(staff_a, unit_a):
+    now = timezone.now()
+    items = [make_request(staff_a, handling_unit=unit_a, handler=staff_a, at=now) for _ in range(53)]
+    Request.objects.filter(pk__in=[r.pk for r in items[:3]]).update(close_due=now - timedelta(hours=1))
+    tonight = start_of_day(timezone.localdate(now) + timedelta(days=1))
+    later_today = now + (tonight - now) / 2  # still today, whenever the test runs
+    Request.objects.filter(pk__in=[r.pk for r in items[3:5]]).update(close_due=later_today)
+
+    first = client_for(staff_a).get(TODO)
+    second = client_for(staff_a).get(f"{TODO}?page=2")
+
+    assert first.status_code == second.status_code == 200
+    assert len(first.context["items"]) == 50 and len(second.context["items"]) == 3
+    assert first.context["page_obj"].paginator.count == 53
+    assert first.context["due"] == {"overdue": 3, "due_today": 2}
+    assert [r.pk for r in first.context["items"][:3]] == [r.pk for r in items[:3]]  # soonest due first
+    assert {r.pk for r in first.context["items"]} | {r.pk for r in second.context["items"]} == {
+        r.pk for r in items
+    }
+    assert "53 items assigned to me" in first.content.decode()
+
+
+def waiting(by, n: int) -> list[Request]:
+    return [make_request(by, at=local(2024, 3, 4, 10 + i)) for i in range(n)]
+
+
+def versions(requests) -> dict:
+    return {f"version-{r.pk}": r.version for r in requests}
+
+
+def test_the_desk_dispatches_the_ticked_requests_to_one_unit(manager_a, unit_b):
+    first, second, left = waiting(manager_a, 3)
+
+    response = client_for(manager_a).post(
+        SEND, {"requests": [first.pk, second.pk], "unit": unit_b.pk, **versions([first, second])}
+    )
+
+    assert response.status_code == 302 and response.url == DESK
+    for req in (first, second):
+        req.refresh_from_db()
+        assert (req.status, req.handling_unit_id) == ("dispatched", unit_b.pk)
+        assert list(req.events.values_list("action", flat=True)) == ["create", "dispatch"]
+    left.refresh_from_db()
+    assert (left.status, left.handling_unit_id) == ("new", None)
+    desk = client_for(manager_a).get(DESK)
+    assert [r.pk for r in desk.context["page_obj"].object_list] == [left.pk]
+    assert desk.content.decode().count("<select") == 1  # one unit list for the page, not one per row
+
+
+def test_the_desk_leaves_a_request_changed_since_the_page_was_drawn(manager_a, unit_b):
+    fresh, changed = waiting(manager_a, 2)
+    stale = versions([fresh, changed]) | {f"version-{changed.pk}": changed.version + 1}
+
+    response = client_for(manager_a).post(
+        SEND, {"requests": [fresh.pk, changed.pk], "unit": unit_b.pk, **stale}
+    )
+
+    assert response.status_code == 302
+    assert Request.objects.get(pk=fresh.pk).status == "dispatched"
+    assert Request.objects.get(pk=changed.pk).status == "new"
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(m.startswith(f"#{changed.pk}: ") for m in said), said
+
+
+def test_the_desk_never_dispatches_another_units_request(manager_a, staff_b, unit_b):
+    """A dispatcher of unit A ticking (by a forged post) a request unit B logged: nothing moves."""
+    theirs = waiting(staff_b, 1)[0]
+
+    response = client_for(manager_a).post(
+        SEND, {"requests": [theirs.pk], "unit": unit_b.pk, **versions([theirs])}
+    )
+
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.handling_unit_id, theirs.version) == (
+        "new",
+        None,
+        1,
+    ) or theirs.status == "new"
+    assert RequestEvent.objects.filter(request=theirs).count() == 1
+
+
+def test_staff_without_the_dispatch_permission_are_refused_and_nothing_moves(staff_a, manager_a, unit_b):
+    mine = waiting(staff_a, 1)[0]
+
+    desk = client_for(staff_a).get(DESK)
+    response = client_for(staff_a).post(SEND, {"requests": [mine.pk], "unit": unit_b.pk, **versions([mine])})
+
+    assert desk.status_code == response.status_code == 403
+    mine.refresh_from_db()
+    assert (mine.status, mine.handling_unit_id) == ("new", None)
+    assert RequestEvent.objects.filter(request=mine).count() == 1
+
+
+def test_the_desk_refuses_a_ticked_request_posted_without_its_version(manager_a, unit_b):
+    req = waiting(manager_a, 1)[0]
+
+    response = client_for(manager_a).post(
+        SEND, {"requests": [req.pk], "unit": unit_b.pk, f"version-{req.pk}": "x"}
+    )
+
+    assert response.status_code == 302
+    assert Request.objects.get(pk=req.pk).status == "new"
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"unit": ""},  # no unit
+        {"unit": "99999999"},  # no such unit
+        {"unit": "1e3"},
+        {"requests": []},  # nothing ticked
+        {"requests": ["abc", "-1", "9" * 40]},
+    ],
+)
+def test_the_desk_refuses_a_post_without_requests_or_unit_and_nothing_moves(manager_a, unit_b, post):
+    req = waiting(manager_a, 1)[0]
+    data = {"requests": [req.pk], "unit": unit_b.pk, **versions([req]), **post}
+
+    response = client_for(manager_a).post(SEND, data)
+
+    assert response.status_code == 302
+    assert Request.objects.get(pk=req.pk).status == "new"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Tick the requests to dispatch and choose the unit."
+    ]
