@@ -20,3 +20,43 @@ def pk_among(ids) -> Q:
     own rows" with "rows linked to the unit through a many-to-many table" this way, so a unit's list is
     found from its index entries instead of filtering every row of the table (or joining and DISTINCT)."""
     return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+
+
+class OrderedUnion:
+    """The rows of `queryset` that meet one of `arms` — disjoint conditions, each answered from its own index
+    — in the list's order: a UNION ALL of one scan per arm, sorted at the end, then that page's rows.
+
+    Written as an OR, the arms made PostgreSQL walk the whole table's date index and filter every entry when
+    it expected a unit's rows early: 189 ms for a staff member's visit list at province scale, against 4 ms
+    for the union (the unit's own entries read index-only). It stands in for the ordered queryset a paginator
+    slices: a slice is an ordinary queryset (the original's joins and prefetches) of that page's rows in
+    order; `order_by()`, `reverse()` and `count_upto()` answer the paginator. `queryset` keeps its own
+    visibility rule, so a row outside it never shows whatever the arms say."""
+
+    ordered = True
+
+    def __init__(self, queryset, arms, order=None):
+        self.queryset, self.arms = queryset, list(arms)
+        model = queryset.model
+        order = order or queryset.query.order_by or model._meta.ordering
+        self.order = tuple("-id" if f == "-pk" else "id" if f == "pk" else f for f in order)
+
+    def _union(self, fields):
+        parts = [self.queryset.filter(arm).order_by().values_list(*fields) for arm in self.arms]
+        return parts[0].union(*parts[1:], all=True)
+
+    def order_by(self, *order):
+        return OrderedUnion(self.queryset, self.arms, order) if order else self
+
+    def reverse(self):
+        flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in self.order)
+        return OrderedUnion(self.queryset, self.arms, flipped)
+
+    def count_upto(self, n: int) -> int:
+        """The rows, counted up to `n`."""
+        return self._union(["id"]).order_by()[:n].count()
+
+    def __getitem__(self, item: slice):
+        columns = list(dict.fromkeys(["id", *(f.lstrip("-") for f in self.order)]))
+        ids = [row[0] for row in self._union(columns).order_by(*self.order)[item]]
+        return self.queryset.filter(pk__in=ids).order_by(*self.order)

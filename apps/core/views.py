@@ -25,6 +25,7 @@ from django_filters.views import FilterView
 
 from .exports import XLSX_CONTENT_TYPE
 from .imports import Importer, ImportReport, error_report_bytes
+from .querysets import OrderedUnion
 from .widgets import prefetch_choices, speed_up_selects
 
 _SESSION_KEY = "pending_imports"
@@ -71,6 +72,8 @@ class TwoEndedPaginator(Paginator):
     @cached_property
     def count(self):
         rows = self.object_list
+        if hasattr(rows, "count_upto"):  # an OrderedUnion: one index per arm, counted as it is read
+            return rows.count_upto(self.cap + 1)
         if not hasattr(rows, "query"):
             return len(rows)
         rows = rows.order_by()
@@ -115,6 +118,17 @@ class FilteredListView(FilterView):
     paginator_class = TwoEndedPaginator
     strict = False
     table_rows = None  # a function: the page's slice of the queryset → the rows its table draws
+
+    def visibility_arms(self):
+        """The disjoint conditions the user's visible rows are the union of (a model's `visible_arms`), or
+        None when the list is read as one query (a leader's; a list without arms)."""
+        return None
+
+    def paginate_queryset(self, queryset, page_size):
+        arms = self.visibility_arms()
+        if arms is not None and len(arms) > 1:
+            queryset = OrderedUnion(queryset, arms)
+        return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):
         if self.table_rows is not None:

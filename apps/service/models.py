@@ -54,9 +54,22 @@ class VisitQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm("accounts.view_all_units"):
             return self
-        # Both arms from indexes, ORed as bitmaps: no join with the joint units, no DISTINCT over every visit.
-        joined = Visit.joint_units.through.objects.filter(unit_id=user.unit_id).values("visit_id")
-        return self.filter(Q(lead_unit_id=user.unit_id) | pk_among(joined))
+        led, joined = self._unit_sees(user.unit_id)
+        return self.filter(led | joined)  # both from indexes, ORed as bitmaps: no join, no DISTINCT
+
+    def visible_arms(self, user) -> list[Q] | None:
+        """The same visits as disjoint conditions, each read from its own index, for the visit list to read
+        as a union in its order (apps.core.querysets.OrderedUnion); None: everything."""
+        if user.has_perm("accounts.view_all_units"):
+            return None
+        led, joined = self._unit_sees(user.unit_id)
+        return [led, joined & ~led]
+
+    @staticmethod
+    def _unit_sees(unit_id) -> tuple[Q, Q]:
+        """Led by the unit (visit_unit_order); joined by it (pk_among: the primary key's index)."""
+        joined = Visit.joint_units.through.objects.filter(unit_id=unit_id).values("visit_id")
+        return Q(lead_unit_id=unit_id), pk_among(joined)
 
     def in_period(self, start, end):
         return self.filter(visited_on__gte=start, visited_on__lte=end)
@@ -109,6 +122,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["visited_on"], name="visit_date"),
             models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
+            # a unit's visit list in order (its arm of visible_arms), read from the index alone
+            models.Index(fields=["lead_unit", "-visited_on", "-id"], name="visit_unit_order"),
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
             models.Index(fields=["visited_on"], condition=Q(concerns="project"), name="visit_project_date"),
         ]
@@ -191,7 +206,9 @@ class RequestQuerySet(models.QuerySet):
             return self
         unit = user.unit_id
         # Three arms PostgreSQL answers from indexes and ORs as bitmaps (BitmapOr), never a scan of the whole
-        # table (pk_among: the co-handled requests from the primary key's index).
+        # table (pk_among: the co-handled requests from the primary key's index). Unlike visits, the list is
+        # read as this one OR: a busy unit's first page is the list order's first entries, a quiet unit's a
+        # sort of its few thousand; a union of the arms sorted a busy unit's 158,000 requests (300 ms).
         co_handled = Request.co_units.through.objects.filter(unit_id=unit).values("request_id")
         return self.filter(Q(logged_unit_id=unit) | Q(handling_unit_id=unit) | pk_among(co_handled))
 

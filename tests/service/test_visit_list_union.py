@@ -1,0 +1,63 @@
+"""A staff member's visit list is read as a union of its unit's two arms (led; joined and led by another),
+each from its own index (apps.core.querysets.OrderedUnion): every page holds exactly the rows, in exactly the
+order, of the same list read as one query — first, middle and last pages, filtered or not."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from apps.core.querysets import OrderedUnion
+from apps.service.models import Visit
+
+from ..conftest import client_for
+from .factories import VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("service:visit_list")
+
+
+@pytest.fixture
+def visits(staff_a, staff_b, unit_a):
+    made = []
+    for i in range(23):
+        led = VisitFactory(created_by=staff_a, visited_on=date(2024, 3, 1) + timedelta(days=i % 7))
+        joined = VisitFactory(created_by=staff_b, visited_on=date(2024, 3, 1) + timedelta(days=i % 5))
+        joined.joint_units.add(unit_a)
+        both = VisitFactory(created_by=staff_a, visited_on=date(2024, 3, 2))
+        both.joint_units.add(unit_a)  # led and joined: listed once
+        VisitFactory(created_by=staff_b)  # none of A's
+        made += [led, joined, both]
+    return made
+
+
+def test_the_union_reads_the_same_rows_in_the_same_order_as_one_query(staff_a, visits):
+    one_query = Visit.objects.visible_to(staff_a).order_by("-visited_on", "-id")
+    union = OrderedUnion(one_query, Visit.objects.visible_arms(staff_a))
+    expected = list(one_query.values_list("pk", flat=True))
+    assert len(expected) == len(visits) == 69
+    assert union.count_upto(1000) == 69 and union.count_upto(10) == 10
+    for bottom, top in ((0, 20), (20, 40), (55, 69)):
+        assert [v.pk for v in union[bottom:top]] == expected[bottom:top]
+    assert [v.pk for v in union.reverse()[0:5]] == expected[::-1][0:5]
+
+
+@pytest.mark.parametrize("query", ["", "mode=on_site", "date_from=2024-03-03"])
+def test_the_visit_list_pages_show_what_the_one_query_shows(staff_a, visits, query):
+    one_query = Visit.objects.visible_to(staff_a).order_by("-visited_on", "-id")
+    if query == "date_from=2024-03-03":
+        one_query = one_query.filter(visited_on__gte=date(2024, 3, 3))
+    expected = list(one_query.values_list("pk", flat=True))
+    client = client_for(staff_a)
+    shown = []
+    for page in ("1", "2", "3", "4"):
+        response = client.get(f"{LIST}?{query}&page={page}")
+        assert response.status_code == 200
+        shown += [row["pk"] for row in response.context["object_list"]]
+        if len(shown) >= len(expected):
+            break
+    assert shown == expected
+    last = client.get(f"{LIST}?{query}&page=last")
+    size = last.context["paginator"].per_page
+    assert [row["pk"] for row in last.context["object_list"]] == expected[-(len(expected) % size or size) :]
