@@ -245,8 +245,12 @@ TODO_PAGE = 50  # rows per page of a to-do list: a busy handler's page stays sma
 
 
 def _page(request, queryset, param: str = "page"):
-    """One page of a to-do list (`?page=`): the rows and the paginator, which counts them."""
-    return Paginator(queryset, TODO_PAGE).get_page(request.GET.get(param))
+    """One page of a to-do list (`?page=`): the rows and the paginator, which counts them. The page's ids are
+    chosen on the request table alone, then its rows read with their joins: joined first, PostgreSQL merged
+    a busy unit's thousands of open items with every enterprise to keep 50 (74 ms at province scale)."""
+    page = Paginator(queryset.values_list("pk", flat=True), TODO_PAGE).get_page(request.GET.get(param))
+    page.object_list = queryset.filter(pk__in=list(page.object_list))  # in the list's order
+    return page
 
 
 def my_todo(request):
