@@ -1,4 +1,3 @@
-import json
 import logging
 import uuid
 from datetime import date, timedelta
@@ -38,17 +37,18 @@ def query_string_without_page(request) -> str:
     return query.urlencode()
 
 
-def estimated_rows(queryset) -> float:
-    """PostgreSQL's estimate of the rows `queryset` returns (EXPLAIN: planned, not run; from the table's
-    statistics, close for a unit's or a status's rows)."""
+def count_upto(queryset, cap: int, margin: int) -> int:
+    """The rows of `queryset`, counted up to `cap` + 1 — or `cap` + 1 without counting when PostgreSQL
+    estimates `margin` times the cap or more (its statistics, close for a unit's or a status's rows): one
+    query, the database function count_upto (apps/core/migrations/0002_count_upto.py)."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a filter nothing can match (e.g. an empty choice list): no query at all
         return 0
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+        query = cursor.mogrify(sql, params)  # the driver's own quoting of the values
+        cursor.execute("SELECT count_upto(%s, %s, %s)", [query.decode(), cap, margin])
+        return cursor.fetchone()[0]
 
 
 class TwoEndedPaginator(Paginator):
@@ -76,10 +76,7 @@ class TwoEndedPaginator(Paginator):
             return rows.count_upto(self.cap + 1)
         if not hasattr(rows, "query"):
             return len(rows)
-        rows = rows.order_by()
-        if estimated_rows(rows) >= self.cap * self.ESTIMATE_MARGIN:
-            return self.cap + 1
-        return rows[: self.cap + 1].count()
+        return count_upto(rows.order_by().values("pk"), self.cap, self.ESTIMATE_MARGIN)
 
     @property
     def capped(self) -> bool:
