@@ -47,13 +47,13 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
     """The rows of a request table: from a queryset (filtered, ordered, sliced) in one query of the shown
     columns, or from Request instances a page already holds (their related rows selected)."""
     if hasattr(requests, "values") and not getattr(requests, "_result_cache", None):
-        # The page's ids first (ordered and limited on the request table alone), then their columns: joined
-        # before the limit, PostgreSQL may merge-join a handler's thousands of open items with every
-        # enterprise only to keep 50 (62 ms at province scale; 9 ms this way).
-        ids = list(requests.values_list("pk", flat=True))
-        columns = Request.objects.filter(pk__in=ids).values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS)
-        by_id = {values["id"]: values for values in columns}
-        items = (_from_values(by_id[pk]) for pk in ids)
+        # The page's rows are chosen on the request table alone (a subquery, ordered and limited), then
+        # joined with their names, in one query: joined before the limit, PostgreSQL may merge-join a
+        # handler's thousands of open items with every enterprise only to keep 50 (62 ms at province scale;
+        # 9 ms this way).
+        order = effective_order(requests)
+        page = Request.objects.filter(pk__in=requests.values("pk")).order_by(*order)
+        items = (_from_values(values) for values in page.values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS))
     else:
         items = (_from_instance(r) for r in requests)
     now = now or timezone.now()
@@ -70,6 +70,19 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
         row.due = _due(row, now, today, labels)
         rows.append(row)
     return rows
+
+
+def effective_order(queryset) -> list:
+    """The order `queryset` is read in, as `order_by` arguments (its own, else the model's; turned round
+    when it was reversed)."""
+    order = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if queryset.query.standard_ordering:
+        return order
+    return [
+        f.desc() if getattr(f, "descending", None) is False else f.asc() if hasattr(f, "descending")
+        else f[1:] if f.startswith("-") else f"-{f}"
+        for f in order
+    ]  # fmt: skip
 
 
 def _from_values(values: dict) -> RequestRow:

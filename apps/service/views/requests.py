@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -255,25 +255,26 @@ def _page(request, queryset, param: str = "page"):
 
 def my_todo(request):
     """The handler's open items, most urgent and soonest due first, 50 to a page, with how many are overdue
-    and due today above them."""
+    and due today above them, and the unit's items nobody handles yet."""
     user = request.user
     now = timezone.now()
-    mine = Request.objects.open().filter(handler=user)
-    ordered = mine.annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "close_due", "pk")
-    page = _page(request, ordered)
+    first = (URGENCY_RANK, "close_due", "pk")  # the most urgent, then the soonest due
+    open_items = Request.objects.open()
+    mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
     today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
-    due = mine.exclude(status=Status.PAUSED).aggregate(
-        overdue=Count("pk", filter=Q(close_due__lt=now)),
-        due_today=Count("pk", filter=Q(close_due__gte=now, close_due__lt=today_end)),
+    running = mine & ~Q(status=Status.PAUSED)
+    counts = open_items.filter(mine | waiting if user.unit_id else mine).aggregate(
+        mine=Count("pk", filter=mine),
+        overdue=Count("pk", filter=running & Q(close_due__lt=now)),
+        due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
+        waiting=Count("pk", filter=waiting) if user.unit_id else Value(0),
     )
-    unassigned, unassigned_count = [], 0
-    if user.unit_id:
-        waiting = Request.objects.open().filter(handling_unit_id=user.unit_id, handler__isnull=True)
-        unassigned_count = waiting.count()
-        ordered_waiting = waiting.annotate(urgency_rank=URGENCY_RANK).order_by(
-            "urgency_rank", "close_due", "pk"
-        )
-        unassigned = request_table(ordered_waiting[:TODO_PAGE], now=now)
+    page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
+    page.count = counts["mine"]  # counted above with the rest
+    page = page.get_page(request.GET.get("page"))
+    unassigned = []
+    if user.unit_id and counts["waiting"]:
+        unassigned = request_table(open_items.filter(waiting).order_by(*first)[:TODO_PAGE], now=now)
     from ..models import VisitAssignment
 
     assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
@@ -286,9 +287,9 @@ def my_todo(request):
             "items": request_table(page.object_list, now=now),
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
-            "due": due,
+            "due": {"overdue": counts["overdue"], "due_today": counts["due_today"]},
             "unassigned": unassigned,
-            "unassigned_count": unassigned_count,
+            "unassigned_count": counts["waiting"],
             "assignments": assignments[:100],
         },
     )
