@@ -118,6 +118,13 @@ class Enterprise(models.Model):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="enterprise_name_trgm"),
             models.Index(fields=["unit", "name"], name="enterprise_unit_name"),
             models.Index(fields=["is_key", "unit"], name="enterprise_key_unit"),
+            # the list's orders (the default and those offered by its filter), each ended by the id: a page
+            # is read from the index instead of sorting every enterprise of a province
+            models.Index(fields=["name", "id"], name="enterprise_name_id"),
+            models.Index(fields=["founded_on", "id"], name="enterprise_founded_id"),
+            models.Index(fields=["updated_at", "id"], name="enterprise_updated_id"),
+            # an industry section with few enterprises (or none) is otherwise looked for in every row
+            models.Index(fields=["industry", "name", "id"], name="enterprise_industry_name_id"),
         ]
 
     def __str__(self) -> str:

@@ -9,16 +9,12 @@ from apps.units.models import Unit
 from .models import LIGHTS, Project
 
 
-def _units(request):
-    return Unit.objects.active()
-
-
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
-    unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
+    unit = django_filters.ChoiceFilter(label=_("Responsible unit"))  # choices: __init__
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Project.Level.choices)
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Project.Stage.choices)
-    light = django_filters.ChoiceFilter(label=_("Traffic light"), choices=LIGHTS)
+    light = django_filters.ChoiceFilter(label=_("Traffic light"), choices=LIGHTS, method="filter_light")
     new_start = django_filters.ChoiceFilter(
         label=_("New or continuing"),
         choices=[("new", _("New start (新开工)")), ("continuing", _("Continuing (续建)"))],
@@ -40,6 +36,20 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields = ["q", "unit", "level", "stage", "light", "new_start", "started", "started_by", "industry"]
+
+    def __init__(self, *args, progress: dict | None = None, **kwargs):
+        """`progress`: the `with_progress` arguments (year, months, as_of) that filtering by the light needs
+        when the queryset does not have the lights yet (the list works them out for its page only)."""
+        super().__init__(*args, **kwargs)
+        self.progress = progress
+        # the active units as (id, name) pairs: a province's 300 as model objects cost more than the page's
+        # rows; a submitted id is checked against these
+        self.filters["unit"].extra["choices"] = list(Unit.objects.active().values_list("id", "name"))
+
+    def filter_light(self, queryset, name, value):
+        if "light" not in queryset.query.annotations:
+            queryset = queryset.with_progress(**self.progress)
+        return queryset.filter(light=value)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -3,18 +3,20 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
-from apps.core.views import FilteredListView, ImportView, period_from_request
+from apps.core.views import FilteredListView, ImportView, period_from_request, url_maker
 from apps.service.models import Request, Visit
 from apps.service.views.visits import VisitCreateView
 from apps.units.models import Unit
@@ -29,8 +31,10 @@ from .models import (
     Project,
     TaskForceMember,
     YearPlan,
+    light_of,
     months_before,
     months_completed,
+    progress,
     time_elapsed,
 )
 
@@ -64,20 +68,87 @@ def _rows(request, year, as_of):
     )
 
 
+def _list_rows(request, year):
+    """The year's projects with the columns the list shows and their year plan's own columns, from which
+    `_show_progress` works out the page's progress: no per-project figures in SQL (`with_progress`), whose
+    expressions cost more to compose than the rows to read (unless the light is filtered on)."""
+    return (
+        Project.objects.visible_to(request.user)
+        .for_year(year)
+        .only("code", "name", "level", "stage", "planned_start", "actual_start")
+        .annotate(
+            unit_short_name=F("unit__short_name"),
+            plan_wan=F("plans__planned_investment"),  # the plan `for_year` joined: one per project
+            is_new_start=F("plans__is_new_start"),
+            completed_by_month=F("plans__completed_by_month"),
+        )
+        .order_by("code", "id")  # codes are unique within a unit only
+    )
+
+
+def _show_progress(projects, *, months: int, as_of: date) -> None:
+    """Set each project's completed investment, rate, distance behind time-elapsed progress and light as
+    `ProjectQuerySet.with_progress` says them in SQL, from its year plan's running total (kept for every
+    month), with the in-memory twins of its definitions (`progress`, `light_of`), as the roll-ups do."""
+    for project in projects:
+        running = project.completed_by_month[months - 1] if months else None
+        project.completed_wan = Decimal(0) if running is None else running
+        measured = progress(project.plan_wan, project.completed_wan, months)
+        project.rate_pct, project.behind_pp = measured.rate_pct, measured.behind_pp
+        measured.is_new_start = project.is_new_start
+        measured.planned_start, measured.actual_start = project.planned_start, project.actual_start
+        project.light = light_of(measured, as_of)
+
+
+def _show_columns(projects, *, year: int, as_of: date) -> None:
+    """Set each project's link, labels, amounts, start day and start offset as the list prints them, worked
+    out here rather than by template tags and filters in every row (the offset in `_start_offset.html`'s
+    words)."""
+    detail, query = url_maker("projects:detail"), f"?year={year}&as_of={as_of:%Y-%m-%d}"
+    levels = {value: str(label) for value, label in Project.Level.choices}
+    stages = {value: str(label) for value, label in Project.Stage.choices}
+    for project in projects:
+        project.url = f"{detail(project.pk)}{query}"
+        project.level_label = levels.get(project.level, project.level)
+        project.stage_label = stages.get(project.stage, project.stage)
+        project.plan_shown = floatformat(project.plan_wan, "0g")
+        project.completed_shown = floatformat(project.completed_wan, "0g")
+        project.rate_shown = "—" if project.rate_pct is None else localize(project.rate_pct)
+        project.start_day = f"{project.actual_start or project.planned_start or ''}"  # as |date:"Y-m-d"
+        project.offset_class, project.offset_words = _start_offset(project)
+
+
+def _start_offset(project) -> tuple[str, str]:
+    """What `projects/_start_offset.html` says of a project's start: its class and words (none: "")."""
+    if early := project.days_early:
+        return "ok", ngettext("%(n)s day early", "%(n)s days early", early) % {"n": localize(early)}
+    if late := project.days_late:
+        return "late", ngettext("%(n)s day late", "%(n)s days late", late) % {"n": localize(late)}
+    return "", ""
+
+
 class ProjectListView(FilteredListView):
     filterset_class = ProjectFilter
     template_name = "projects/project_list.html"
 
     def get_queryset(self):
         self.year, self.as_of = year_and_as_of(self.request)
-        return _rows(self.request, self.year, self.as_of).order_by("code")
+        return _list_rows(self.request, self.year)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)  # reads the queryset: the year is known
+        kwargs["progress"] = {"year": self.year, "months": months_completed(self.as_of), "as_of": self.as_of}
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        months = months_completed(self.as_of)
+        _show_progress(context["object_list"], months=months, as_of=self.as_of)
+        _show_columns(context["object_list"], year=self.year, as_of=self.as_of)
         context.update(
             year=self.year,
             as_of=self.as_of,
-            elapsed=time_elapsed(months_completed(self.as_of)),
+            elapsed=time_elapsed(months),
             can_add=self.request.user.has_perm("projects.add_project"),
         )
         return context

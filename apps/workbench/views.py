@@ -37,8 +37,13 @@ def home(request):
     if user.unit_id:
         context["unit_figures"] = enterprise_selectors.enterprise_figures(unit_id=user.unit_id)
         context["my_open"] = Request.objects.open().filter(handler=user).count()
-        context["my_overdue"] = Request.objects.overdue().filter(handler=user).count()
-        context["unit_overdue"] = Request.objects.overdue().filter(handling_unit_id=user.unit_id).count()
+        # both overdue counts in one pass over the open requests of the user and of their unit
+        mine, unit = Q(handler=user), Q(handling_unit_id=user.unit_id)
+        context |= (
+            Request.objects.overdue()
+            .filter(mine | unit)
+            .aggregate(my_overdue=Count("pk", filter=mine), unit_overdue=Count("pk", filter=unit))
+        )
     context["year_start"] = date(today.year, 1, 1)
     context["today"] = today
     return render(request, "workbench/home.html", context)
@@ -122,7 +127,7 @@ def enterprise_record(request, pk):
     requests = (
         Request.objects.visible_to(user)
         .filter(enterprise=enterprise)
-        .select_related("category", "handling_unit", "handler")
+        .select_related("enterprise", "category", "handling_unit", "handler")
         .order_by("-received_at")[:100]
     )
     visits, requests = list(visits), list(requests)

@@ -1,0 +1,89 @@
+"""The home page at province scale (issue "Fast pages for everyone").
+
+Before: the district's enterprise figures counted `id`, which no index holds with the key flag, so PostgreSQL
+read the whole table of 200,000 enterprises (24–35 ms); now they count rows and key flags, which the
+(is_key, unit) index answers alone. And the user's and the unit's overdue requests were two passes over the
+same open requests; now one.
+
+On a test database's few rows (never vacuumed) a scan of the table is the cheaper plan, so the plan is read
+with `enable_seqscan` and `enable_bitmapscan` off: what is left is what PostgreSQL *can* do from an index
+alone, if anything."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.enterprises.selectors import enterprise_figures
+from apps.service.models import Request
+
+from ..conftest import client_for
+from ..factories import EnterpriseFactory
+from ..service.factories import local, make_request, walk_to
+
+pytestmark = pytest.mark.django_db
+
+
+def values(figures) -> dict:
+    return {f.key: f.value for f in figures}
+
+
+@pytest.fixture
+def enterprises(unit_a, unit_b):
+    """Unit A: three enterprises, one key; unit B: two, both key."""
+    EnterpriseFactory.create_batch(2, unit=unit_a)
+    EnterpriseFactory(unit=unit_a, is_key=True)
+    EnterpriseFactory.create_batch(2, unit=unit_b, is_key=True)
+
+
+def test_the_enterprise_figures_count_the_district_and_a_unit_exactly(enterprises, unit_a, unit_b, office):
+    assert values(enterprise_figures()) == {"enterprises": 5, "key_enterprises": 3}
+    assert values(enterprise_figures(unit_id=unit_a.pk)) == {"enterprises": 3, "key_enterprises": 1}
+    assert values(enterprise_figures(unit_id=unit_b.pk)) == {"enterprises": 2, "key_enterprises": 2}
+    assert values(enterprise_figures(unit_id=office.pk)) == {"enterprises": 0, "key_enterprises": 0}
+
+
+def test_the_district_enterprise_figures_are_read_from_an_index_alone(enterprises):
+    with CaptureQueriesContext(connection) as queries:
+        enterprise_figures()
+    [sql] = [q["sql"] for q in queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        explained = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan" in explained, explained
+    assert "Seq Scan" not in explained, explained
+
+
+@pytest.fixture
+def requests(staff_a, colleague_a, manager_a, staff_b, unit_a, unit_b):
+    """Received on 4 March 2024 (due within ten working days, so overdue now) unless said otherwise."""
+    enterprise = EnterpriseFactory(unit=unit_a)
+
+    def dispatched(handler, **kwargs):
+        return make_request(
+            staff_a, enterprise=enterprise, handling_unit=handler.unit, handler=handler, **kwargs
+        )
+
+    dispatched(staff_a)  # mine, overdue
+    dispatched(staff_a, at=timezone.now() - timedelta(hours=1))  # mine, not due yet
+    walk_to(dispatched(staff_a), "paused", handler=staff_a, manager=manager_a, at=local(2024, 3, 5, 9))
+    walk_to(dispatched(staff_a), "closed", handler=staff_a, manager=manager_a, at=local(2024, 3, 5, 9))
+    dispatched(colleague_a)  # my unit's, overdue
+    dispatched(staff_b)  # another unit's, overdue
+
+
+def test_the_home_page_counts_my_open_my_overdue_and_my_units_overdue_requests(requests, staff_a, unit_a):
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(staff_a).get(reverse("home"))
+    assert response.status_code == 200
+    counts = {key: response.context[key] for key in ("my_open", "my_overdue", "unit_overdue")}
+    assert counts == {"my_open": 3, "my_overdue": 1, "unit_overdue": 2}
+    assert counts["my_overdue"] == Request.objects.overdue().filter(handler=staff_a).count()
+    assert counts["unit_overdue"] == Request.objects.overdue().filter(handling_unit=unit_a).count()
+    # the open ones, then both overdue counts in one pass
+    assert len([q for q in queries if '"service_request"' in q["sql"]]) == 2
