@@ -13,6 +13,7 @@ from apps.core.periods import start_of_day
 from apps.service.models import Request, RequestEvent
 
 from ..conftest import client_for
+from ..factories import UserFactory
 from .factories import local, make_request
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,16 @@ def test_the_desk_refuses_a_post_without_requests_or_unit_and_nothing_moves(mana
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "Tick the requests to dispatch and choose the unit."
     ]
+
+
+def test_a_user_without_a_unit_opens_my_todo(staff_a, unit_a):
+    """A district leader or an admin belongs to no unit (and handles nothing): My to-do answers, empty — it
+    answered 500 while this change was under way, which the suite had not seen (its leaders have a unit)."""
+    nobody = UserFactory(unit=None)
+    make_request(staff_a, handling_unit=unit_a, at=timezone.now())  # the unit's, unassigned: not theirs
+
+    response = client_for(nobody).get(TODO)
+
+    assert response.status_code == 200
+    assert response.context["items"] == [] and response.context["page_obj"].paginator.count == 0
+    assert (response.context["unassigned"], response.context["unassigned_count"]) == ([], 0)

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -263,11 +263,11 @@ def my_todo(request):
     mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
     today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
     running = mine & ~Q(status=Status.PAUSED)
-    counts = open_items.filter(mine | waiting if user.unit_id else mine).aggregate(
+    counts = {"waiting": 0} | open_items.filter(mine | waiting if user.unit_id else mine).aggregate(
         mine=Count("pk", filter=mine),
         overdue=Count("pk", filter=running & Q(close_due__lt=now)),
         due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
-        waiting=Count("pk", filter=waiting) if user.unit_id else Value(0),
+        **({"waiting": Count("pk", filter=waiting)} if user.unit_id else {}),  # a user without a unit: none
     )
     page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
     page.count = counts["mine"]  # counted above with the rest
