@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.figures import figures as figures_of
-from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next
+from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
 from apps.units.models import Unit
@@ -30,9 +30,29 @@ def _leads(request):
     return Lead.objects.visible_to(request.user).select_related("unit", "owner", "trip", "referrer")
 
 
+LEAD_COLUMNS = (
+    *("id", "name", "investor", "expected_wan", "source", "stage", "stale_from", "last_activity_at"),
+    *("responded_at", "respond_due", "assess_due", "feedback_at", "feedback_due"),  # what `flags` reads
+    *("unit__short_name", "owner__display_name", "owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
+def lead_table(leads) -> list[Lead]:
+    """A page of the lead list: the shown columns only (not the trip, the referrer or the notes), the link
+    worked out once, and which handling limits a lead is past only for the leads past one (`stale_from`)."""
+    now = timezone.now()
+    detail = url_maker("investment:lead_detail")
+    rows = list(leads.select_related(None).select_related("unit", "owner").only(*LEAD_COLUMNS))
+    for lead in rows:
+        lead.url = detail(lead.pk)
+        lead.past_limits = lead.flags(now) if lead.stale_from and lead.stale_from < now else []
+    return rows
+
+
 class LeadListView(FilteredListView):
     filterset_class = LeadFilter
     template_name = "investment/lead_list.html"
+    table_rows = lead_table
 
     def get_queryset(self):
         return _leads(self.request)

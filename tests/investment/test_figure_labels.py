@@ -139,3 +139,18 @@ def test_a_lead_dropped_leaves_its_stage(ageing, staff_a):
 
     assert rows(selectors.stage_ageing(end=date(2024, 3, 31))) == [("Lead", 1, 28.6), ("Assessed", 1, 26.7)]
     assert rollups.differences() == {}
+
+
+def test_the_lead_list_marks_exactly_the_leads_past_a_limit_with_what_they_missed(
+    leads_of_every_stage, staff_a
+):
+    """The list works out the limits only for the leads past one (their stored `stale_from`), with the same
+    words as the lead's page."""
+    response = client_for(staff_a).get(reverse("investment:lead_list"))
+
+    marked = {lead.name: lead.past_limits for lead in response.context["object_list"]}
+    assert {name for name, limits in marked.items() if limits} == {"O1", "O2"}
+    assert marked["O1"] == Lead.objects.get(name="O1").flags()
+    page = response.content.decode()
+    assert page.count('class="due due-overdue"') == 2
+    assert f'title="{"; ".join(marked["O1"])}"' in page
