@@ -4,12 +4,28 @@ Code never checks a role's name: it asks for a permission. Each app's data migra
 permissions it defines to these groups with `sync_role_permissions`.
 """
 
+from django.utils.translation import pgettext_lazy
+
 STAFF = "staff"
 UNIT_MANAGER = "unit manager"
 LEADER = "leader"
 ADMIN = "admin"
 
 ROLES = [STAFF, UNIT_MANAGER, LEADER, ADMIN]
+
+# The group names above are keys kept in the database; people read these labels instead.
+LABELS = {
+    STAFF: pgettext_lazy("role", "staff"),
+    UNIT_MANAGER: pgettext_lazy("role", "unit manager"),
+    LEADER: pgettext_lazy("role", "leader"),
+    ADMIN: pgettext_lazy("role", "admin"),
+}
+
+
+def label(group_name: str) -> str:
+    """What a role (or any group) is called on a page: its label, else the group's own name."""
+    return str(LABELS.get(group_name, group_name))
+
 
 # The permissions this app grants; each later app grants its own in its own data migration.
 ACCOUNTS_ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -64,7 +64,8 @@ def audited(model_name: str, verbose_name, *trackers, fields=None, record=True):
         model_name=model_name,
         app_label="audit",
         level=pghistory.Statement,
-        meta={"verbose_name": verbose_name, "default_permissions": ()},
+        # Chinese has no plural: without its own plural the admin would add an English "s" to the name
+        meta={"verbose_name": verbose_name, "verbose_name_plural": verbose_name, "default_permissions": ()},
     )
 
 

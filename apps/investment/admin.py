@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import UnnamedInlineRowsAdmin
+
 from .models import Lead, LeadEvent, Trip
 
 
@@ -15,7 +17,7 @@ class LeadEventInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(UnnamedInlineRowsAdmin):
     list_display = ["name", "investor", "expected_wan", "source", "stage", "unit", "owner"]
     list_filter = ["stage", "source", "unit"]
     search_fields = ["name", "investor"]

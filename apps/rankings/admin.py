@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Indicator, IndicatorVersion, Publication
@@ -8,8 +11,23 @@ class VersionInline(admin.TabularInline):
     model = IndicatorVersion
     extra = 0
     can_delete = False
-    fields = ["version", "changed_by", "changed_at", "data"]
+    fields = ["version", "changed_by", "changed_at", "summary"]
     readonly_fields = fields
+
+    @admin.display(description=_("version contents"))
+    def summary(self, version) -> str:
+        """The kept definition with the indicator's own labels and choices, not its JSON keys."""
+        parts = []
+        for key, value in (version.data or {}).items():
+            try:
+                field = Indicator._meta.get_field(key)
+            except FieldDoesNotExist:
+                parts.append(f"{key}：{value}")
+                continue
+            if field.choices:
+                value = dict(field.flatchoices).get(value, value)
+            parts.append(f"{capfirst(field.verbose_name)}：{value}")
+        return "；".join(parts)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.admin import ViewOnlyAdmin
+from apps.core.admin import LabelledObjectsAdmin, ViewOnlyAdmin
 
 from .models import Carrier, Entity, EntityVisit, Match, MatchEvent, Result, ResultEvent
 
@@ -51,5 +51,10 @@ class MatchAdmin(admin.ModelAdmin):
 
 
 # events are the history the figures count, and an R&D visit's link marks the entity's visited month
-for model in (MatchEvent, ResultEvent, EntityVisit):
-    admin.site.register(model, ViewOnlyAdmin, list_display=["__str__"])
+class _EventAdmin(LabelledObjectsAdmin, ViewOnlyAdmin):
+    """Their `str()` is made of status keys: shown by their fields."""
+
+
+admin.site.register(MatchEvent, _EventAdmin, list_display=["match", "from_status", "to_status", "by", "at"])
+admin.site.register(ResultEvent, _EventAdmin, list_display=["result", "from_status", "to_status", "by", "at"])
+admin.site.register(EntityVisit, ViewOnlyAdmin, list_display=["__str__"])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.admin import ViewOnlyAdmin
+from apps.core.admin import LabelledObjectsAdmin, UnnamedInlineRowsAdmin, ViewOnlyAdmin
 
 from .models import (
     Attachment,
@@ -50,7 +50,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(UnnamedInlineRowsAdmin):
     """Status, handling unit and clocks change only through the transition service: read-only here."""
 
     list_display = [
@@ -99,7 +99,7 @@ class RequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(ViewOnlyAdmin):
+class RequestEventAdmin(LabelledObjectsAdmin, ViewOnlyAdmin):
     """The history is append-only."""
 
     list_display = ["request", "action", "from_status", "to_status", "by", "at"]

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.querysets import pk_among
 from apps.enterprises.models import Enterprise
@@ -267,7 +268,7 @@ class Request(models.Model):
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("a request's heading", "title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     logged_unit = models.ForeignKey(
@@ -478,7 +479,7 @@ class JointAction(models.Model):
     """A joint action (专项行动) answering similar requests of several enterprises at once, e.g. one
     targeted recruitment fair. Closing it closes every linked request with its answer."""
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("a heading", "title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     unit = models.ForeignKey(Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
