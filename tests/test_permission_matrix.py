@@ -184,6 +184,7 @@ CASES = [
         snapshot=lambda w: VisitAssignment.objects.count(),
     ),
     Case("service:request_list", lambda w: reverse("service:request_list"), everyone(200)),
+    Case("service:logged_requests", lambda w: reverse("service:logged_requests"), everyone(200)),
     Case("service:request_export", lambda w: reverse("service:request_export"), everyone(200)),
     Case("service:request_create", lambda w: reverse("service:request_create"), everyone(200)),
     Case(

@@ -121,7 +121,8 @@ class RequestFilter(DateRangeMixin):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("received_at", "received"), ("close_due", "due"), ("urgency", "urgency")],
-        field_labels={"received": _("received"), "due": _("deadline"), "urgency": _("urgency")},
+        # keyed by the model field (django-filter ignores a key that is the query parameter)
+        field_labels={"received_at": _("received"), "close_due": _("deadline"), "urgency": _("urgency")},
     )
 
     class Meta:
@@ -178,3 +179,32 @@ class RequestFilter(DateRangeMixin):
 
     def filter_satisfied(self, queryset, name, value):
         return queryset.filter(SATISFIED) if value else queryset.filter(HAS_FEEDBACK).exclude(SATISFIED)
+
+
+class LoggedRequestFilter(DateRangeMixin):
+    """The filters of "Requests I logged": a few, with no dropdown read from the database."""
+
+    date_field = "received_on"
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Status.choices,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        distinct=False,
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=[("received_at", "received"), ("close_due", "due"), ("urgency", "urgency")],
+        # keyed by the model field (django-filter ignores a key that is the query parameter)
+        field_labels={"received_at": _("received"), "close_due": _("deadline"), "urgency": _("urgency")},
+    )
+
+    class Meta:
+        model = Request
+        fields = ["q", "status", "overdue"]
+
+    filter_q = RequestFilter.filter_q
+    filter_overdue = RequestFilter.filter_overdue

@@ -502,8 +502,9 @@ class JointAction(models.Model):
 
 
 class Notification(models.Model):
-    """An item for the unread badge: a request reached you (dispatch, assignment, transfer, reminder). The
-    badge reads `User.unread_notifications`, which the services that create and read notifications keep."""
+    """An item for the unread badge: a request reached you (dispatch, assignment, transfer, reminder), or one
+    you logged was closed, returned, reopened or withdrawn by someone else. The badge reads
+    `User.unread_notifications`, which the services that create and read notifications keep."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/<int:pk>/", visits.VisitDetailView.as_view(), name="visit_detail"),
     path("visits/assign/", visits.assign_visit, name="visit_assign"),
     path("requests/", requests.RequestListView.as_view(), name="request_list"),
+    path("requests/logged/", requests.LoggedRequestListView.as_view(), name="logged_requests"),
     path("requests/new/", requests.RequestCreateView.as_view(), name="request_create"),
     path("requests/export/", requests.RequestExportView.as_view(), name="request_export"),
     path("requests/<int:pk>/", requests.RequestDetailView.as_view(), name="request_detail"),

@@ -162,3 +162,15 @@ def test_a_user_without_a_unit_opens_my_todo(staff_a, unit_a):
     assert response.status_code == 200
     assert response.context["items"] == [] and response.context["page_obj"].paginator.count == 0
     assert (response.context["unassigned"], response.context["unassigned_count"]) == ([], 0)
+
+
+def test_a_request_nobody_handles_yet_shows_a_dash_not_none(staff_a, unit_a):
+    """The request table builds the handler's name from its columns: with no handler they are all NULL, and
+    the list printed "None None" (found by the no-English test)."""
+    make_request(staff_a, handling_unit=unit_a, at=timezone.now())
+
+    response = client_for(staff_a).get(reverse("service:request_list"))
+
+    [row] = response.context["object_list"]
+    assert row.handler == ""
+    assert "None" not in response.content.decode()

@@ -30,6 +30,10 @@ from ..models import (
 from .moves import MOVES, A, S, TransitionError, _deadline_passed
 from .notifications import _managers_of, _message, _notify
 
+# The moves the person who logged a request is told of (besides the handlers told of theirs): it was closed,
+# returned to the dispatch desk, reopened or withdrawn — unless they made the move themselves.
+TELL_LOGGER = frozenset({A.CLOSE, A.RETURN, A.REOPEN, A.WITHDRAW})
+
 
 @transaction.atomic
 def request_transition(
@@ -141,6 +145,11 @@ def _move(
         req.handling_unit, req.handler, req.pending_extension_days = unit, handler, 0
         fields += ["handling_unit", "handler", "pending_extension_days"]
         notify = [handler] if handler else _managers_of([unit.pk]).get(unit.pk, [])
+    elif action == A.ACKNOWLEDGE:
+        if req.handler_id is None:  # the unit's staff member who takes an unassigned request handles it
+            data = {"handler": by.pk}
+            req.handler = by
+            fields.append("handler")
     elif action == A.ASSIGN:
         if handler is None or handler.unit_id != req.handling_unit_id:
             raise TransitionError(_("Choose a handler of the handling unit."))
@@ -207,10 +216,11 @@ def _move(
     fields += _derive_clocks(req, [*req.events.all(), event])
     req.save(update_fields=fields)
     event.save()
-    _notify(
-        [Notification(user=u, request=req, message=_message(move.label, req), created_at=at) for u in notify],
-        exclude=by,
-    )
+    message = _message(move.label, req)
+    told = [Notification(user=u, request=req, message=message, created_at=at) for u in notify]
+    if action in TELL_LOGGER:
+        told.append(Notification(user_id=req.created_by_id, request=req, message=message, created_at=at))
+    _notify(told, exclude=by)
     return req, rollups.request_rows(req) - before
 
 

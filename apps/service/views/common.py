@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.core.views import url_maker
+from apps.workdays.calendar import get_calendar
 
 from ..models import OPEN_STATUSES, Request, Status
 
@@ -27,6 +31,7 @@ TABLE_COLUMNS = {
     "status": "status",
     "urgency": "urgency",
     "close_due": "close_due",
+    "ack_on_time": "ack_on_time",
     "received_at": "received_at",
     "enterprise_id": "enterprise_id",
     "enterprise_name": "enterprise__name",
@@ -40,7 +45,16 @@ class RequestRow:
     """One row of a request table: the shown columns, the links and the badges, worked out in Python once
     (the same rules as `Request.due_state`), so the template only prints them."""
 
-    __slots__ = (*TABLE_COLUMNS, "handler", "url", "enterprise_url", "status_label", "urgency_label", "due")
+    __slots__ = (
+        *TABLE_COLUMNS,
+        "handler",
+        "url",
+        "enterprise_url",
+        "status_label",
+        "urgency_label",
+        "deadline",
+        "due",
+    )
 
 
 def request_table(requests, *, now=None) -> list[RequestRow]:
@@ -60,16 +74,45 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
     today = timezone.localdate(now)
     detail, record = url_maker("service:request_detail"), url_maker("enterprise_record")
     statuses, urgencies = dict(Status.choices), dict(Request.Urgency.choices)
-    labels = {"overdue": _("overdue"), "due_today": _("due today")}
-    rows = []
+    labels = {"overdue": _("overdue"), "due_today": _("due today"), "paused": _("clock stopped (paused)")}
+    rows, late = [], []
     for row in items:
         row.url = detail(row.pk)
         row.enterprise_url = record(row.enterprise_id) if row.enterprise_id else ""
         row.status_label = str(statuses.get(row.status, row.status))
         row.urgency_label = "" if row.urgency == Request.Urgency.NORMAL else str(urgencies[row.urgency])
+        if row.status == Status.PAUSED:
+            row.deadline = labels["paused"]
+        else:
+            row.deadline = f"{timezone.localtime(row.close_due):%Y-%m-%d}" if row.close_due else ""
         row.due = _due(row, now, today, labels)
+        if row.due and row.due[0] == "overdue":
+            late.append(row)
         rows.append(row)
+    if late:
+        # the calendar the clocks use, read once a minute per process (get_calendar), never per row
+        days_late = _workdays_after({timezone.localdate(r.close_due) for r in late}, today, get_calendar())
+        for row in late:
+            days = days_late[timezone.localdate(row.close_due)]
+            if days:
+                label = ngettext(
+                    "overdue by %(days)d working day", "overdue by %(days)d working days", days
+                ) % {"days": days}
+                row.due = ("overdue", label)
     return rows
+
+
+def _workdays_after(days, today, calendar) -> dict:
+    """For each of `days`, the working days after it up to `today` included (`calendar.workdays_between(day +
+    1, today + 1)`), in one walk back from today to the earliest: a page of requests overdue for years costs
+    one pass over those years, not one per row."""
+    counts, count, day = {}, 0, today
+    for due_day in sorted(days, reverse=True):
+        while day > due_day:
+            count += calendar.is_workday(day)
+            day -= timedelta(days=1)
+        counts[due_day] = count
+    return counts
 
 
 def effective_order(queryset) -> list:
@@ -90,13 +133,23 @@ def _from_values(values: dict) -> RequestRow:
     for key, column in TABLE_COLUMNS.items():
         setattr(row, key, values[column])
     display, first, last, username = (values[column] for column in HANDLER_COLUMNS)
-    row.handler = display or f"{first} {last}".strip() or username or ""  # as User.__str__
+    # as User.__str__; no handler: every column NULL, ""
+    row.handler = display or f"{first or ''} {last or ''}".strip() or username or ""
     return row
 
 
 def _from_instance(req: Request) -> RequestRow:
     row = RequestRow()
-    for key in ("pk", "title", "status", "urgency", "close_due", "received_at", "enterprise_id"):
+    for key in (
+        "pk",
+        "title",
+        "status",
+        "urgency",
+        "close_due",
+        "ack_on_time",
+        "received_at",
+        "enterprise_id",
+    ):
         setattr(row, key, getattr(req, key))
     row.enterprise_name = req.enterprise.name if req.enterprise_id else ""
     row.category = req.category.name
@@ -106,11 +159,13 @@ def _from_instance(req: Request) -> RequestRow:
 
 
 def _due(row, now, today, labels) -> tuple[str, str] | None:
-    """(state, label) of the deadline badge, as `Request.due_state` decides it; None when it shows none."""
+    """(state, label) of the deadline badge beside the deadline, as `Request.due_state` decides it; None when
+    it shows none (the deadline is ahead, or no clock runs). An overdue row's label says by how many working
+    days once the rows are read (plain "overdue" until the first working day after its deadline begins)."""
     if row.status not in OPEN_STATUSES or row.close_due is None or row.status == Status.PAUSED:
         return None
     if row.close_due < now:
         return "overdue", labels["overdue"]
     if timezone.localdate(row.close_due) == today:
         return "due_today", labels["due_today"]
-    return "due", _("due %(date)s") % {"date": timezone.localtime(row.close_due).strftime("%m-%d")}
+    return None

@@ -20,7 +20,7 @@ from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
 from .. import services
-from ..filters import RequestFilter
+from ..filters import LoggedRequestFilter, RequestFilter
 from ..forms import ActionForm, AttachmentForm, RequestForm
 from ..models import Attachment, Notification, Request, RequestEvent, Status
 from .common import URGENCY_RANK, request_rows, request_table
@@ -35,6 +35,27 @@ class RequestListView(FilteredListView):
 
     def get_queryset(self):
         return Request.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The same-day acknowledgement drill-down (a figure's or the ranking board's `ack_decided=true`: every
+        # listed request's 事不过夜 is decided) marks those that missed it.
+        chosen = getattr(self.filterset.form, "cleaned_data", {})
+        context["mark_ack_missed"] = chosen.get("ack_decided") is True
+        return context
+
+
+class LoggedRequestListView(RequestListView):
+    """The requests the user logged, wherever they are now (status, handling unit, deadline), 50 to a page:
+    the person who logged a request follows it to its end (they are told when it is closed, returned,
+    reopened or withdrawn). Only those they may still open (`visible_to`)."""
+
+    filterset_class = LoggedRequestFilter
+    template_name = "service/logged_requests.html"
+
+    def get_queryset(self):
+        user = self.request.user
+        return Request.objects.visible_to(user).filter(created_by=user)
 
 
 class RequestExportView(View):
