@@ -17,6 +17,7 @@ from apps.units.models import Unit
 
 from . import services
 from .board import compare, compute_boards, month_bounds, previous_month
+from .charts import board_charts
 from .computations import COMPUTATIONS, UNIT
 from .memos import memos
 from .models import Publication, PublishedMemo
@@ -165,6 +166,7 @@ def board_view(request):
         and month < date(today.year, today.month, 1),
         can_republish=request.user.has_perm("rankings.change_publication"),
         memo_links=True,
+        charts=board_charts(context["group"], month),
     )
     return render(request, "rankings/board.html", context)
 
