@@ -1,7 +1,7 @@
 """The pages that gather every campaign: home, the progress bar (dashboard), the figures API and the
 enterprise record (一企一档) with every campaign's section."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -13,40 +13,38 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.batch import Rows, gather, run
+from apps.core.figures import pct
+from apps.core.periods import end_of_period, month_end, months_between
 from apps.core.views import period_from_request
-from apps.enterprises import selectors as enterprise_selectors
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Contact, Enterprise, Tag
+from apps.investment import selectors as investment_selectors
 from apps.investment.models import Lead
+from apps.projects import selectors as project_selectors
 from apps.projects.models import Project
 from apps.rankings.models import Indicator
 from apps.research.models import Entity, Result
-from apps.service.models import Request, Visit
+from apps.service import selectors as service_selectors
+from apps.service.models import Concerns, Request, Visit
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
+from . import homes
 from .context_processors import CAMPAIGNS
 from .figures import AMOUNT_KEYS, API_KEYS, DEFINITIONS, campaign_values
 
 
 def home(request):
-    """The workbench's front page: the user's unit and the district at a glance."""
-    user = request.user
-    today = timezone.localdate()
-    context = {"district": enterprise_selectors.enterprise_figures()}
-    if user.unit_id:
-        context["unit_figures"] = enterprise_selectors.enterprise_figures(unit_id=user.unit_id)
-        context["my_open"] = Request.objects.open().filter(handler=user).count()
-        # both overdue counts in one pass over the open requests of the user and of their unit
-        mine, unit = Q(handler=user), Q(handling_unit_id=user.unit_id)
-        context |= (
-            Request.objects.overdue()
-            .filter(mine | unit)
-            .aggregate(my_overdue=Count("pk", filter=mine), unit_overdue=Count("pk", filter=unit))
+    """The front page for the user's role (apps.workbench.homes): a staff member's own work, a unit manager's
+    desk and rank, a leader's cockpit. `?part=live-rank`: the manager's live rank alone, which the page loads
+    after itself (htmx)."""
+    if request.GET.get("part") == "live-rank" and homes.role_of(request.user) == homes.MANAGER:
+        return render(
+            request, "workbench/home_manager.html#live_rank", {"home": homes.manager_live(request.user)}
         )
-    context["year_start"] = date(today.year, 1, 1)
-    context["today"] = today
-    return render(request, "workbench/home.html", context)
+    role, data = homes.home_for(request.user)
+    return render(request, "workbench/home.html", {"role": role, "home": data})
 
 
 def _json_rows(queryset, **fields):
@@ -211,6 +209,196 @@ def dashboard_links(start: date, end: date, unit: Unit | None, user) -> dict[str
     }
 
 
+# --- the dashboard's charts: static/js/charts.js draws them (templates/rankings/_chart.html) ---------------
+
+#: The rates the dashboard draws month by month, each counted for one month as the figures count a period: the
+#: requests' rates, read from their roll-up. (Not key-enterprise coverage: twelve months of it read the 40,000
+#: key enterprises' month bits twelve times over — 190 ms at province — until coverage has a roll-up.)
+TREND_RATES = ["closure_rate_pct", "on_time_rate_pct", "same_day_ack_rate_pct", "satisfaction_rate_pct"]
+TREND_MONTHS = 12
+#: Requests by category are counted from the requests themselves (no roll-up keeps the category): over the
+#: period, or its last 30 days when it is longer — never more than a month of raw rows (quality.md).
+CATEGORY_DAYS = 30
+LIGHT_COLOURS = {"red": "#cf222e", "yellow": "#d4a72c", "green": "#1a7f37"}  # as .light-* in app.css
+
+
+def _one(spec):
+    """A plan asking one spec (apps.core.batch), to run beside others."""
+    got = yield {"one": spec}
+    return got["one"]
+
+
+def _trend_months(end: date) -> list[tuple[date, date]]:
+    """The twelve months to `end`'s month, as spans (the last one up to `end`)."""
+    first = date(end.year - (end.month < TREND_MONTHS), (end.month - TREND_MONTHS) % 12 + 1, 1)
+    return [(month, min(month_end(month), end)) for month in months_between(first, end)]
+
+
+def _category_span(start: date, end: date) -> tuple[date, date]:
+    return max(start, end - timedelta(days=CATEGORY_DAYS - 1)), end
+
+
+def _chart_plan(*, start: date, end: date, unit_id: int | None):
+    """What the dashboard's charts draw, in one round trip: each of the twelve months' request counts (the
+    service selectors' own, from the roll-ups), requests by category (`CATEGORY_DAYS`), the projects' lights
+    as of `end` and the open leads by stage at its end (the projects' and investment selectors' own)."""
+    months = _trend_months(end)
+    since, until = _category_span(start, end)
+    received = Request.objects.filter(
+        concerns=Concerns.ENTERPRISE, received_on__gte=since, received_on__lte=until
+    )
+    if unit_id is not None:
+        received = received.filter(handling_unit_id=unit_id)
+    by_category = received.values(name=F("category__name")).annotate(n=Count("id")).order_by("-n", "name")
+    counts = {
+        f"m{i}": service_selectors.request_counts_plan(first, last, unit_id=unit_id)
+        for i, (first, last) in enumerate(months)
+    }
+    got = yield from gather(
+        categories=_one(Rows(by_category)),
+        stocks=project_selectors.year_plan(end=end, unit_id=unit_id),
+        stages=investment_selectors.stage_ageing_plan(
+            min(end_of_period(end), timezone.now()), unit_id=unit_id
+        ),
+        **counts,
+    )
+    trend = []
+    for i, (month, _last) in enumerate(months):
+        c = got[f"m{i}"]
+        trend.append({
+            "month": month,
+            # as service_selectors.service_plan makes them of the same counts
+            "closure_rate_pct": pct(c["closed"], c["n"]),
+            "on_time_rate_pct": pct(c["on_time"], c["closed"]),
+            "same_day_ack_rate_pct": pct(c["ack"], c["ack_n"]),
+            "satisfaction_rate_pct": pct(c["satisfied"], c["feedback"]),
+        })  # fmt: skip
+    return {"trend": trend, "categories": got["categories"], "stocks": got["stocks"], "stages": got["stages"]}
+
+
+def _shown(value, suffix: str = "") -> str:
+    return "—" if value is None else f"{value}{suffix}"
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _table(head: list, rows: list[tuple[str, list]]) -> dict:
+    """A chart's numbers: column heads, and rows of a label and cells (text, or (text, link))."""
+    return {
+        "head": [str(h) for h in head],
+        "rows": [
+            {
+                "label": str(label),
+                "cells": [
+                    {"text": c[0], "link": c[1]} if isinstance(c, tuple) else {"text": c} for c in cells
+                ],
+            }
+            for label, cells in rows
+        ],
+    }
+
+
+def dashboard_charts(start: date, end: date, unit: Unit | None, values: dict, links: dict) -> dict[str, list]:
+    """The dashboard's charts by campaign: the main rates by month and requests by category (serving
+    enterprises), the projects by light (project construction), the pipeline funnel (attracting investment).
+    Each a dict of templates/rankings/_chart.html: its data for static/js/charts.js and its numbers as a
+    table; `values` are the dashboard's figures (the funnel's signings), `links` its lists."""
+    got = run(_chart_plan(start=start, end=end, unit_id=unit.pk if unit else None))
+    names = {key: str(DEFINITIONS["service"][key][0]) for key in TREND_RATES}
+    trend = got["trend"]
+    rates = {
+        "id": "chart-rates",
+        "title": _("Main rates by month"),
+        "note": _(
+            "The twelve months to %(month)s, each counted on its own as the figures above count a period."
+        )
+        % {"month": f"{end:%Y-%m}"},
+        "empty": "",
+        "tall": False,
+        "spec": {
+            "kind": "line",
+            "percent": True,
+            "categories": [f"{t['month']:%Y-%m}" for t in trend],
+            "series": [{"name": names[k], "data": [_number(t[k]) for t in trend]} for k in TREND_RATES],
+        },
+        "table": _table(
+            [_("Month"), *names.values()],
+            [(f"{t['month']:%Y-%m}", [_shown(t[k], "%") for k in TREND_RATES]) for t in trend],
+        ),
+    }
+    since, until = _category_span(start, end)
+    rows = got["categories"]
+    total = sum(r["n"] for r in rows)
+    categories = {
+        "id": "chart-categories",
+        "title": _("Requests by category (热点诉求)"),
+        "note": _("Requests received %(start)s – %(end)s: the period, or its last 30 days when it is longer.")
+        % {"start": f"{since:%Y-%m-%d}", "end": f"{until:%Y-%m-%d}"},
+        "empty": "" if rows else _("No request was received in these days."),
+        "tall": len(rows) > 10,
+        "spec": {
+            "kind": "bar",
+            "categories": [r["name"] for r in rows],
+            "series": [{"name": str(_("Requests")), "data": [r["n"] for r in rows]}],
+        },
+        "table": _table(
+            [_("Category"), _("Requests"), _("Share")],
+            [(r["name"], [str(r["n"]), _shown(pct(r["n"], total), "%")]) for r in rows],
+        ),
+    }
+    stocks = got["stocks"]
+    lit = {light: stocks[f"lights_{light}"] for light in LIGHT_COLOURS}
+    light_names = {light: str(project_selectors.DEFINITIONS[f"lights_{light}"][0]) for light in LIGHT_COLOURS}
+    projects_list = links.get("projects")  # only where the viewer may open every project counted
+    lights = {
+        "id": "chart-lights",
+        "title": _("Projects by traffic light"),
+        "note": _("The year's projects as of %(end)s.") % {"end": f"{end:%Y-%m-%d}"},
+        "empty": "" if any(lit.values()) else _("No project has a light yet."),
+        "tall": False,
+        "spec": {
+            "kind": "pie",
+            "items": [
+                {"name": light_names[light], "value": n, "color": LIGHT_COLOURS[light]}
+                for light, n in lit.items()
+            ],
+        },
+        "table": _table(
+            [_("Traffic light"), _("Projects"), _("Share")],
+            [
+                (
+                    light_names[light],
+                    [
+                        (str(n), f"{projects_list}&light={light}") if projects_list else str(n),
+                        _shown(pct(n, sum(lit.values())), "%"),
+                    ],
+                )
+                for light, n in lit.items()
+            ],
+        ),
+    }
+    open_leads = {str(row["stage"]): row["n"] for row in got["stages"]}  # by stage name (the selector's)
+    stage_names = [str(Lead.Stage(stage).label) for stage in Lead.OPEN_STAGES]
+    stages = [(name, open_leads.get(name, 0), None) for name in stage_names]
+    stages.append((str(_("Signed within the period")), values["investment"]["signed"], links.get("signed")))
+    funnel = {
+        "id": "chart-pipeline",
+        "title": _("Investment pipeline funnel"),
+        "note": _("Open leads by stage at %(end)s, and the leads signed within the period.")
+        % {"end": f"{end:%Y-%m-%d}"},
+        "empty": "" if any(n for _name, n, _link in stages) else _("No open lead and no signing."),
+        "tall": False,
+        "spec": {"kind": "funnel", "items": [{"name": name, "value": n} for name, n, _link in stages]},
+        "table": _table(
+            [_("Stage"), _("Leads")],
+            [(name, [(str(n), link) if link else str(n)]) for name, n, link in stages],
+        ),
+    }
+    return {"service": [rates, categories], "projects": [lights], "investment": [funnel]}
+
+
 def dashboard(request):
     """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
     definition, a bar against its target where it has one, and a link to the records behind it (where a
@@ -221,6 +409,7 @@ def dashboard(request):
     values = campaign_values(start=start, end=end, unit_id=unit.pk if unit else None)
     targets = dict(Indicator.objects.filter(is_active=True).values_list("code", "target"))
     links = dashboard_links(start, end, unit, request.user)
+    charts = dashboard_charts(start, end, unit, values, links)
     campaigns = []
     labels = {c["key"]: c["label"] for c in CAMPAIGNS}
     for name, items in DASHBOARD.items():
@@ -250,7 +439,9 @@ def dashboard(request):
                     "met": target is not None and value is not None and value >= target,
                 }
             )
-        campaigns.append({"key": name, "label": labels.get(name, name), "cards": cards})
+        campaigns.append(
+            {"key": name, "label": labels.get(name, name), "cards": cards, "charts": charts.get(name, [])}
+        )
     context = {
         "start": start,
         "end": end,
