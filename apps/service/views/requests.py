@@ -270,7 +270,7 @@ def _page(request, queryset, param: str = "page"):
     chosen on the request table alone, then its rows read with their joins: joined first, PostgreSQL merged
     a busy unit's thousands of open items with every enterprise to keep 50 (74 ms at province scale)."""
     page = Paginator(queryset.values_list("pk", flat=True), TODO_PAGE).get_page(request.GET.get(param))
-    page.object_list = queryset.filter(pk__in=list(page.object_list))  # in the list's order
+    page.object_list = queryset.filter(pk__in=page.object_list)  # a subquery, in the list's order
     return page
 
 
