@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import localize
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
+from apps.core.replica import reads_from_replica
+from apps.core.templatetags.amounts import format_amount
 from apps.core.views import FilteredListView, ImportView, period_from_request, url_maker
 from apps.service.models import Request, Visit
 from apps.service.views.visits import VisitCreateView
@@ -111,8 +112,8 @@ def _show_columns(projects, *, year: int, as_of: date) -> None:
         project.url = f"{detail(project.pk)}{query}"
         project.level_label = levels.get(project.level, project.level)
         project.stage_label = stages.get(project.stage, project.stage)
-        project.plan_shown = floatformat(project.plan_wan, "0g")
-        project.completed_shown = floatformat(project.completed_wan, "0g")
+        project.plan_shown = format_amount(project.plan_wan, 0)
+        project.completed_shown = format_amount(project.completed_wan, 0)
         project.rate_shown = "—" if project.rate_pct is None else localize(project.rate_pct)
         project.start_day = f"{project.actual_start or project.planned_start or ''}"  # as |date:"Y-m-d"
         project.offset_class, project.offset_words = _start_offset(project)
@@ -554,6 +555,7 @@ def figure_links(end: date, unit: Unit | None) -> dict[str, str]:
     }
 
 
+@reads_from_replica
 def overview(request):
     """Campaign 2 for leaders and units: the figures as of a date, by level and by responsible unit."""
     start, end = period_from_request(request)
