@@ -1,3 +1,7 @@
+import math
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
@@ -19,7 +23,8 @@ from apps.core.widgets import (
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
-from .models import Category, Request, Visit
+from .models import CHECKIN_MAX_ACCURACY_M, Category, Request, StoredFile, Visit
+from .services.visits import CheckIn
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -29,6 +34,28 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
     label_from_instance = UnitChoiceField.label_from_instance  # the same labels, built once for both
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented recipe): a list, empty when none was chosen."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+# How old a check-in's fix may be when the form is saved, and how far a phone's clock may run ahead.
+CHECKIN_MAX_AGE = timedelta(hours=12)
+CHECKIN_CLOCK_SKEW = timedelta(minutes=10)
+CHECKIN_FIELDS = ("checkin_latitude", "checkin_longitude", "checkin_accuracy", "checkin_at")
 
 
 class VisitForm(forms.Form):
@@ -55,6 +82,22 @@ class VisitForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        help_text=_("Taken with the phone's camera. Stored smaller, without the location or device data."),
+    )
+    documents = MultipleFileField(
+        label=_("Documents"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(StoredFile.ALLOWED_EXTENSIONS)}),
+    )
+    # The location check-in, filled by static/js/visit_checkin.js when the user asks (never on its own).
+    checkin_latitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    checkin_longitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    checkin_accuracy = forms.CharField(required=False, widget=forms.HiddenInput)
+    checkin_at = forms.CharField(required=False, widget=forms.HiddenInput)  # the fix's time, ms since 1970
 
     def __init__(self, *args, user, enterprise_required=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +122,51 @@ class VisitForm(forms.Form):
         if value.year < 2000:
             raise ValidationError(_("Enter a date from 2000 on."))
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["checkin"] = self._checkin()
+        except ValidationError as exc:
+            cleaned["checkin"] = None
+            self.add_error(None, exc)  # the fields are hidden: said above the form
+        return cleaned
+
+    def _checkin(self) -> CheckIn | None:
+        """The check-in posted by the page's script: all four values or none, each in its range."""
+        raw = {name: (self.cleaned_data.get(name) or "").strip() for name in CHECKIN_FIELDS}
+        if not any(raw.values()):
+            return None
+        if not all(raw.values()):
+            raise ValidationError(_("The location check-in is incomplete. Check in again or remove it."))
+        try:
+            latitude, longitude, accuracy, at_ms = [float(raw[name]) for name in CHECKIN_FIELDS]
+        except ValueError:
+            latitude = longitude = accuracy = at_ms = math.nan
+        if not all(map(math.isfinite, (latitude, longitude, accuracy, at_ms))):
+            raise ValidationError(_("The location check-in could not be read. Check in again."))
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and accuracy > 0):
+            raise ValidationError(_("The location check-in is out of range. Check in again."))
+        if accuracy > CHECKIN_MAX_ACCURACY_M:
+            raise ValidationError(
+                _("The position is too imprecise (±%(km)d km): try outdoors, or save without a check-in.")
+                % {"km": accuracy // 1000}
+            )
+        now = timezone.now()
+        try:
+            at = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            at = None
+        if at is None or not (now - CHECKIN_MAX_AGE <= at <= now + CHECKIN_CLOCK_SKEW):
+            raise ValidationError(
+                _("The location check-in is too old or its time is wrong. Check in again before saving.")
+            )
+        return CheckIn(
+            latitude=Decimal(repr(latitude)).quantize(Decimal("0.000001")),
+            longitude=Decimal(repr(longitude)).quantize(Decimal("0.000001")),
+            accuracy=max(1, math.ceil(accuracy)),  # never claims more precision than measured
+            at=min(at, now),
+        )
 
 
 class RequestItemForm(forms.Form):

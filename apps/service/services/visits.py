@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,8 +24,20 @@ from ..models import (
     Visit,
     VisitAssignment,
 )
+from .attachments import visit_evidence_prepare, visit_evidence_store
 from .moves import _is_leader
 from .requests import _create_requests
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """Where the phone said it was when asked (browser geolocation, at the user's request): degrees
+    (WGS 84, as browsers give them), the radius it is sure of in metres, and the time of the fix."""
+
+    latitude: Decimal
+    longitude: Decimal
+    accuracy: int
+    at: datetime
 
 
 @transaction.atomic
@@ -42,16 +56,21 @@ def visit_record(
     created_at: datetime | None = None,
     concerns: str = Concerns.ENTERPRISE,
     counts_for: Unit | None = None,
+    photos: Iterable = (),
+    documents: Iterable = (),
+    checkin: CheckIn | None = None,
 ) -> Visit:
-    """Log a visit and every request heard there, in one transaction: the visit, its units and staff, the
-    requests (about what the visit is about: a project visit's requests are the project's problems), the
-    month marked on the enterprise's record, the visit assignment it fulfils, and the roll-ups' change."""
+    """Log a visit and every request heard there, in one transaction: the visit, its units and staff, its
+    location check-in, the requests (about what the visit is about: a project visit's requests are the
+    project's problems), the month marked on the enterprise's record, the visit assignment it fulfils, the
+    roll-ups' change, and last its photos and documents (checked before anything is written)."""
     if not by.has_perm("service.add_visit"):
         raise PermissionDenied
     if lead_unit.pk != by.unit_id and not _is_leader(by):
         raise PermissionDenied
     if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
+    evidence = visit_evidence_prepare(photos=photos, documents=documents)
     visit = Visit(
         visited_on=visited_on,
         enterprise=enterprise,
@@ -64,7 +83,14 @@ def visit_record(
         concerns=concerns,
         counts_for=counts_for,
     )
-    visit.full_clean(exclude=["enterprise", "lead_unit", "created_by", "counts_for"])
+    if checkin is not None:
+        visit.checkin_latitude, visit.checkin_longitude = checkin.latitude, checkin.longitude
+        visit.checkin_accuracy, visit.checkin_at = checkin.accuracy, checkin.at
+    # the fields' validators check the check-in's ranges; visit_checkin_complete (all four or none, which
+    # CheckIn guarantees) is left to the database rather than asked in one more statement per visit
+    visit.full_clean(
+        exclude=["enterprise", "lead_unit", "created_by", "counts_for"], validate_constraints=False
+    )
     visit.save()
     joint = {u.pk: u for u in joint_units if u.pk != lead_unit.pk}
     Visit.joint_units.through.objects.bulk_create(
@@ -90,6 +116,7 @@ def visit_record(
             visit=visit
         )
     (delta + rollups.visit_rows(visit, joint)).apply()
+    visit_evidence_store(visit=visit, by=by, evidence=evidence)
     return visit
 
 

@@ -3,7 +3,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Prefetch
 from django.db.models.functions import JSONObject
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from apps.enterprises.models import Enterprise
 from .. import services
 from ..filters import VisitFilter
 from ..forms import AssignVisitForm, RequestItemFormSet, VisitForm, draw_visit_form
-from ..models import Request, Visit
+from ..models import Request, Visit, VisitAttachment
 
 
 def _visit_rows(request):
@@ -123,8 +124,35 @@ class VisitDetailView(DetailView):
                 queryset=Request.objects.visible_to(self.request.user).select_related(
                     "category", "handling_unit", "handler"
                 ),
-            )
+            ),
+            "attachments",
         )
+
+    def get_context_data(self, **kwargs):
+        files = self.object.attachments.all()  # prefetched with the visit
+        return super().get_context_data(
+            photos=[f for f in files if f.kind == VisitAttachment.Kind.PHOTO],
+            documents=[f for f in files if f.kind == VisitAttachment.Kind.DOCUMENT],
+            **kwargs,
+        )
+
+
+def visit_attachment(request, pk):
+    """A visit's photo or document, served only to those who may open the visit (anyone else: 404, the same
+    answer as for a file that does not exist); photos inline for the visit page, documents as downloads."""
+    attachment = get_object_or_404(
+        VisitAttachment.objects.filter(visit__in=Visit.objects.visible_to(request.user)), pk=pk
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    photo = attachment.kind == VisitAttachment.Kind.PHOTO
+    response = FileResponse(handle, as_attachment=not photo, filename=attachment.name)
+    if photo:
+        response["Content-Type"] = "image/jpeg"  # always: photos are re-drawn as JPEG when stored
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 class VisitCreateView(View):
@@ -174,7 +202,7 @@ class VisitCreateView(View):
         data = request.POST.copy()
         if self.fixed_enterprise() is not None:
             data["enterprise"] = self.fixed_enterprise().pk
-        form = VisitForm(data, user=request.user, enterprise_required=self.enterprise_required)
+        form = VisitForm(data, request.FILES, user=request.user, enterprise_required=self.enterprise_required)
         formset = RequestItemFormSet(request.POST, prefix="requests")
         if form.is_valid() and formset.is_valid():
             items = [
@@ -188,8 +216,10 @@ class VisitCreateView(View):
             fields = {k: form.cleaned_data[k] for k in VISIT_FIELDS}
             try:
                 visit = self.record(fields, items)
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, getattr(exc, "messages", [_("Not allowed.")])[0])
+            except ValidationError as exc:
+                _show_errors(form, exc)
+            except PermissionDenied:
+                form.add_error(None, _("Not allowed."))
             else:
                 messages.success(request, self.success_message % {"count": len(items)})
                 return redirect(self.success_url(visit))
@@ -208,7 +238,27 @@ class VisitCreateView(View):
         return render(self.request, self.template_name, context)
 
 
-VISIT_FIELDS = ["visited_on", "enterprise", "lead_unit", "joint_units", "staff", "mode", "summary"]
+VISIT_FIELDS = [
+    "visited_on",
+    "enterprise",
+    "lead_unit",
+    "joint_units",
+    "staff",
+    "mode",
+    "summary",
+    "photos",
+    "documents",
+    "checkin",
+]
+
+
+def _show_errors(form, exc: ValidationError) -> None:
+    """A refusal from the service, beside the field it names (a photo that is not one) or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages[0])
 
 
 @require_POST
