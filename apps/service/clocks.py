@@ -13,10 +13,12 @@ Re-running `compute` over stored events after a calendar change gives the correc
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.workdays.calendar import WorkCalendar, end_of, workday_end
@@ -117,3 +119,35 @@ def compute(
         closed_day = timezone.localdate(c.closed_at)
         c.workdays_to_close = calendar.workdays_between(received_on, closed_day)
     return c
+
+
+def calendar_change_window(days: Iterable[date], *, today: date) -> Q:
+    """The requests (a filter on their clock fields) whose clocks a change of the calendar on `days` can
+    move. A request's clocks read the calendar from its dispatch day (`dispatched_at`: the last dispatch
+    or transfer; a reopen restarts later) to its latest deadline, and, for the working days spent paused,
+    up to today. So a changed day D matters to a request dispatched on or before D whose latest deadline
+    is on or after D — or to any request dispatched on or before D when D is not after today. Requests
+    without a dispatch (new, returned) have no deadline and never match."""
+
+    def start_of(day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    window = Q(pk__in=[])
+    for first, last in _runs(sorted(set(days))):
+        dispatched = Q(dispatched_at__lt=start_of(last + timedelta(days=1)))
+        if first > today:
+            since = start_of(first)
+            dispatched &= Q(ack_due__gte=since) | Q(contact_due__gte=since) | Q(close_due__gte=since)
+        window |= dispatched
+    return window
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges: [1, 2, 3, 7 Feb] → [(1, 3), (7, 7)]."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs

@@ -1,29 +1,11 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from .calendar import clear_cache, get_calendar
 from .models import CalendarDay, CalendarYear
-
-# The names and the source the calendar's data migration copied from the chinese-calendar package, which
-# names holidays in English: kept as they are in the database, shown in the reader's language. A name or
-# source an admin types in is shown as typed.
-IMPORTED_TEXTS = [
-    gettext_noop("New Year's Day"),
-    gettext_noop("Spring Festival"),
-    gettext_noop("Tomb-sweeping Day"),
-    gettext_noop("Labour Day"),
-    gettext_noop("Dragon Boat Festival"),
-    gettext_noop("National Day"),
-    gettext_noop("Mid-autumn Festival"),
-    gettext_noop("Anti-Fascist 70th Day"),
-    gettext_noop("chinese-calendar package"),
-]
-
-
-def imported_text(text: str) -> str:
-    return _(text) if text in IMPORTED_TEXTS else text
+from .names import imported_text
 
 
 def warn_unpublished_years(request) -> None:
@@ -37,8 +19,8 @@ def warn_unpublished_years(request) -> None:
                 request,
                 _(
                     "The %(year)d holiday schedule has not been entered: deadlines in %(year)d count Monday–"
-                    "Friday only. Enter its public holidays and make-up working days, then tick “schedule "
-                    "entered”, and run `manage.py recompute_clocks`."
+                    "Friday only. Enter its public holidays and make-up working days on the year grid, or "
+                    "its official notice there: saving recomputes the deadlines they move."
                 )
                 % {"year": year},
             )
@@ -71,10 +53,22 @@ class CalendarYearAdmin(_CalendarAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(_CalendarAdmin):
+    """Days are added, cycled and removed on the year grid (apps.workbench.workdays_views), which also
+    recomputes the deadlines a change moves — something this app, below the requests, cannot do. Here a
+    day's name may be corrected (a name moves no deadline); its date and kind are read-only."""
+
     list_display = ["date", "kind", "name_shown"]
     list_filter = ["kind", "date"]
     search_fields = ["name"]
     date_hierarchy = "date"
+    fields = ["date", "kind", "name"]
+    readonly_fields = ["date", "kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=gettext_lazy("name"), ordering="name")
     def name_shown(self, day):

@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -179,30 +180,31 @@ def test_admin_warning_stops_once_the_new_year_is_published(admin_user):
         assert _admin_messages(admin_user, "calendaryear") == []
 
 
-def test_admin_refuses_a_make_up_working_day_on_a_weekday(admin_user):
-    response = client_for(admin_user).post(
+def test_the_admin_adds_days_only_on_the_year_grid_and_a_weekday_make_up_day_is_refused(admin_user):
+    """The day form has no add (a save there could not recompute deadlines: apps.workbench.workdays)."""
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:workdays_calendarday_add")).status_code == 403
+    response = client.post(
         reverse("admin:workdays_calendarday_add"),
         {"date": "2027-01-04", "kind": "workday", "name": "错误", "_save": "Save"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 403
+    with pytest.raises(ValidationError):
+        CalendarDay(date=date(2027, 1, 4), kind=CalendarDay.Kind.WORKDAY, name="错误").full_clean()
     assert not CalendarDay.objects.filter(date=date(2027, 1, 4)).exists()
 
 
-def test_admin_adding_a_holiday_moves_deadlines_after_recompute(admin_user, staff_a, unit_a):
+def test_a_holiday_clicked_on_the_year_grid_moves_deadlines_at_once(admin_user, staff_a, unit_a):
     # Dispatched Monday 4 March 2024 at 10:00, 10 working days: Monday 18 March.
     req = make_request(staff_a, handling_unit=unit_a, at=local(2024, 3, 4, 10))
     assert req.close_due == local(2024, 3, 18, 18)
 
     response = client_for(admin_user).post(
-        reverse("admin:workdays_calendarday_add"),
-        {"date": "2024-03-08", "kind": "holiday", "name": "测试假日", "_save": "Save"},
+        reverse("calendar_day", args=[2024]), {"date": "2024-03-08", "name": "测试假日"}
     )
     assert response.status_code == 302
 
-    # The admin save cleared the cached calendar: recomputing uses the new holiday.
-    requests_recompute_clocks(requests=Request.objects.filter(pk=req.pk))
-    req.refresh_from_db()
-    assert req.close_due == local(2024, 3, 19, 18)
+    # No manual recompute: saving the day recomputed the open requests it moves.
     req.refresh_from_db()
     assert req.close_due == local(2024, 3, 19, 18)
 
