@@ -41,6 +41,7 @@ from .models import (
     WITHDRAWN,
     Request,
     RequestAckWait,
+    RequestCategoryMonth,
     RequestDueMonth,
     RequestMonth,
     Visit,
@@ -72,8 +73,11 @@ DEADLINES = Rollup(
 ACK_WAITS = Rollup(
     RequestAckWait, key=("concerns", "district", "unit_id", "month", "ack_due"), counts={"waiting": None}
 )
+CATEGORIES = Rollup(
+    RequestCategoryMonth, key=("concerns", "district", "unit_id", "month", "category_id"), counts={"n": None}
+)
 VISITS = Rollup(VisitMonth, key=("concerns", "district", "unit_id", "month"), counts={"visits": None})
-ROLLUPS = (REQUESTS, DEADLINES, ACK_WAITS, VISITS)
+ROLLUPS = (REQUESTS, DEADLINES, ACK_WAITS, CATEGORIES, VISITS)
 #: derived tables of lower apps that `rebuild()` refills
 DERIVED = (EnterpriseCoverage,)
 #: every table `rebuild()` writes
@@ -95,6 +99,9 @@ def request_rows(req: Request) -> Delta:
     delta = Delta()
     for district, unit in ((False, counted_unit(req)), (True, None)):
         delta += REQUESTS.of(req, (req.concerns, district, unit, month_start(req.received_on), closed_month))
+        delta += CATEGORIES.of(
+            req, (req.concerns, district, unit, month_start(req.received_on), req.category_id)
+        )
         if holds(DUE, req):
             delta += DEADLINES.of(req, (req.concerns, district, unit, local_month(req.close_due)))
         if holds(ACK_WAITING, req):
@@ -142,6 +149,7 @@ def rebuild() -> None:
         (due, [F("concerns"), Value(True), None, _local_month("close_due")]),
     )
     ack_waits_rebuild()
+    categories_rebuild()
     visit_month = TruncMonth("visited_on", output_field=DateField())
     joint = Visit.joint_units.through.objects.filter(visit__counts_for__isnull=True).exclude(
         unit=F("visit__lead_unit")
@@ -174,6 +182,18 @@ def ack_waits_rebuild() -> None:
     ACK_WAITS.rebuild(
         (waiting, [F("concerns"), Value(False), unit, received, F("ack_due")]),
         (waiting, [F("concerns"), Value(True), None, received, F("ack_due")]),
+    )
+
+
+def categories_rebuild() -> None:
+    """Requests by category and month received, from the records (also the data migration that introduced the
+    table)."""
+    unit = Coalesce(F("counts_for"), F("handling_unit"))
+    received = TruncMonth("received_on", output_field=DateField())
+    requests = Request.objects.all()
+    CATEGORIES.rebuild(
+        (requests, [F("concerns"), Value(False), unit, received, F("category")]),
+        (requests, [F("concerns"), Value(True), None, received, F("category")]),
     )
 
 

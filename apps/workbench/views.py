@@ -1,7 +1,7 @@
 """The pages that gather every campaign: home, the progress bar (dashboard), the figures API and the
 enterprise record (一企一档) with every campaign's section."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.batch import Rows, gather, run
+from apps.core.batch import gather, run
 from apps.core.figures import pct
 from apps.core.periods import end_of_period, month_end, months_between
+from apps.core.replica import reads_from_replica
 from apps.core.views import period_from_request
 from apps.enterprises import services as enterprise_services
 from apps.enterprises.models import Contact, Enterprise, Tag
@@ -26,7 +27,7 @@ from apps.projects.models import Project
 from apps.rankings.models import Indicator
 from apps.research.models import Entity, Result
 from apps.service import selectors as service_selectors
-from apps.service.models import Concerns, Request, Visit
+from apps.service.models import Request, Visit
 from apps.units.models import Unit
 from apps.units.selectors import unit_from_request, units_to_choose
 
@@ -216,16 +217,7 @@ def dashboard_links(start: date, end: date, unit: Unit | None, user) -> dict[str
 #: key enterprises' month bits twelve times over — 190 ms at province — until coverage has a roll-up.)
 TREND_RATES = ["closure_rate_pct", "on_time_rate_pct", "same_day_ack_rate_pct", "satisfaction_rate_pct"]
 TREND_MONTHS = 12
-#: Requests by category are counted from the requests themselves (no roll-up keeps the category): over the
-#: period, or its last 30 days when it is longer — never more than a month of raw rows (quality.md).
-CATEGORY_DAYS = 30
 LIGHT_COLOURS = {"red": "#cf222e", "yellow": "#d4a72c", "green": "#1a7f37"}  # as .light-* in app.css
-
-
-def _one(spec):
-    """A plan asking one spec (apps.core.batch), to run beside others."""
-    got = yield {"one": spec}
-    return got["one"]
 
 
 def _trend_months(end: date) -> list[tuple[date, date]]:
@@ -234,28 +226,17 @@ def _trend_months(end: date) -> list[tuple[date, date]]:
     return [(month, min(month_end(month), end)) for month in months_between(first, end)]
 
 
-def _category_span(start: date, end: date) -> tuple[date, date]:
-    return max(start, end - timedelta(days=CATEGORY_DAYS - 1)), end
-
-
 def _chart_plan(*, start: date, end: date, unit_id: int | None):
     """What the dashboard's charts draw, in one round trip: each of the twelve months' request counts (the
-    service selectors' own, from the roll-ups), requests by category (`CATEGORY_DAYS`), the projects' lights
+    service selectors' own, from the roll-ups), requests by category (the same), the projects' lights
     as of `end` and the open leads by stage at its end (the projects' and investment selectors' own)."""
     months = _trend_months(end)
-    since, until = _category_span(start, end)
-    received = Request.objects.filter(
-        concerns=Concerns.ENTERPRISE, received_on__gte=since, received_on__lte=until
-    )
-    if unit_id is not None:
-        received = received.filter(handling_unit_id=unit_id)
-    by_category = received.values(name=F("category__name")).annotate(n=Count("id")).order_by("-n", "name")
     counts = {
         f"m{i}": service_selectors.request_counts_plan(first, last, unit_id=unit_id)
         for i, (first, last) in enumerate(months)
     }
     got = yield from gather(
-        categories=_one(Rows(by_category)),
+        categories=service_selectors.categories_plan(start, end, unit_id=unit_id),
         stocks=project_selectors.year_plan(end=end, unit_id=unit_id),
         stages=investment_selectors.stage_ageing_plan(
             min(end_of_period(end), timezone.now()), unit_id=unit_id
@@ -328,14 +309,14 @@ def dashboard_charts(start: date, end: date, unit: Unit | None, values: dict, li
             [(f"{t['month']:%Y-%m}", [_shown(t[k], "%") for k in TREND_RATES]) for t in trend],
         ),
     }
-    since, until = _category_span(start, end)
     rows = got["categories"]
+    requests_list = links.get("requests")  # only where the viewer may open every request counted
     total = sum(r["n"] for r in rows)
     categories = {
         "id": "chart-categories",
         "title": _("Requests by category (热点诉求)"),
-        "note": _("Requests received %(start)s – %(end)s: the period, or its last 30 days when it is longer.")
-        % {"start": f"{since:%Y-%m-%d}", "end": f"{until:%Y-%m-%d}"},
+        "note": _("Enterprise requests received %(start)s – %(end)s, by category.")
+        % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
         "empty": "" if rows else _("No request was received in these days."),
         "tall": len(rows) > 10,
         "spec": {
@@ -345,7 +326,18 @@ def dashboard_charts(start: date, end: date, unit: Unit | None, values: dict, li
         },
         "table": _table(
             [_("Category"), _("Requests"), _("Share")],
-            [(r["name"], [str(r["n"]), _shown(pct(r["n"], total), "%")]) for r in rows],
+            [
+                (
+                    r["name"],
+                    [
+                        (f"{r['n']:,}", f"{requests_list}&category={r['id']}")
+                        if requests_list
+                        else f"{r['n']:,}",
+                        _shown(pct(r["n"], total), "%"),
+                    ],
+                )
+                for r in rows
+            ],
         ),
     }
     stocks = got["stocks"]
@@ -399,6 +391,7 @@ def dashboard_charts(start: date, end: date, unit: Unit | None, values: dict, li
     return {"service": [rates, categories], "projects": [lights], "investment": [funnel]}
 
 
+@reads_from_replica
 def dashboard(request):
     """The progress bar (进度条): the district's headline figures for a period, by campaign, each with its
     definition, a bar against its target where it has one, and a link to the records behind it (where a
@@ -460,6 +453,7 @@ def _json_value(key: str, value):
     return float(value)  # rates: one decimal already
 
 
+@reads_from_replica
 def figures_api(request):
     """GET /api/figures/?from=YYYY-MM-DD&to=YYYY-MM-DD[&unit=<id>] — JSON for big screens and integrations.
 

@@ -6,7 +6,7 @@ The dataset, for the period March 2024 (its end a month's end in the past, so no
   R2 (unit A, 人才安居, 4 March) acknowledged the same day and closed 6 March; R3 (unit B, 金融上市,
   11 March) and R4 (unit A, 用地空间, 1 March) open and never acknowledged → February 100 % of every rate;
   March closure 1 of 3, on time 1 of 1, same-day acknowledgement 1 of 3, no feedback;
-  by category over 2–31 March (the period's last 30 days): 人才安居 1, 金融上市 1 — R4 is a day before;
+  by category in March: 人才安居 1, 金融上市 1, 用地空间 1 (R4, on the 1st; R1 is February's);
 - projects of 2024 as of 31 March (time elapsed 25 %): P1 30 % done (green), P2 10 % (yellow), P3 0 %
   (yellow);
 - leads: L1 a lead, L2 assessed, L3 negotiating, S1 signed on 5 March → the funnel 1, 1, 1 and 1 signed.
@@ -140,31 +140,38 @@ def test_the_months_rates_are_the_figures_of_that_month_as_a_period(district, le
     assert march[figure("on_time_rate_pct")] == float(cards["on_time_rate_pct"]) == 100.0
 
 
-def test_requests_by_category_count_the_periods_last_30_days(district, leader):
+def by_category(chart) -> list[tuple[str, int]]:
+    return sorted(zip(chart["spec"]["categories"], chart["spec"]["series"][0]["data"], strict=True))
+
+
+def test_requests_by_category_count_the_whole_period_from_the_roll_up(district, leader):
     chart = charts(client_for(leader).get(reverse("dashboard") + PERIOD))["chart-categories"]
-    assert chart["spec"]["categories"] == [TALENT, FINANCE] or chart["spec"]["categories"] == [
-        FINANCE,
-        TALENT,
-    ]
-    assert chart["spec"]["series"][0]["data"] == [1, 1]
-    assert "2024-03-02 – 2024-03-31" in chart["note"]
-    assert [(r["label"], [c["text"] for c in r["cells"]]) for r in chart["table"]["rows"]] == [
-        (name, ["1", "50.0%"]) for name in chart["spec"]["categories"]
-    ]
+    assert by_category(chart) == sorted([(TALENT, 1), (FINANCE, 1), (LAND, 1)])
+    assert "2024-03-01 – 2024-03-31" in chart["note"]
+    rows = [(r["label"], [c["text"] for c in r["cells"]]) for r in chart["table"]["rows"]]
+    assert rows == [(name, ["1", "33.3%"]) for name in chart["spec"]["categories"]]
+    # each count opens the request list of that category and period, which lists exactly those requests
+    for row in chart["table"]["rows"]:
+        listed = client_for(leader).get(row["cells"][0]["link"])
+        assert listed.status_code == 200
+        assert listed.context["paginator"].count == 1
 
 
-def test_a_period_shorter_than_30_days_is_counted_whole(district, leader):
-    chart = charts(client_for(leader).get(reverse("dashboard") + "?from=2024-03-01&to=2024-03-05"))[
-        "chart-categories"
-    ]
-    assert sorted(
-        zip(chart["spec"]["categories"], chart["spec"]["series"][0]["data"], strict=True)
-    ) == sorted([(LAND, 1), (TALENT, 1)])
+def test_partial_months_are_counted_from_the_requests(district, leader):
+    """2 March – 31 March: the edge is read raw (R4 of the 1st is outside); 6 February – 31 March: February's
+    part raw (R1 of the 5th outside), March from the roll-up; 5 February – 5 March: both edges raw."""
+    march = charts(client_for(leader).get(reverse("dashboard") + "?from=2024-03-02&to=2024-03-31"))
+    assert by_category(march["chart-categories"]) == sorted([(TALENT, 1), (FINANCE, 1)])
+    span = charts(client_for(leader).get(reverse("dashboard") + "?from=2024-02-06&to=2024-03-31"))
+    assert by_category(span["chart-categories"]) == sorted([(TALENT, 1), (FINANCE, 1), (LAND, 1)])
+    first = charts(client_for(leader).get(reverse("dashboard") + "?from=2024-02-05&to=2024-03-05"))
+    # R1 (5 February, 人才安居 by default) and R2 (4 March) and R4; R3 (11 March) after the end
+    assert by_category(first["chart-categories"]) == sorted([(TALENT, 2), (LAND, 1)])
 
 
 def test_a_units_charts_count_that_unit_only(district, staff_a, unit_a):
     got = charts(client_for(staff_a).get(reverse("dashboard") + PERIOD + f"&unit={unit_a.pk}"))
-    assert got["chart-categories"]["spec"]["categories"] == [TALENT]  # R3 is unit B's
+    assert by_category(got["chart-categories"]) == sorted([(TALENT, 1), (LAND, 1)])  # R3 is unit B's
     assert series(got["chart-rates"])[figure("closure_rate_pct")][-2:] == [100.0, 50.0]  # R2 closed, R4 open
     assert [i["value"] for i in got["chart-lights"]["spec"]["items"]] == [0, 1, 1]  # P3 is unit B's
 
