@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test test-slow bootstrap db-stop lint messages demo bench clean-db deploy-check
+.PHONY: run test test-slow bootstrap db-stop lint messages demo bench bench-replica clean-db deploy-check
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(.ci/find-python) || exit 1; \
@@ -17,10 +17,13 @@ $(VENV)/.installed: pyproject.toml
 
 bootstrap: $(VENV)/.installed
 
+# One background worker (manage.py worker: exports, imports, reminders…) runs beside the web server and
+# stops with it.
 run: bootstrap
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(MANAGE) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 demo: bootstrap
 	$(MANAGE) migrate --no-input -v 0
@@ -36,7 +39,7 @@ test: lint
 	@$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 
-# The tests marked slow (print-to-PDF, crawls; README): minutes each, run once per CI run.
+# The tests marked slow (print-to-PDF, crawls, the streaming replica pair; README): once per CI run.
 test-slow: bootstrap
 	@$(VENV)/bin/pytest -n 2 --dist loadfile -m slow $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no slow test: that is a failure"; exit 1; fi; exit $$rc
@@ -51,6 +54,11 @@ deploy-check: bootstrap
 SIZE ?= city
 bench: bootstrap
 	$(PY) bench/run.py --size $(SIZE)
+
+# The read replica measured on a throwaway streaming pair of its own (bench/replica.py): figure pages and
+# write paths with and without DATABASE_REPLICA_URL, A B A B. Not part of `make test`.
+bench-replica: bootstrap
+	$(PY) bench/replica.py --size $(SIZE)
 
 db-stop: bootstrap
 	$(PY) -m jianbei.embedded_db stop

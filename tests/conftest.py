@@ -43,6 +43,8 @@ def _fast_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
+    # background jobs run at once, in the test's transaction (apps/jobs/__init__.py); no worker needed
+    settings.JOBS_EAGER = True
 
 
 @pytest.fixture

@@ -237,6 +237,18 @@ def test_uploads_and_generated_state_live_on_a_named_volume(services):
         )
 
 
+def test_a_worker_runs_the_job_queue_with_the_web_environment_after_migrate(services):
+    worker = services["worker"]
+    assert "manage.py worker" in _command_text(worker.get("command"))
+    assert _environment(worker) == _environment(services["web"]), "the worker must see what web sees"
+    depends_on = worker.get("depends_on") or {}
+    assert depends_on.get("db", {}).get("condition") == "service_healthy"
+    assert depends_on.get("migrate", {}).get("condition") == "service_completed_successfully"
+    # export files the worker writes are served by web: the same volume
+    assert ("appdata", "/data") in _named_volume_mounts(worker)
+    assert _ports(worker) == [], "the worker serves nothing"
+
+
 # --- Dockerfile and .dockerignore -----------------------------------------------------------------
 
 
@@ -308,3 +320,15 @@ def test_compose_file_is_valid_for_docker_compose():
         timeout=60,
     )
     assert out.returncode == 0, f"{' '.join(command)} config -q failed:\n{out.stdout}{out.stderr}"
+
+
+def test_a_second_proxy_port_publishes_only_the_enterprise_side(services):
+    """Issue #19: the enterprise side (/e/ and its static files) has its own public address; nothing else
+    of the workbench gets through it."""
+    assert "8001:8080" in _ports(services["proxy"])
+    text = _command_text(services["proxy"].get("command"))
+    public = text[text.index("listen 8080;") :]
+    locations = re.findall(r"location\s+(\^~\s+)?(\S+)\s*\{", public)
+    assert [path for _, path in locations] == ["/e/", "/static/", "/"]
+    assert re.search(r"location /\s*\{\s*return 404;\s*\}", public)
+    assert services["web"]["environment"]["JIANBEI_PUBLIC_BASE_URL"].endswith(":-http://localhost:8001}")

@@ -37,6 +37,9 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．－，", "012345678
 _INVISIBLE = re.compile("[\u0000\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+PROGRESS_EVERY = 500  # rows between two progress reports while an import is applied as a job
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (wrong type, empty, bad headers…)."""
 
@@ -197,7 +200,8 @@ class Importer:
     def template_bytes(self) -> bytes:
         return xlsx_bytes([c.header for c in self.columns], [[c.example for c in self.columns]])
 
-    def check(self, uploaded) -> ImportReport:
+    def check(self, uploaded, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """`progress(done, total)` is told every PROGRESS_EVERY rows checked (an import applied as a job)."""
         try:
             headers, raw_rows = read_table(uploaded)
             self._check_headers(headers)
@@ -211,8 +215,10 @@ class Importer:
                 rows=[],
                 file_errors=[_("At most %(max)d rows per file.") % {"max": settings.IMPORT_MAX_ROWS}],
             )
-        for row in rows:
+        for number, row in enumerate(rows, start=1):
             self._parse_columns(row)
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number // 2, len(rows))  # parsing is the first half of the work, checking the second
         self._mark_duplicates(rows)
         self.prepare(rows)
         for row in rows:
@@ -220,11 +226,15 @@ class Importer:
                 self.clean_row(row)
         return ImportReport(rows=rows)
 
-    def commit(self, uploaded) -> ImportReport:
-        report = self.check(uploaded)
+    def commit(self, uploaded, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        report = self.check(uploaded, progress)
         if report.ok:
+            if progress is not None:
+                progress(len(report.rows) * 3 // 4, len(report.rows))  # checked; writing
             with transaction.atomic():
                 report.created, report.updated = self.save(report.rows)
+            if progress is not None:
+                progress(len(report.rows), len(report.rows))
         return report
 
     def _check_headers(self, headers: list[str]) -> None:

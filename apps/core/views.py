@@ -223,23 +223,42 @@ class ImportView(View):
         return stored
 
     def _commit(self, request):
+        """The apply step runs as a background job (apps/core/tasks.py, import_apply) with a progress page;
+        where jobs run at once (tests, JIANBEI_JOBS_EAGER) the page answers as it always did."""
+        from apps.jobs.models import Job
+        from apps.jobs.services import job_start
+
+        from .tasks import import_apply
+
         token = request.POST.get("token", "")
         stored = self._open_pending(request, token)
         if stored is None:
             return redirect(request.path)
-        with stored:
-            report = self.importer.commit(stored)
-        if not report.ok:
-            return self._render(report, token=token)
-        pending = request.session.get(_SESSION_KEY, {})
-        default_storage.delete(pending.pop(token))
-        request.session[_SESSION_KEY] = pending
-        messages.success(
-            request,
-            _("Imported: %(created)d created, %(updated)d updated.")
-            % {"created": report.created, "updated": report.updated},
+        stored.close()
+        importer = type(self.importer)
+        job = job_start(user=request.user, title=self.importer.title, next_url=resolve_url(self.success_url))
+        result = import_apply.enqueue(
+            job_id=str(job.pk), importer=f"{importer.__module__}.{importer.__qualname__}", path=stored.name
         )
-        return redirect(self.success_url)
+        job.refresh_from_db()
+        if job.status == Job.Status.FAILED:  # ran at once and the rows no longer pass: show why, as before
+            stored = self._open_pending(request, token)
+            if stored is None:
+                return redirect(request.path)
+            with stored:
+                return self._render(self.importer.check(stored), token=token)
+        pending = request.session.get(_SESSION_KEY, {})
+        pending.pop(token, None)  # the job owns the kept copy now (and deletes it once applied)
+        request.session[_SESSION_KEY] = pending
+        if job.status == Job.Status.DONE:  # ran at once: say so in the page's language
+            done = result.backend and import_apply.get_result(result.id).return_value
+            messages.success(
+                request,
+                _("Imported: %(created)d created, %(updated)d updated.")
+                % {"created": done["created"], "updated": done["updated"]},
+            )
+            return redirect(self.success_url)
+        return redirect("jobs:detail", pk=job.pk)
 
     def _keep(self, request, uploaded) -> str:
         token = uuid.uuid4().hex

@@ -1,11 +1,13 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,17 +15,19 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.accounts.models import User
-from apps.core.exports import xlsx_response
+from apps.core.exports import export_response
 from apps.core.periods import start_of_day
 from apps.core.views import FilteredListView, safe_next
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
+from .. import exports as _exports  # noqa: F401 (registers the requests sheet)
 from .. import services
 from ..filters import LoggedRequestFilter, RequestFilter
 from ..forms import ActionForm, AttachmentForm, RequestForm
-from ..models import Attachment, Notification, Request, RequestEvent, Status
+from ..models import Attachment, Notification, Request, RequestEvent, Status, Supervision
 from .common import URGENCY_RANK, request_rows, request_table
+from .supervision import supervision_context
 
 A = RequestEvent.Action
 
@@ -60,52 +64,9 @@ class LoggedRequestListView(RequestListView):
 
 class RequestExportView(View):
     def get(self, request):
-        qs = RequestFilter(
-            request.GET, queryset=request_rows(Request.objects.visible_to(request.user)), request=request
-        ).qs
-        headers = [
-            "编号",
-            "受理时间",
-            "企业",
-            "来源",
-            "类别",
-            "诉求",
-            "紧急程度",
-            "状态",
-            "承办单位",
-            "承办人",
-            "办结期限",
-            "办结时间",
-            "按时办结",
-            "办理结果",
-            "答复内容",
-            "满意度",
-            "登记单位",
-        ]
-        now = timezone.now()
-        rows = (
-            [
-                r.pk,
-                timezone.localtime(r.received_at).strftime("%Y-%m-%d %H:%M"),
-                r.enterprise.name if r.enterprise_id else "",
-                r.get_source_display(),
-                r.category.name,
-                r.title,
-                r.get_urgency_display(),
-                r.get_status_display() + ("（超期）" if r.due_state(now) == "overdue" else ""),
-                r.handling_unit.name if r.handling_unit_id else "",
-                str(r.handler) if r.handler_id else "",
-                timezone.localtime(r.close_due).strftime("%Y-%m-%d %H:%M") if r.close_due else "",
-                timezone.localtime(r.closed_at).strftime("%Y-%m-%d %H:%M") if r.closed_at else "",
-                {True: "是", False: "否"}.get(r.closed_on_time, ""),
-                r.get_outcome_display(),
-                r.answer,
-                r.get_satisfaction_display(),
-                r.logged_unit.name,
-            ]
-            for r in qs.iterator(chunk_size=2000)
-        )
-        return xlsx_response("requests", headers, rows)
+        # up to EXPORT_DIRECT_MAX rows at once; more as a job with a progress page (apps/core/exports.py)
+        back = reverse("service:request_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+        return export_response(request, "service.requests", back=back)
 
 
 class RequestDetailView(DetailView):
@@ -138,6 +99,7 @@ class RequestDetailView(DetailView):
             attachment_form=AttachmentForm(),
             now=timezone.now(),
         )
+        context.update(supervision_context(user, req, context["now"]))
         return context
 
 
@@ -284,11 +246,14 @@ def my_todo(request):
     mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
     today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
     running = mine & ~Q(status=Status.PAUSED)
+    supervised = Supervision.objects.pending().filter(request=OuterRef("pk"))
     counts = {"waiting": 0} | open_items.filter(mine | waiting if user.unit_id else mine).aggregate(
         mine=Count("pk", filter=mine),
         overdue=Count("pk", filter=running & Q(close_due__lt=now)),
         due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
         **({"waiting": Count("pk", filter=waiting)} if user.unit_id else {}),  # a user without a unit: none
+        # the handler's items under supervision (督办), tagged in the table: counted with the rest
+        supervised=ArrayAgg("pk", filter=mine & Q(Exists(supervised))),
     )
     page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
     page.count = counts["mine"]  # counted above with the rest
@@ -312,6 +277,7 @@ def my_todo(request):
             "unassigned": unassigned,
             "unassigned_count": counts["waiting"],
             "assignments": assignments[:100],
+            "supervised_ids": set(counts["supervised"] or ()),
         },
     )
 
@@ -329,6 +295,7 @@ def unit_todo(request):
         Request.objects.filter(handling_unit_id=unit_id)
         .select_related("enterprise", "handler")
         .only(*shown, "outcome", "pending_extension_days")
+        .annotate(supervised=Exists(Supervision.objects.pending().filter(request=OuterRef("pk"))))
     )
     is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
     extensions = base.open().filter(pending_extension_days__gt=0).order_by("close_due")
