@@ -453,8 +453,10 @@ def test_a_staff_member_of_the_logging_unit_cannot_acknowledge_for_the_handling_
     assert state(req) == before
 
 
-def test_closing_notifies_the_logger_in_at_most_ten_statements(staff_a, colleague_a, unit_a):
-    """quality.md: one transition ≤ 10 statements, the logger's notification and badge included."""
+def test_closing_notifies_the_logger_in_at_most_ten_statements(settings, staff_a, colleague_a, unit_a):
+    """quality.md: one transition ≤ 10 statements, the logger's notification and badge included (and the
+    job that takes the news to e-mail and group robots, queued for the worker as in a web request)."""
+    settings.JOBS_EAGER = False
     req = make_request(staff_a, handling_unit=unit_a, handler=colleague_a, at=local(2024, 3, 4, 10))
     req = contact(acknowledge(req, colleague_a, local(2024, 3, 4, 11)), colleague_a, local(2024, 3, 4, 12))
     get_calendar()

@@ -4,7 +4,7 @@
 from .attachments import attachment_add, can_attach
 from .joint_actions import joint_action_close, joint_action_create
 from .moves import HANDLING, MOVES, WORKING, A, S, TransitionError, allowed_moves
-from .notifications import notifications_read, notifications_send
+from .notifications import notifications_read, notifications_send, reminders_notify
 from .requests import counted_unit_move, request_create, request_transition, requests_recompute_clocks
 from .visits import visit_assign, visit_record
 
@@ -23,6 +23,7 @@ __all__ = [
     "joint_action_create",
     "notifications_read",
     "notifications_send",
+    "reminders_notify",
     "request_create",
     "request_transition",
     "requests_recompute_clocks",
