@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, QuerySet, Value
 
 Plan = Generator[dict, dict, Any]
@@ -88,7 +88,9 @@ def execute(specs: dict) -> dict:
             params += p
         columns[same].append(key)
     if parts:
-        with connection.cursor() as cursor:
+        # where a read of these records goes: the replica inside a figures page (apps/core/replica.py)
+        alias = router.db_for_read(next(iter(specs.values())).queryset.model)
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()
         for keys, text in zip(columns.values(), row, strict=True):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.figures import figures as figures_of
+from apps.core.replica import reads_from_replica
 from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 from apps.projects.models import Project
@@ -348,6 +349,7 @@ def _linked(figures, start: date, end: date, unit: Unit | None, user):
     return [(figure, links.get(figure.key)) for figure in figures]
 
 
+@reads_from_replica
 def figures(request):
     """Campaign 4 in aggregates (lead details stay confidential to their unit)."""
     start, end = period_from_request(request)

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.exports import xlsx_response
+from apps.core.replica import reads_from_replica
 from apps.investment.models import Lead
 from apps.units.models import Unit
 
+from . import quality as quality_module
 from . import services
 from .board import compare, compute_boards, month_bounds, previous_month
 from .charts import board_charts
@@ -157,6 +159,7 @@ def _board_context(request, month: date) -> dict:
     }
 
 
+@reads_from_replica
 def board_view(request):
     month = _month(request)
     context = _board_context(request, month)
@@ -171,6 +174,7 @@ def board_view(request):
     return render(request, "rankings/board.html", context)
 
 
+@reads_from_replica
 def projector(request):
     month = _month(request)
     return render(request, "rankings/projector.html", _board_context(request, month))
@@ -336,3 +340,16 @@ def memo(request, unit_id):
         "publication": publication,
     }
     return render(request, "rankings/memo.html", context)
+
+
+def quality(request):
+    """Signs of gaming, per unit, for a month (leaders): each figure with its definition and the lists of the
+    requests it counts (apps/rankings/quality.py)."""
+    if not request.user.has_perm("accounts.view_all_units"):
+        raise PermissionDenied
+    month = _month(request)
+    return render(
+        request,
+        "rankings/quality.html",
+        {"month": month, "signs": quality_module.SIGNS, "rows": quality_module.quality_table(month)},
+    )

@@ -13,6 +13,7 @@ from django.views.generic import DetailView
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import EditConflict, EditConflictMixin
+from apps.core.replica import reads_from_replica
 from apps.core.views import FilteredListView, ImportView, period_from_request
 from apps.service.models import Visit
 from apps.service.views.visits import VisitCreateView
@@ -415,6 +416,7 @@ class CarrierImportView(ImportView):
     filename_stem = "carriers"
 
 
+@reads_from_replica
 def figures(request):
     """Campaign 3's figures for a period, district-wide and for a unit, and the carriers' free area."""
     start, end = period_from_request(request)

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 
+from apps.core.replica import reads_from_replica
 from apps.core.views import period_from_request
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
@@ -40,6 +41,7 @@ def _with_links(figures, links):
     return [(f, links.get(f.key)) for f in figures]
 
 
+@reads_from_replica
 def service_figures(request):
     start, end = period_from_request(request)
     unit = unit_from_request(request)
@@ -62,6 +64,7 @@ def service_figures(request):
     return render(request, "service/figures.html", context)
 
 
+@reads_from_replica
 def coverage(request):
     """Key-enterprise coverage per unit and district-wide, and a unit's not-yet-visited list."""
     start, end = period_from_request(request)
