@@ -134,8 +134,8 @@ class RequestMaker:
         self.request = Table(Request, [
             "id", "enterprise_id", "source", "visit_id", "category_id", "title", "description", "urgency",
             "logged_unit_id", "created_by_id", "received_at", "received_on", "status", "handling_unit_id",
-            "handler_id", "outcome", "answer", "satisfaction", "reopen_count", "pending_extension_days",
-            *clocks.Clocks.FIELDS, "version", "updated_at", "concerns", "counts_for_id",
+            "handler_id", "outcome", "answer", "satisfaction", "satisfaction_by", "reopen_count",
+            "pending_extension_days", *clocks.Clocks.FIELDS, "version", "updated_at", "concerns", "counts_for_id",
         ])  # fmt: skip
         self.event = Table(RequestEvent, ["id", "request_id", "action", "from_status", "to_status", "by_id", "at",
                                           "note", "data"])  # fmt: skip
@@ -352,7 +352,8 @@ class RequestMaker:
         loader.add(self.request, self.request.line(
             rid, enterprise, source, visit, category.pk, title, f"{world.ent_name[enterprise - 1]}反映：{title}。",
             urgency, logged_unit, world.staff[logged_unit], received, received.date(), status, req["unit"],
-            req["handler"], req["outcome"], req["answer"], req["satisfaction"], req["reopen"], req["pending"],
+            req["handler"], req["outcome"], req["answer"], req["satisfaction"],
+            "staff" if req["satisfaction"] else "", req["reopen"], req["pending"],  # staff-entered ratings
             c.dispatched_at, c.ack_due, c.acknowledged_at, c.contact_due, c.first_contact_at, c.close_due,
             c.closed_at, c.feedback_at, c.ack_on_time, c.closed_on_time, c.workdays_to_close,
             len(events) - 1, events[-1].at,
