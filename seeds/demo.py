@@ -17,7 +17,7 @@ from apps.enterprises.models import Contact, Enterprise, Industry, Size, Tag
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
 
-from . import investment, projects, rankings, research, service
+from . import callbacks, enterprise_side, investment, projects, rankings, research, service
 from .district import DEMO_ACCOUNTS, DEMO_PASSWORD, TAGS, UNITS
 
 SEED = 20240219
@@ -113,6 +113,10 @@ def load(stdout=None) -> dict[str, int]:
         research.load(rng, users)
         investment.load(rng, users)
         rankings.load(rng, users)
+        # after the reporting day (from 18 March 2024): the enterprise side's requests and links
+        enterprise_side.load(rng, users)
+        # 1 April 2024: the call-back sample of March's closures and its calls; a 督办
+        callbacks.load(rng, users)
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),

@@ -37,7 +37,7 @@ from .test_permission_matrix import _build_world as build_matrix_world
 ALLOWED = {
     # products, formats and standards
     "Django", "Excel", "ECharts", "Word", "PDF", "CSV", "xlsx", "docx", "htmx", "Authenticator", "Google",
-    "Microsoft", "chinese-calendar", "csv", "TOTP", "OTP",
+    "Microsoft", "chinese-calendar", "csv", "TOTP", "OTP", "WebP",
     # the language switch names each language in that language
     "English",
     # keys of the keyboard (the projector's help)

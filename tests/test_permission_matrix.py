@@ -23,6 +23,9 @@ from apps.accounts import roles
 from apps.enterprises.models import Enterprise
 from apps.investment import services as inv_services
 from apps.investment.models import Lead, LeadEvent
+from apps.jobs.services import job_finish, job_start
+from apps.messaging.models import Preference
+from apps.portal.models import ContactLink
 from apps.projects.models import MonthlyReport, Project, YearPlan
 from apps.rankings.models import Publication
 from apps.research import services as rd_services
@@ -30,13 +33,18 @@ from apps.research.models import Carrier, Entity, Match, Result
 from apps.service import services
 from apps.service.models import (
     Attachment,
+    CallbackItem,
+    CallbackSample,
     Category,
     JointAction,
     Notification,
     Request,
+    Supervision,
     Visit,
     VisitAssignment,
+    VisitAttachment,
 )
+from apps.workdays.models import CalendarDay, CalendarYear
 
 from .conftest import client_for
 from .factories import EnterpriseFactory, UnitFactory, UserFactory
@@ -111,11 +119,24 @@ _UNIT_B_READ = {
 _WRITE_B = {"anonymous": 302, "staff_a": 403, "colleague_a": 403, "staff_b": 200, "manager_a": 403,
             "leader": 200, "admin": 200}  # fmt: skip
 _WRITE_B_POST = {**_WRITE_B, "staff_b": 302, "leader": 302, "admin": 302}
+# What one user started (a background job): theirs alone; the others, leaders and admins included, get 404.
+_ONLY_STAFF_B = {**{role: 404 for role in SIGNED_IN}, "anonymous": 302, "staff_b": 200}
 
 
 def _request_state(world):
     r = Request.objects.get(pk=world["request_b"].pk)
     return (r.status, r.handling_unit_id, r.handler_id, r.events.count(), r.closed_at)
+
+
+# The working-day calendar's pages: the Django admin's users who may change the calendar, nobody else.
+_ADMIN_ONLY = {"anonymous": 302, **{role: 403 for role in SIGNED_IN}, "admin": 200}
+
+
+def _calendar_2027(world):
+    return (
+        list(CalendarDay.objects.filter(date__year=2027).values_list("date", "kind", "name")),
+        list(CalendarYear.objects.filter(year=2027).values_list("is_published", "source")),
+    )
 
 
 CASES = [
@@ -161,6 +182,11 @@ CASES = [
     Case(
         "service:visit_detail",
         lambda w: reverse("service:visit_detail", args=[w["visit_b"].pk]),
+        _UNIT_B_READ,
+    ),
+    Case(
+        "service:visit_attachment",
+        lambda w: reverse("service:visit_attachment", args=[w["visit_file_b"].pk]),
         _UNIT_B_READ,
     ),
     Case(
@@ -516,6 +542,69 @@ CASES = [
         snapshot=lambda w: Publication.objects.count(),
         may_change=frozenset({"leader", "admin"}),
     ),
+    # --- 督办 and the call-back sample (issue #19): leaders supervise; the handling unit answers (another
+    # unit's request is a 404, a leader or admin elsewhere may not answer for the unit); only call-back
+    # checkers record calls (the canonical roles are none: admins have every permission); the sample page
+    # shows each viewer what they may see; the signs-of-gaming page is for leaders ---------------------------
+    Case(
+        "service:supervision_create",
+        lambda w: reverse("service:supervision_create", args=[w["request_b"].pk]),
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 403,
+            "leader": 302,
+            "admin": 302,
+        },
+        method="post",
+        data=lambda w: {"instruction": "请本周内办结", "due_on": "2030-01-01"},
+        snapshot=lambda w: Supervision.objects.count(),
+        may_change=frozenset({"leader", "admin"}),  # (not overdue: refused with a message all the same)
+    ),
+    Case(
+        "service:supervision_answer",
+        lambda w: reverse("service:supervision_answer", args=[w["supervision_b"].pk]),
+        {**_UNIT_B_READ, "staff_b": 302, "leader": 403, "admin": 403},
+        method="post",
+        data=lambda w: {"answer": "已落实"},
+        snapshot=lambda w: model_to_dict(Supervision.objects.get(pk=w["supervision_b"].pk)),
+        may_change=frozenset({"staff_b"}),
+    ),
+    Case(
+        "service:callback_list", lambda w: reverse("service:callback_list") + "?month=2024-03", everyone(200)
+    ),
+    Case(
+        "service:callback_record",
+        lambda w: reverse("service:callback_record", args=[w["callback_b"].pk]),
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 403,
+            "leader": 403,
+            "admin": 302,
+        },
+        method="post",
+        data=lambda w: {"result": "confirmed"},
+        snapshot=lambda w: model_to_dict(CallbackItem.objects.get(pk=w["callback_b"].pk)),
+        may_change=frozenset({"admin"}),
+    ),
+    Case(
+        "rankings:quality",
+        lambda w: reverse("rankings:quality") + "?month=2024-03",
+        {
+            "anonymous": 302,
+            "staff_a": 403,
+            "colleague_a": 403,
+            "staff_b": 403,
+            "manager_a": 403,
+            "leader": 200,
+            "admin": 200,
+        },
+    ),
     # --- the audit history of a record (apps/audit): unit managers, leaders and admins read it on the records
     # they may open (another unit's is a 404, as on its own page); staff get 403 -----------------------------
     *[
@@ -563,7 +652,164 @@ CASES = [
         data=lambda w: {"token": "123456"},
         snapshot=lambda w: TOTPDevice.objects.count(),
     ),
+    # --- the signed-in user's own notification settings (apps/messaging): no user in the URL, so a post
+    # changes the poster's settings only — staff A's stay as they were whoever else posts ------------------
+    Case("messaging:preferences", lambda w: reverse("messaging:preferences"), everyone(200)),
+    Case(
+        "messaging:preferences",
+        lambda w: reverse("messaging:preferences"),
+        everyone(302),
+        method="post",
+        data=lambda w: {"user": w["staff_a"].pk, "closed__robot": "on"},
+        snapshot=lambda w: list(
+            Preference.objects.filter(user=w["staff_a"]).values_list("choices", flat=True)
+        ),
+        may_change=frozenset({"staff_a"}),
+    ),
+    # --- a background job (apps/jobs: an export or an import's apply step): only the user who started it
+    # watches it and downloads its file; anyone else gets 404, as for a job that does not exist -------------
+    *[
+        Case(name, lambda w, name=name: reverse(name, args=[w["job_b"].pk]), _ONLY_STAFF_B)
+        for name in ("jobs:detail", "jobs:progress", "jobs:download")
+    ],
+    # --- the admin's working-day calendar (apps/workbench/workdays_views.py): admins only; anyone else
+    # signed in gets 403 and changes no day ------------------------------------------------------------------
+    Case("calendar_year", lambda w: reverse("calendar_year", args=[2027]), _ADMIN_ONLY),
+    Case(
+        "calendar_day",
+        lambda w: reverse("calendar_day", args=[2027]),
+        {**_ADMIN_ONLY, "admin": 302},
+        method="post",
+        data=lambda w: {"date": "2027-10-01", "name": "国庆节"},
+        snapshot=_calendar_2027,
+        may_change=frozenset({"admin"}),
+    ),
+    Case("calendar_notice", lambda w: reverse("calendar_notice", args=[2027]), _ADMIN_ONLY),
+    Case(
+        "calendar_notice",
+        lambda w: reverse("calendar_notice", args=[2027]),
+        {**_ADMIN_ONLY, "admin": 302},
+        method="post",
+        data=lambda w: {
+            "text": "2027-10-01~2027-10-07 国庆节",
+            "source": "通知",
+            "entered": "on",
+            "action": "apply",
+        },
+        snapshot=_calendar_2027,
+        may_change=frozenset({"admin"}),
+    ),
+    # --- the enterprise side (企业端, issue #19): the one public surface besides the login page. A valid
+    # token opens its own enterprise's pages for anyone (200, signed in or not); a wrong token, or another
+    # enterprise's request, is a 404 for everyone — never a login redirect — and changes nothing -------------
+    *[
+        Case(name, url, {role: status for role in ROLES})
+        for name, url, status in [
+            ("portal:home", lambda w: reverse("portal:home", args=[w["token_b"]]), 200),
+            ("portal:home", lambda w: reverse("portal:home", args=["wrong-token"]), 404),
+            ("portal:submit", lambda w: reverse("portal:submit", args=[w["token_b"]]), 200),
+            ("portal:submit", lambda w: reverse("portal:submit", args=["wrong-token"]), 404),
+            (
+                "portal:request",
+                lambda w: reverse("portal:request", args=[w["token_b"], w["request_b"].pk]),
+                200,
+            ),
+            (
+                "portal:request",
+                lambda w: reverse("portal:request", args=[w["token_a"], w["request_b"].pk]),
+                404,
+            ),
+            (
+                "portal:request",
+                lambda w: reverse("portal:request", args=["wrong-token", w["request_b"].pk]),
+                404,
+            ),
+        ]
+    ],  # fmt: skip
+    *[
+        Case(
+            name,
+            url,
+            {role: status for role in ROLES},
+            method="post",
+            data=data,
+            snapshot=lambda w: (
+                _request_state(w),
+                Request.objects.count(),
+                Request.objects.get(pk=w["request_b"].pk).satisfaction,
+            ),
+        )
+        for name, url, data, status in [
+            # the form again: a heading is needed (a valid one is the contact's own write: tests/portal)
+            (
+                "portal:submit",
+                lambda w: reverse("portal:submit", args=[w["token_b"]]),
+                lambda w: {"title": ""},
+                200,
+            ),
+            (
+                "portal:submit",
+                lambda w: reverse("portal:submit", args=["wrong-token"]),
+                lambda w: {"title": "冒名诉求", "category": Category.objects.first().pk},
+                404,
+            ),
+            # request B is not closed: nothing to rate yet
+            (
+                "portal:rate",
+                lambda w: reverse("portal:rate", args=[w["token_b"], w["request_b"].pk]),
+                lambda w: {"satisfaction": "unsatisfied"},
+                200,
+            ),
+            (
+                "portal:rate",
+                lambda w: reverse("portal:rate", args=[w["token_a"], w["request_b"].pk]),
+                lambda w: {"satisfaction": "unsatisfied"},
+                404,
+            ),
+            (
+                "portal:rate",
+                lambda w: reverse("portal:rate", args=["wrong-token", w["request_b"].pk]),
+                lambda w: {"satisfaction": "unsatisfied"},
+                404,
+            ),
+        ]
+    ],  # fmt: skip
+    # staff issue, print and revoke the links of the enterprises they may edit
+    Case("contact_links:list", lambda w: reverse("contact_links:list", args=[w["enterprise_b"].pk]), _EDIT_B),
+    Case(
+        "contact_links:issue",
+        lambda w: reverse("contact_links:issue", args=[w["enterprise_b"].pk]),
+        _EDIT_B,  # the link is shown once, on the answer to the post
+        method="post",
+        data=lambda w: {"contact": w["contact_b"].pk, "days": 90},
+        snapshot=lambda w: ContactLink.objects.count(),
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
+    Case(
+        "contact_links:revoke",
+        lambda w: reverse("contact_links:revoke", args=[w["enterprise_b"].pk, w["link_b"].pk]),
+        _EDIT_B_POST,
+        method="post",
+        snapshot=lambda w: ContactLink.objects.get(pk=w["link_b"].pk).revoked_at,
+        may_change=frozenset({"staff_b", "leader", "admin"}),
+    ),
 ]
+
+
+def _enterprise_side(users, enterprise_a, enterprise_b):
+    """A contact of each enterprise with a personal link (issue #19): a token opens only its enterprise."""
+    from apps.enterprises.models import Contact
+    from apps.portal import services as portal
+
+    contact_a = Contact.objects.create(enterprise=enterprise_a, name="研创园联系人", is_primary=True)
+    contact_b = Contact.objects.create(enterprise=enterprise_b, name="医药谷联系人", is_primary=True)
+    link_b = portal.link_issue(contact=contact_b, by=users["staff_b"], days=30)
+    return {
+        "contact_b": contact_b,
+        "link_b": link_b.link,
+        "token_b": link_b.token,
+        "token_a": portal.link_issue(contact=contact_a, by=users["staff_a"], days=30).token,
+    }
 
 
 def _canonical_users():
@@ -653,6 +899,14 @@ def _build_world(users, unit_a, unit_b):
         size=8,
         uploaded_by=users["staff_b"],
     )
+    visit_file_b = VisitAttachment.objects.create(
+        visit=visit_b,
+        kind=VisitAttachment.Kind.DOCUMENT,
+        file=SimpleUploadedFile("v.pdf", b"%PDF-1.4"),
+        name="v.pdf",
+        size=8,
+        uploaded_by=users["staff_b"],
+    )
     services.notifications_send(
         [
             Notification(user=user, request=request_a, message="x")
@@ -723,8 +977,12 @@ def _build_world(users, unit_a, unit_b):
         source="trip",
         trip=trip_b,
     )
+    job_b = job_start(user=users["staff_b"], title="导出诉求")
+    job_finish(job=job_b, content=b"PK", filename="requests.xlsx")
     return {
         **users,
+        **_enterprise_side(users, enterprise_a, enterprise_b),
+        "job_b": job_b,
         "trip_b": trip_b,
         "lead_b": lead_b,
         "entity_b": entity_b,
@@ -739,8 +997,18 @@ def _build_world(users, unit_a, unit_b):
         "request_b": request_b,
         "action_b": action_b,
         "attachment_b": attachment_b,
+        "visit_file_b": visit_file_b,
         "project_b": project_b,
         "report_b": report_b,
+        # 督办 and the call-back sample (issue #19): written directly, whatever the request's deadline
+        "supervision_b": Supervision.objects.create(
+            request=second_b, instruction="请尽快办理", due_on=date(2030, 1, 1), created_by=users["leader"]
+        ),
+        "callback_b": CallbackItem.objects.create(
+            sample=CallbackSample.objects.create(month=date(2024, 3, 1), seed=1),
+            request=request_b,
+            unit=unit_b,
+        ),
     }
 
 

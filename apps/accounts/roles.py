@@ -13,12 +13,18 @@ ADMIN = "admin"
 
 ROLES = [STAFF, UNIT_MANAGER, LEADER, ADMIN]
 
+# A function some users have beside their role (not a role: it is added to one): the call-back checkers of
+# the 12345 centre or the supervision office, who call a sample of each month's closures (回访抽查). Its
+# permissions are granted by the service app's migration (service.check_callback).
+CALLBACK_CHECKER = "call-back checker"
+
 # The group names above are keys kept in the database; people read these labels instead.
 LABELS = {
     STAFF: pgettext_lazy("role", "staff"),
     UNIT_MANAGER: pgettext_lazy("role", "unit manager"),
     LEADER: pgettext_lazy("role", "leader"),
     ADMIN: pgettext_lazy("role", "admin"),
+    CALLBACK_CHECKER: pgettext_lazy("role", "call-back checker"),
 }
 
 

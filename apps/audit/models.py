@@ -19,7 +19,7 @@ from apps.enterprises.models import Enterprise
 from apps.investment.models import Lead
 from apps.projects.models import MonthlyReport, Project
 from apps.research.models import Carrier, Entity, Result
-from apps.service.models import Request, Visit
+from apps.service.models import Request, Supervision, Visit
 from apps.units.models import Unit
 
 CREATE, UPDATE, DELETE = "insert", "update", "delete"
@@ -86,6 +86,13 @@ class AuditedRequest(Request):
 
 @audited("RequestCoUnitHistory", _("co-handling unit history"), *_link_trackers(), record=False)
 class AuditedRequestCoUnit(Request.co_units.through):
+    class Meta(_Proxy.Meta):
+        pass
+
+
+# 督办: who put a request under supervision with which instruction and deadline, and who answered it
+@audited("SupervisionHistory", _("supervision history"))
+class AuditedSupervision(Supervision):
     class Meta(_Proxy.Meta):
         pass
 

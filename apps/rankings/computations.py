@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Plan
+from apps.core.batch import Plan, Rows
 from apps.core.periods import end_of_period
 from apps.investment import selectors as investment
 from apps.projects import selectors as projects
 from apps.projects.models import months_completed
 from apps.research import selectors as research
 from apps.service import selectors as service
+from apps.service.models import CallbackItem
 
 Measure = (
     tuple[Decimal | None, Decimal | int, Decimal | int]  # (value, numerator, denominator)
@@ -178,6 +180,31 @@ def _investment_conversion(rows, start, end):
     return {unit_id: _ratio(r["converted"], r["created"]) for unit_id, r in rows.items()}
 
 
+def _callback_rows(start, end, units):
+    """The calls of the month's call-back sample (回访抽查: the requests closed in the month) by the unit
+    that closed them: reached (confirmed or not actually solved) and confirmed."""
+    items = CallbackItem.objects.filter(sample__month=start)
+    if units is not None:
+        items = items.filter(unit_id__in=units)
+    got = yield {
+        "rows": Rows(
+            items.reached()
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                reached=Count("pk"), confirmed=Count("pk", filter=Q(result=CallbackItem.Result.CONFIRMED))
+            )
+        )
+    }
+    return {r["unit_id"]: r for r in got["rows"]}
+
+
+def _callback_verified(rows, start, end):
+    """Sampled closures the enterprise confirmed solved ÷ sampled closures reached; no row (nothing sampled
+    or nothing reached yet): not applicable."""
+    return {unit_id: _ratio(r["confirmed"], r["reached"]) for unit_id, r in rows.items()}
+
+
 COMPUTATIONS: dict[str, Computation] = {
     # the requests of the month; closed: those closed by the month's end
     "service_closure_rate": Computation(
@@ -211,6 +238,15 @@ COMPUTATIONS: dict[str, Computation] = {
         _request_measure("satisfied", "feedback"),
         _request_drill("&feedback=true"),
         _also("&satisfied=true"),
+    ),
+    # the month's sampled closures of the unit that were reached; those confirmed solved (a unit opens its own
+    # calls once made, leaders every unit's: apps.service.models.CallbackItemQuerySet.visible_to)
+    "callback_verified": Computation(
+        _("Call-back verification rate"),
+        _callback_rows,
+        _callback_verified,
+        lambda start, end: f"{reverse('service:callback_list')}?month={start:%Y-%m}&unit={UNIT}&reached=true",
+        _also("&result=confirmed"),
     ),
     # the unit's key enterprises (every user may open enterprises); the visited ones are on the coverage page
     "key_visit_coverage": Computation(

@@ -4,7 +4,8 @@ limit and its red-light projects. Computed live for a month not published; froze
 publication (`PublishedMemo`), so a published month's memo says what was said at its meeting.
 
 The memo is plain JSON: {"overdue": [...], "overdue_count": n, "stale": [...], "stale_count": n,
-"red_projects": [...], "red_count": n}; each list holds the first `LIMIT` items (oldest first), the counts
+"red_projects": [...], "red_count": n, "supervised": [...], "supervised_count": n}; each list holds the first
+`LIMIT` items (oldest first), the counts
 are whole. Labels (a lead's stage) are stored as codes and read in the reader's language.
 """
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from apps.investment.models import Lead
 from apps.projects.models import Project, months_completed
-from apps.service.models import Request
+from apps.service.models import Request, Supervision
 
 from .board import month_bounds
 
@@ -28,7 +29,7 @@ LIMIT = 50
 
 
 def memos(unit_ids: Collection[int], month: date) -> dict[int, dict]:
-    """The memo of each unit of `unit_ids` for `month`, as of now (seven queries whatever the number of
+    """The memo of each unit of `unit_ids` for `month`, as of now (nine queries whatever the number of
     units: a publication freezes every unit's)."""
     unit_ids = list(unit_ids)
     result = {
@@ -39,10 +40,13 @@ def memos(unit_ids: Collection[int], month: date) -> dict[int, dict]:
             "stale_count": 0,
             "red_projects": [],
             "red_count": 0,
+            "supervised": [],
+            "supervised_count": 0,
         }
         for pk in unit_ids
     }
     _overdue(result, unit_ids)
+    _supervised(result, unit_ids)
     _stale(result, unit_ids)
     _red_projects(result, unit_ids, month)
     return result
@@ -79,6 +83,32 @@ def _overdue(result: dict, unit_ids: list[int]) -> None:
                 "handler": handler_name or handler_login or "",
                 "due": f"{due_day:%Y-%m-%d}",
                 "days_over": (today - due_day).days,
+            }  # fmt: skip
+        )
+
+
+def _supervised(result: dict, unit_ids: list[int]) -> None:
+    """The unit's requests under supervision (督办) not done yet — the instruction not answered, or the
+    request still open — oldest first: they stay in every memo until done."""
+    supervised = Supervision.objects.not_done().filter(request__handling_unit_id__in=unit_ids)
+    for unit_id, n in _counts(supervised, "request__handling_unit_id").items():
+        result[unit_id]["supervised_count"] = n
+    order = [F("created_at").asc(), F("pk").asc()]
+    rows = _first(supervised, "request__handling_unit_id", order).values_list(
+        "request__handling_unit_id", "request_id", "request__title", "instruction", "due_on", "answered_at",
+        "request__handler__display_name", "request__handler__username",
+    )  # fmt: skip
+    for unit_id, pk, title, instruction, due_on, answered_at, handler_name, handler_login in rows.order_by(
+        "created_at", "pk"
+    ):
+        result[unit_id]["supervised"].append(
+            {
+                "id": pk,
+                "title": title,
+                "instruction": instruction[:200],
+                "due": f"{due_on:%Y-%m-%d}",
+                "answered": answered_at is not None,
+                "handler": handler_name or handler_login or "",
             }  # fmt: skip
         )
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("published/", views.published, name="published"),
     path("export/", views.export, name="export"),
     path("memo/<int:unit_id>/", views.memo, name="memo"),
+    path("quality/", views.quality, name="quality"),
     path("pack/", meeting.pack, name="pack"),
     path("notice/", meeting.notice, name="notice"),
     path("notice.docx", meeting.notice_docx, name="notice_docx"),

@@ -11,6 +11,7 @@ from .models import (
     RequestEvent,
     Visit,
     VisitAssignment,
+    VisitAttachment,
 )
 
 
@@ -19,6 +20,19 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "contact_days", "close_days", "sort_order", "is_active"]
     list_editable = ["contact_days", "close_days", "sort_order", "is_active"]
     search_fields = ["name"]
+
+
+class VisitAttachmentInline(admin.TabularInline):
+    """A visit's photos and documents, as stored (added only with the visit, through visit_record)."""
+
+    model = VisitAttachment
+    extra = 0
+    can_delete = False
+    fields = ["kind", "name", "size", "taken_at", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Visit)
@@ -32,7 +46,19 @@ class VisitAdmin(admin.ModelAdmin):
     date_hierarchy = "visited_on"
     # What the figures count changes only through the services, which keep the roll-ups (rollups.py); records
     # of work done are never deleted (their history is in the audit).
-    readonly_fields = ["visited_on", "enterprise", "lead_unit", "joint_units", "concerns", "counts_for"]
+    readonly_fields = [
+        "visited_on",
+        "enterprise",
+        "lead_unit",
+        "joint_units",
+        "concerns",
+        "counts_for",
+        "checkin_latitude",
+        "checkin_longitude",
+        "checkin_accuracy",
+        "checkin_at",
+    ]
+    inlines = [VisitAttachmentInline]
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.periods import end_of_period
+from apps.core.periods import end_of_period, start_of_day
 from apps.core.querysets import pk_among
 from apps.core.widgets import DateInput
 from apps.units.models import Unit
@@ -14,15 +14,18 @@ from .models import (
     ACK_SAME_DAY,
     CLOSED,
     HAS_FEEDBACK,
+    LAST_HOUR,
     ON_TIME,
     REOPENED,
     SATISFIED,
+    WITHDRAWN,
     Category,
     Concerns,
     Request,
     Status,
     Visit,
     ack_pending,
+    withdrawn_late,
 )
 
 
@@ -118,6 +121,21 @@ class RequestFilter(DateRangeMixin):
     satisfied = django_filters.BooleanFilter(
         label=_("Satisfied or basically satisfied"), method="filter_satisfied"
     )
+    # the leaders' quality page (signs of gaming, apps.rankings.quality) links here with these
+    closed_from = django_filters.DateFilter(
+        label=_("Closed from"), method="filter_closed_from", widget=DateInput()
+    )
+    closed_to = django_filters.DateFilter(label=_("Closed to"), method="filter_closed_to", widget=DateInput())
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=Request.Outcome.choices)
+    last_hour = django_filters.BooleanFilter(
+        label=_("Closed in the last hour before the deadline"), method="filter_last_hour"
+    )
+    withdrawn_late = django_filters.BooleanFilter(
+        label=_("Withdrawn after the deadline or a reminder"), method="filter_withdrawn_late"
+    )
+    rated_by = django_filters.ChoiceFilter(
+        label=_("Satisfaction rated by"), choices=Request.RatedBy.choices, field_name="satisfaction_by"
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("received_at", "received"), ("close_due", "due"), ("urgency", "urgency")],
@@ -144,6 +162,12 @@ class RequestFilter(DateRangeMixin):
             "feedback",
             "reopened",
             "satisfied",
+            "closed_from",
+            "closed_to",
+            "outcome",
+            "last_hour",
+            "withdrawn_late",
+            "rated_by",
         ]
 
     def filter_q(self, queryset, name, value):
@@ -179,6 +203,20 @@ class RequestFilter(DateRangeMixin):
 
     def filter_satisfied(self, queryset, name, value):
         return queryset.filter(SATISFIED) if value else queryset.filter(HAS_FEEDBACK).exclude(SATISFIED)
+
+    def filter_closed_from(self, queryset, name, value):
+        """Closed or confirmed, closed on or after `value` (Asia/Shanghai)."""
+        return queryset.filter(CLOSED, closed_at__gte=start_of_day(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(CLOSED, closed_at__lt=end_of_period(value))
+
+    def filter_last_hour(self, queryset, name, value):
+        return queryset.filter(LAST_HOUR) if value else queryset.filter(CLOSED).exclude(LAST_HOUR)
+
+    def filter_withdrawn_late(self, queryset, name, value):
+        late = withdrawn_late()
+        return queryset.filter(late) if value else queryset.filter(WITHDRAWN).exclude(late)
 
 
 class LoggedRequestFilter(DateRangeMixin):

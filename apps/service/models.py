@@ -5,9 +5,11 @@ deadlines stored on the request are derived from those events by `clocks.compute
 """
 
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.core.querysets import pk_among
-from apps.enterprises.models import Enterprise
+from apps.enterprises.models import Contact, Enterprise
 from apps.units.models import Unit
 
 
@@ -46,6 +48,9 @@ def _counts_for_field():
         editable=False,
         help_text=_("The unit whose figures it counts in, when it concerns a project (the project's unit)."),
     )
+
+
+CHECKIN_MAX_ACCURACY_M = 100_000  # a fix less precise than 100 km does not say where a visit was
 
 
 class VisitQuerySet(models.QuerySet):
@@ -113,6 +118,34 @@ class Visit(models.Model):
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
     concerns = _concerns_field()
     counts_for = _counts_for_field()
+    # The optional location check-in (browser geolocation, asked each time): where the phone said it was,
+    # how sure it was, and when. All four or none (visit_checkin_complete); written only by visit_record.
+    checkin_latitude = models.DecimalField(
+        _("check-in latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    checkin_longitude = models.DecimalField(
+        _("check-in longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    checkin_accuracy = models.PositiveIntegerField(
+        _("check-in accuracy (m)"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(1), MaxValueValidator(CHECKIN_MAX_ACCURACY_M)],
+    )
+    checkin_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -120,6 +153,26 @@ class Visit(models.Model):
         ordering = ["-visited_on", "-id"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    checkin_latitude__isnull=True,
+                    checkin_longitude__isnull=True,
+                    checkin_accuracy__isnull=True,
+                    checkin_at__isnull=True,
+                )
+                | Q(
+                    checkin_latitude__gte=-90,
+                    checkin_latitude__lte=90,
+                    checkin_longitude__gte=-180,
+                    checkin_longitude__lte=180,
+                    checkin_accuracy__gt=0,
+                    checkin_at__isnull=False,
+                ),
+                name="visit_checkin_complete",
+                violation_error_message=_("A check-in needs its latitude, longitude, accuracy and time."),
+            )
+        ]
         indexes = [
             models.Index(fields=["visited_on"], name="visit_date"),
             models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
@@ -135,6 +188,10 @@ class Visit(models.Model):
     @property
     def target(self) -> str:
         return self.target_name or (self.enterprise.name if self.enterprise_id else "")
+
+    @property
+    def has_checkin(self) -> bool:
+        return self.checkin_at is not None
 
 
 class VisitAssignment(models.Model):
@@ -238,6 +295,8 @@ class Request(models.Model):
         MEETING = "meeting", _("Meeting")
         ONLINE = "online", _("Online")
         LEADER = "leader", _("Leader's instruction")
+        # submitted by an enterprise contact through their personal link (企业自报), no staff author
+        ENTERPRISE = "enterprise", _("Submitted by the enterprise")
 
     class Urgency(models.TextChoices):
         NORMAL = "normal", _("Normal")
@@ -252,6 +311,13 @@ class Request(models.Model):
         SATISFIED = "satisfied", _("Satisfied")
         BASIC = "basic", _("Basically satisfied")
         UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    class RatedBy(models.TextChoices):
+        """Who gave the satisfaction rating the figures count: the enterprise's own rating replaces a
+        staff-entered one (existing ratings were migrated as staff-entered)."""
+
+        STAFF = "staff", _("Entered by staff")
+        ENTERPRISE = "enterprise", _("Given by the enterprise")
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="requests", null=True
@@ -275,7 +341,21 @@ class Request(models.Model):
         Unit, verbose_name=_("logged by unit"), on_delete=models.PROTECT, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,  # a request the enterprise submitted itself has its contact instead
+        blank=True,
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("submitted by contact"),
+        on_delete=models.SET_NULL,
+        related_name="requests",
+        null=True,
+        blank=True,
+        editable=False,
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     received_on = models.DateField(_("received on"), editable=False)  # Asia/Shanghai date of received_at
@@ -313,6 +393,9 @@ class Request(models.Model):
     answer = models.TextField(_("answer given"), max_length=5000, blank=True)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    satisfaction_by = models.CharField(
+        _("satisfaction rated by"), max_length=10, choices=RatedBy.choices, blank=True, editable=False
     )
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     pending_extension_days = models.PositiveSmallIntegerField(_("extension asked (working days)"), default=0)
@@ -422,7 +505,20 @@ class RequestEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=15, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=15, choices=Status.choices)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,  # an enterprise contact's move (submitted, rated): `contact` instead
+        blank=True,
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("enterprise contact"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.TextField(_("note"), max_length=5000, blank=True)
@@ -443,13 +539,17 @@ def _attachment_path(instance, filename: str) -> str:
     return f"requests/{instance.request_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-class Attachment(models.Model):
+def _visit_attachment_path(instance, filename: str) -> str:
+    return f"visits/{instance.visit_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class StoredFile(models.Model):
+    """What every uploaded file keeps: its shown name, size, who uploaded it and when. The file itself is
+    stored under an unguessable name and served only through a view that checks its record's visibility;
+    services.attachments checks each upload (types, size) before it is stored."""
+
     ALLOWED_EXTENSIONS = [".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".doc", ".xls", ".txt"]
 
-    request = models.ForeignKey(
-        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
-    )
-    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
@@ -458,12 +558,59 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["uploaded_at", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.name
+
+
+class Attachment(StoredFile):
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    # a photo the enterprise sent with its own request: its contact, no staff uploader
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("enterprise contact"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+
+class VisitAttachment(StoredFile):
+    """Evidence of a visit: a photo (from the phone's camera; resized, turned upright and stripped of every
+    EXIF tag but the time taken before it is stored, always a JPEG) or a document."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        DOCUMENT = "document", _("Document")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=_visit_attachment_path, max_length=200)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)  # a photo's DateTimeOriginal
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("visit attachment")
+        verbose_name_plural = _("visit attachments")
 
 
 class JointActionQuerySet(models.QuerySet):
@@ -667,6 +814,36 @@ class VisitMonth(models.Model):
         return f"{self.concerns} {self.unit_id} {self.month:%Y-%m}: {self.visits}"
 
 
+class RequestCategoryMonth(models.Model):
+    """Requests by what they concern, category and month received: per unit they count for, and the district's
+    total (`district`) — the dashboard's requests by category (热点诉求) read months of these, never the
+    requests."""
+
+    concerns = models.CharField(max_length=10, choices=Concerns.choices)
+    district = models.BooleanField(default=False)  # True: the district's total (unit NULL)
+    unit = _rollup_unit()
+    month = models.DateField(_("month received"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category roll-up")
+        verbose_name_plural = _("category roll-ups")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concerns", "district", "unit", "month", "category"],
+                nulls_distinct=False,
+                name="request_category_month_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.concerns} {self.unit_id} {self.month:%Y-%m} {self.category_id}: {self.n}"
+
+
 class RequestAckWait(models.Model):
     """Requests waiting for their same-day acknowledgement (`ACK_WAITING`) by what they concern, the unit they
     count for, the month received and the deadline (one of a few moments per working day), and the same
@@ -694,3 +871,180 @@ class RequestAckWait(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} {self.month:%Y-%m} {self.ack_due:%Y-%m-%d %H:%M}: {self.waiting}"
+
+
+# --- the call-back sample (回访抽查) and supervision (督办) -------------------------------------------
+
+
+class CallbackSample(models.Model):
+    """The call-back sample of one month (回访抽查): of the requests closed in the month, 10 % of each
+    handling unit's (at least 3, all when it closed fewer), drawn once by `manage.py draw_callback_sample`
+    with the seed kept here — drawing the month again returns this sample, and the seed redraws the same
+    one."""
+
+    month = models.DateField(_("month closed"), unique=True)
+    seed = models.BigIntegerField(_("seed"))
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drawn by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("call-back sample")
+        verbose_name_plural = _("call-back samples")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class CallbackItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Checkers and leaders see every sampled request; a unit sees its own only once called, so that
+        nobody learns which enterprises will be called before the call."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("service.check_callback") or user.has_perm("accounts.view_all_units"):
+            return self
+        return self.filter(unit_id=user.unit_id).checked()
+
+    def checked(self):
+        return self.exclude(result="")
+
+    def reached(self):
+        """Called and answered: confirmed or disputed (the denominator of 回访核实率)."""
+        return self.filter(result__in=[CallbackItem.Result.CONFIRMED, CallbackItem.Result.DISPUTED])
+
+
+class CallbackItem(models.Model):
+    """One sampled closure and the checker's call: confirmed, not actually solved (the request is reopened
+    with the checker's note), or could not reach."""
+
+    class Result(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed solved")
+        DISPUTED = "disputed", _("Not actually solved")
+        UNREACHABLE = "unreachable", _("Could not reach")
+
+    sample = models.ForeignKey(
+        CallbackSample, verbose_name=_("call-back sample"), on_delete=models.CASCADE, related_name="items"
+    )
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.PROTECT, related_name="callback_items"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The unit that closed the request, when the sample was drawn."),
+    )
+    result = models.CharField(_("call result"), max_length=12, choices=Result.choices, blank=True)
+    note = models.TextField(_("checker's note"), max_length=2000, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("called by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    checked_at = models.DateTimeField(_("called at"), null=True, blank=True)
+
+    objects = CallbackItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sample", "unit", "request"]
+        verbose_name = _("call-back check")
+        verbose_name_plural = _("call-back checks")
+        permissions = [("check_callback", _("Can record the calls of the call-back sample"))]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "request"], name="callback_item_once_per_sample")
+        ]
+        indexes = [models.Index(fields=["sample", "unit"], name="callback_item_sample_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.sample} #{self.request_id}"
+
+
+class SupervisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Whoever may open the request sees its supervision."""
+        return self.filter(request__in=Request.objects.visible_to(user))
+
+    def pending(self):
+        """The instruction is not answered yet: the request cannot be closed."""
+        return self.filter(answered_at__isnull=True)
+
+    def not_done(self):
+        """Not answered yet, or answered while the request is still open: it stays in the meeting memo."""
+        return self.filter(Q(answered_at__isnull=True) | Q(request__status__in=OPEN_STATUSES))
+
+
+class Supervision(models.Model):
+    """督办: a leader puts an overdue request under supervision with an instruction (批示) and its own
+    deadline. The request cannot be closed until the instruction is answered; it stays in the meeting memo
+    until done (answered and the request no longer open)."""
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.PROTECT, related_name="supervisions"
+    )
+    instruction = models.TextField(_("instruction (批示)"), max_length=2000)
+    due_on = models.DateField(_("supervision deadline"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("supervised at"), default=timezone.now)
+    answer = models.TextField(_("answer to the instruction"), max_length=5000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = SupervisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        permissions = [("supervise_request", _("Can put overdue requests under supervision"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(answered_at__isnull=True),
+                name="one_pending_supervision_per_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.instruction[:30]}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.answered_at is not None and self.request.status not in OPEN_STATUSES
+
+
+# --- signs of gaming (the leaders' quality page, apps.rankings.quality; the request list's filters) ------
+
+LAST_HOUR = CLOSED & Q(
+    closed_at__lte=models.F("close_due"), closed_at__gt=models.F("close_due") - timedelta(hours=1)
+)  # closed in the last hour before its closing deadline
+
+
+def withdrawn_late() -> Q:
+    """Withdrawn after its closing deadline had passed (the daily reminders go out from then), or after a
+    reminder (催办) was recorded on it: a withdrawal that may hide a late request."""
+    events = RequestEvent.objects.filter(request=models.OuterRef("pk"))
+    after_deadline = events.filter(action=RequestEvent.Action.WITHDRAW, at__gt=models.OuterRef("close_due"))
+    # withdrawal ends the life cycle: a reminder on a withdrawn request came before it
+    reminded = events.filter(action=RequestEvent.Action.REMIND)
+    return WITHDRAWN & (models.Exists(after_deadline) | models.Exists(reminded))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,7 @@ from .models import (
     Concerns,
     Request,
     RequestAckWait,
+    RequestCategoryMonth,
     RequestDueMonth,
     RequestMonth,
     Status,
@@ -182,6 +183,40 @@ def request_counts_plan(
 
 def request_counts(start: date, end: date, **kwargs):
     return run(request_counts_plan(start, end, **kwargs))
+
+
+def categories_plan(start: date, end: date, *, unit_id: int | None = None):
+    """Enterprise requests received in [start, end] by category (热点诉求), for the unit they count for or the
+    district: rows of the category's id and name and `n`, most first. Whole months are read from their roll-up,
+    partial edge months from the requests."""
+    end = live_end(end)
+    edges, whole = split(start, end)
+    specs = {}
+    if edges:
+        raw = Request.objects.filter(date_ranges("received_on", edges), concerns=Concerns.ENTERPRISE)
+        if unit_id is not None:
+            raw = raw.filter(handling_unit_id=unit_id)
+        specs["edges"] = Rows(
+            raw.values("category_id", name=F("category__name")).annotate(n=Count("id")).order_by()
+        )
+    if whole:
+        rolled = _rolled(
+            RequestCategoryMonth.objects.filter(
+                concerns=Concerns.ENTERPRISE, month__gte=whole[0], month__lte=whole[1]
+            ),
+            unit_id=unit_id,
+        )
+        specs["rolled"] = Rows(
+            rolled.values("category_id", name=F("category__name")).annotate(n=Sum("n")).order_by()
+        )
+    got = yield specs
+    counts: dict[tuple[int, str], int] = {}
+    for rows in got.values():
+        for row in rows:
+            key = (row["category_id"], row["name"])
+            counts[key] = counts.get(key, 0) + (row["n"] or 0)
+    rows = [{"id": pk, "name": name, "n": n} for (pk, name), n in counts.items() if n]
+    return sorted(rows, key=lambda r: (-r["n"], r["name"]))
 
 
 def solved_plan(start: date, end: date, *, concerns: str, unit_id: int | None = None):
@@ -354,7 +389,7 @@ DEFINITIONS = {
     "satisfaction_rate_pct": (
         _("Satisfaction rate"),
         _(
-            "(Satisfied + basically satisfied) ÷ requests with a feedback, among requests received within the period."
+            "(Satisfied + basically satisfied) ÷ requests with a feedback, among requests received within the period. Each request counts with its latest rating: the enterprise's own (given on its enterprise-side page) where it rated the closure, which replaces a rating staff entered for it, else the staff-entered one."
         ),
     ),
     "reopened": (

@@ -73,6 +73,25 @@ class World:
     other_lead: object
     trip: object
     other_request: Request
+    # the enterprise side (issue #19): a personal link to `enterprise`'s pages, and its request closed by
+    # unit A, waiting for the contact's rating
+    portal_token: str = ""
+    closed_request: Request | None = None
+
+
+def _enterprise_side(users, enterprise, unit_a, now):
+    from apps.enterprises.models import Contact
+    from apps.portal import services as portal
+
+    from ..service.factories import walk_to
+
+    person = Contact.objects.create(enterprise=enterprise, name="王经理", is_primary=True)
+    token = portal.link_issue(contact=person, by=users["manager_a"], days=30).token
+    closed = make_request(
+        users["staff_a"], enterprise=enterprise, handling_unit=unit_a, at=now, title="路灯损坏"
+    )
+    closed = walk_to(closed, "closed", handler=users["staff_a"], manager=users["manager_a"], at=now)
+    return token, closed
 
 
 def _canonical_users():
@@ -139,8 +158,11 @@ def _build_world() -> World:
     trip = TripFactory(unit=unit_a, leader=manager_a, created_by=manager_a, start_on=today, end_on=today)
     lead = lead_create(staff_a, at=now, name="新能源电池材料基地", trip=trip)
     other_lead = lead_create(staff_b, at=now, name="生物医药中试基地")
+    portal_token, closed_request = _enterprise_side(users, enterprise, unit_a, now)
     return World(
-        users=users,
+        portal_token=portal_token,
+        closed_request=closed_request,
+        users={**users, "anonymous": None},
         unit_a=unit_a,
         unit_b=unit_b,
         enterprise=enterprise,

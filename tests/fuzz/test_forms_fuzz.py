@@ -468,6 +468,18 @@ ENDPOINTS: dict[str, Endpoint] = {
     "lead_import": Endpoint(
         "staff_a", lambda w: reverse("investment:lead_import"), lambda w: {}, importer=LeadImporter
     ),
+    # the enterprise side (企业端, issue #19): no account, the token in the address (issuing a link answers
+    # 200 with the link shown once: its bad input is tested in tests/portal)
+    "portal_submit": Endpoint(
+        "anonymous",
+        lambda w: reverse("portal:submit", args=[w.portal_token]),
+        lambda w: {"category": w.category.pk, "title": "园区路灯损坏", "description": "东门外6盏路灯不亮"},
+    ),
+    "portal_rate": Endpoint(
+        "anonymous",
+        lambda w: reverse("portal:rate", args=[w.portal_token, w.closed_request.pk]),
+        lambda w: {"satisfaction": "basic", "comment": "处理及时"},
+    ),
     # the ranking board
     "publish": Endpoint(
         "admin",

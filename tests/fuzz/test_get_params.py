@@ -36,9 +36,16 @@ FUZZ = settings(
 # Not pages: sign-in and language switching, the health check, and the POST-only actions (a GET is 405).
 NOT_PAGES = {"login", "logout", "set_language", "healthz", "accounts:two_factor", "accounts:two_factor_setup"}
 POST_ONLY = {
+    "portal:rate",
+    "contact_links:issue",
+    "contact_links:revoke",
     "service:visit_assign",
     "service:request_act",
+    "service:supervision_create",
+    "service:supervision_answer",
+    "service:callback_record",
     "service:dispatch_many",
+    "calendar_day",
     "service:attachment_upload",
     "service:notifications_read",
     "service:jointaction_close",
@@ -73,6 +80,17 @@ RECORD: dict[str, Callable[[World], dict]] = {
     "investment:trip_detail": lambda w: {"pk": w.trip.pk},
     "audit:history": lambda w: {"kind": "request", "pk": w.request.pk},
     "rankings:memo": lambda w: {"unit_id": w.unit_a.pk},
+    # the enterprise side (issue #19): its pages open by token, a staff member manages an enterprise's links
+    "portal:home": lambda w: {"token": w.portal_token},
+    "portal:submit": lambda w: {"token": w.portal_token},
+    "portal:request": lambda w: {"token": w.portal_token, "pk": w.closed_request.pk},
+    "contact_links:list": lambda w: {"enterprise_pk": w.enterprise.pk},
+    "service:visit_attachment": lambda w: {"pk": 1},
+    "calendar_year": lambda w: {"year": 2024},
+    "calendar_notice": lambda w: {"year": 2024},
+    "jobs:detail": lambda w: {"pk": "00000000-0000-0000-0000-000000000001"},
+    "jobs:progress": lambda w: {"pk": "00000000-0000-0000-0000-000000000001"},
+    "jobs:download": lambda w: {"pk": "00000000-0000-0000-0000-000000000001"},
 }
 
 # What views read from request.GET themselves (grep "request.GET" apps/): beside every page's filters.
