@@ -426,3 +426,24 @@ def test_on_a_phone_staff_check_in_add_a_photo_and_see_both_on_the_visit(
         path=str(Path(settings.BASE_DIR) / "test-artifacts" / "visit-evidence-detail.png"), full_page=True
     )
     assert errors == []  # no script error, nothing refused by the Content Security Policy
+
+
+# --- the sibling: a photo attached to a request is cleaned the same way ------------------------------------
+
+
+def test_a_photo_attached_to_a_request_loses_its_location_too(staff_a, enterprise):
+    """A request's attachments took a phone photo as it came, GPS and device included; it is re-drawn like a
+    visit's photo (the time taken kept), under its own name with .jpg."""
+    from .factories import make_request
+
+    req = make_request(staff_a, enterprise=enterprise, handling_unit=staff_a.unit)
+    attachment = services.attachment_add(
+        request=req, by=staff_a, uploaded=SimpleUploadedFile("现场.jpeg", camera_jpeg(), "image/jpeg")
+    )
+    image = Image.open(io.BytesIO(attachment.file.read()))
+    exif = image.getexif()
+    assert exif.get_ifd(ExifTags.IFD.GPSInfo) == {}
+    assert ExifTags.Base.Make not in exif and ExifTags.Base.Model not in exif
+    assert exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] == "2026:12:05 10:11:12"
+    assert max(image.size) == 1600
+    assert attachment.name == "现场.jpg" and attachment.size == attachment.file.size

@@ -53,7 +53,13 @@ def _size_check(uploaded) -> None:
 
 
 def attachment_add(*, request: Request, by: User, uploaded) -> Attachment:
-    name = upload_check(uploaded)
+    """Attach a file to a request; a photo is re-drawn first (photo_prepare), so that no picture keeps where
+    it was taken or with what phone."""
+    if PurePath(uploaded.name or "").suffix.lower() in PHOTO_SUFFIXES:
+        photo = photo_prepare(uploaded)
+        uploaded, name = ContentFile(photo.content, name=photo.name), photo.name
+    else:
+        name = upload_check(uploaded)
     return Attachment.objects.create(
         request=request, file=uploaded, name=name, size=uploaded.size, uploaded_by=by
     )
