@@ -25,7 +25,8 @@ def _database_url() -> str:
     auth = quote(s["USER"] or "", safe="")
     if s.get("PASSWORD"):
         auth += ":" + quote(s["PASSWORD"], safe="")
-    host = quote(s.get("HOST") or "", safe="")  # a socket directory (the embedded server) is %-encoded
+    # the embedded server is reached through a socket directory, given as OPTIONS["host"] (%-encoded here)
+    host = quote(s.get("HOST") or s["OPTIONS"].get("host") or "", safe="")
     port = f":{s['PORT']}" if s.get("PORT") else ""
     return f"postgres://{auth}@{host}{port}/{s['NAME']}"
 
