@@ -10,7 +10,7 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from apps.portal import services as portal
@@ -205,6 +205,10 @@ def test_a_submitted_request_waits_on_the_units_dispatch_desk_with_the_contact_a
     assert Notification.objects.filter(user=manager_a, request=req).count() == 1
     desk = client_for(manager_a).get(reverse("service:dispatch_desk"))
     assert req.pk in [r.pk for r in desk.context["page_obj"].object_list]
+    # the desk says who sent it: the enterprise itself, not staff who heard it (the desk holds only this one)
+    with translation.override("zh-hans"):
+        badge = f'<span class="badge source-enterprise">{Request.Source.ENTERPRISE.label}</span>'
+    assert desk.content.decode().count(badge) == 1
     assert LinkUse.objects.filter(action="submit", request=req).count() == 1
     assert RequestMonth.objects.get(district=True, concerns="enterprise").n == 1
 

@@ -341,6 +341,7 @@ def dispatch_desk(request):
             "pk",
             "title",
             "version",
+            "source",
             "received_at",
             "enterprise__name",
             "category__name",
