@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import connections
 from django.db.models import Count, QuerySet, Value
 
 Plan = Generator[dict, dict, Any]
@@ -89,7 +89,7 @@ def execute(specs: dict) -> dict:
         columns[same].append(key)
     if parts:
         # where a read of these records goes: the replica inside a figures page (apps/core/replica.py)
-        alias = router.db_for_read(next(iter(specs.values())).queryset.model)
+        alias = next(iter(specs.values())).queryset.db
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()

@@ -102,6 +102,10 @@ def locked_out(ip: str | None, now: datetime | None = None) -> bool:
     return BadToken.objects.filter(ip=ip, at__gt=now - cooloff()).count() >= failure_limit()
 
 
+#: the uses of a link that count towards its hourly limit: pages served, not refusals
+SERVED = (LinkUse.Action.VIEW, LinkUse.Action.SUBMIT, LinkUse.Action.RATE)
+
+
 def link_open(*, token: str, ip: str | None, path: str = "", now: datetime | None = None) -> ContactLink:
     """The link a token opens, checked for one use (see the module's docstring); raises LockedOut,
     LinkRefused or TooManyUses, each with the attempt recorded."""
@@ -122,7 +126,9 @@ def link_open(*, token: str, ip: str | None, path: str = "", now: datetime | Non
         LinkUse.objects.create(link=link, action=LinkUse.Action.REFUSED, ip=ip, path=path[:200], at=now)
         raise LinkRefused
     hour_ago = now - timedelta(hours=1)
-    if link.uses.filter(at__gt=hour_ago).count() >= settings.PORTAL_USES_PER_HOUR:
+    # the pages served count, not the refusals logged while over the limit (those would keep it shut)
+    served = link.uses.filter(at__gt=hour_ago, action__in=SERVED)
+    if served.count() >= settings.PORTAL_USES_PER_HOUR:
         LinkUse.objects.create(link=link, action=LinkUse.Action.LIMITED, ip=ip, path=path[:200], at=now)
         raise TooManyUses
     return link

@@ -8,6 +8,7 @@ staff sign-in, which the enterprise side does not have.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 import qrcode
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.enterprises.models import Enterprise
-from apps.service.models import Concerns, Request, RequestEvent, Status
+from apps.service.models import CLOSED_STATUSES, Concerns, Request, RequestEvent, Status
 from apps.service.services import TransitionError
 from apps.service.services.enterprise_voice import enterprise_may_rate, request_rate, request_submit
 
@@ -74,9 +75,11 @@ def public(view):
             link = services.link_open(token=token, ip=ip, path=request.path)
         except services.LinkRefused as exc:
             raise Http404 from exc
-        except (services.LockedOut, services.TooManyUses):
+        except (services.LockedOut, services.TooManyUses) as exc:
             response = render(request, "portal/too_many.html", status=429)
-            response["Retry-After"] = str(int(services.cooloff().total_seconds()))
+            # a lockout lasts the sign-ins' cool-off; a link's limit counts the last hour
+            wait = services.cooloff() if isinstance(exc, services.LockedOut) else timedelta(hours=1)
+            response["Retry-After"] = str(int(wait.total_seconds()))
             return _private(response)
         request.portal_ip, request.portal_token = ip, token
         return _private(view(request, link, *args, **kwargs))
@@ -95,7 +98,7 @@ def _requests_of(link: ContactLink):
 
 def _decorate(req: Request) -> Request:
     req.public_status = PUBLIC_STATUS.get(req.status, "")
-    req.is_closed = req.status in (Status.CLOSED, Status.CONFIRMED)
+    req.is_closed = req.status in CLOSED_STATUSES
     req.may_rate = enterprise_may_rate(req)
     return req
 

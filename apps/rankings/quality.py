@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.figures import pct
 from apps.core.periods import end_of_period, start_of_day
 from apps.service.models import (
     CLOSED,
@@ -166,10 +166,6 @@ def quality_rows(month: date) -> dict[int, dict]:
     return units
 
 
-def _pct(num: int, den: int) -> Decimal | None:
-    return (Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP) if den else None
-
-
 def quality_table(month: date) -> list[dict]:
     """Every active unit's signs for the month: per sign its value (None: nothing to measure), numerator,
     denominator and the two list URLs."""
@@ -191,7 +187,7 @@ def quality_table(month: date) -> list[dict]:
                 {
                     "code": sign.code,
                     "label": sign.label,
-                    "value": _pct(num, den),
+                    "value": pct(num, den),
                     "num": num,
                     "den": den,
                     "url": url,

@@ -1028,10 +1028,6 @@ class Supervision(models.Model):
     def __str__(self) -> str:
         return f"#{self.request_id} {self.instruction[:30]}"
 
-    @property
-    def is_done(self) -> bool:
-        return self.answered_at is not None and self.request.status not in OPEN_STATUSES
-
 
 # --- signs of gaming (the leaders' quality page, apps.rankings.quality; the request list's filters) ------
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps as django_apps
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -155,6 +156,24 @@ def test_a_link_is_rate_limited_per_hour_and_every_use_is_logged(issued, setting
     uses = list(LinkUse.objects.order_by("at", "id").values_list("action", "ip"))
     assert uses == [("view", "198.51.100.7")] * 3 + [("limited", "198.51.100.7")]
     assert ContactLink.objects.get(pk=issued.link.pk).last_used_at is not None
+
+
+def test_refused_hits_do_not_keep_a_rate_limited_link_shut(issued, settings):
+    """The hour counts the pages a link was served: the refusals it answers while over the limit are logged
+    but do not count, or a client retrying every few minutes would keep its link shut for good."""
+    settings.PORTAL_USES_PER_HOUR = 2
+    start = timezone.now()
+    for minutes in (0, 1):
+        portal.link_open(token=issued.token, ip="198.51.100.7", now=start + timedelta(minutes=minutes))
+        portal.link_used(link=issued.link, action=LinkUse.Action.VIEW, ip="198.51.100.7",
+                         now=start + timedelta(minutes=minutes))  # fmt: skip
+    for minutes in (30, 45, 59):  # refused, and logged as such
+        with pytest.raises(portal.TooManyUses):
+            portal.link_open(token=issued.token, ip="198.51.100.7", now=start + timedelta(minutes=minutes))
+    assert LinkUse.objects.filter(action="limited").count() == 3
+    # an hour after the last page served, the link opens again
+    later = start + timedelta(minutes=62)
+    assert portal.link_open(token=issued.token, ip="198.51.100.7", now=later) == issued.link
 
 
 def test_enterprise_pages_carry_the_security_headers_and_are_never_cached(issued):
@@ -343,6 +362,25 @@ def test_the_enterprises_rating_replaces_a_staff_entered_one_and_unsatisfied_reo
     )  # fmt: skip
     assert Notification.objects.filter(user=staff_a, request=req).exists()
     assert rollups.kept() == _rebuilt()
+
+
+def test_an_enterprises_unsatisfied_rating_tells_the_handler_and_the_logger_like_any_reopen(
+    issued, ent_a, manager_a, staff_a, unit_a
+):
+    """A reopen is a reopen whoever asks for it: the handler hears it through their channels (e-mail here) and
+    the person who logged the request is told, as when staff reopen it."""
+    for user in (manager_a, staff_a):
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+    req = make_request(manager_a, handling_unit=unit_a, handler=staff_a, enterprise=ent_a)
+    req = contact(acknowledge(req, staff_a, local(2024, 3, 4, 11)), staff_a, local(2024, 3, 4, 12))
+    req = close(req, staff_a, local(2024, 3, 5, 10))
+    mail.outbox.clear()
+    rated = local(2024, 3, 6, 9)
+    request_rate(request=req, contact=issued.link.contact, satisfaction="unsatisfied", at=rated)
+    assert Notification.objects.filter(user=manager_a, request=req, created_at=rated).count() == 1  # logger
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([f"{manager_a.username}@example.com",
+                                                           f"{staff_a.username}@example.com"])  # fmt: skip
 
 
 def _rebuilt():

@@ -20,7 +20,7 @@ from apps.enterprises.models import Contact
 from .. import rollups
 from ..models import CLOSED_STATUSES, Attachment, Category, Notification, Request, RequestEvent
 from .attachments import photo_prepare
-from .moves import A, S, TransitionError
+from .moves import MOVES, A, S, TransitionError
 from .notifications import _managers_of, _message, _notify
 from .requests import _derive_clocks
 
@@ -159,7 +159,12 @@ def request_rate(
         if req.handler_id
         else _managers_of([req.handling_unit_id]).get(req.handling_unit_id, [])
     )
-    message = _message(RATED, req)
-    _notify([Notification(user=u, request=req, message=message, created_at=at) for u in told])
+    # a reopen is told as staff's reopen is (the handler's channels; the person who logged it), a
+    # confirmation in the app only
+    message = _message(MOVES[A.REOPEN].label if reopen else RATED, req)
+    rows = [Notification(user=u, request=req, message=message, created_at=at) for u in told]
+    if reopen and req.created_by_id:
+        rows.append(Notification(user_id=req.created_by_id, request=req, message=message, created_at=at))
+    _notify(rows, action=A.REOPEN if reopen else None, request=req)
     (rollups.request_rows(req) - before).apply()
     return req

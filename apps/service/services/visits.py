@@ -115,8 +115,9 @@ def visit_record(
         VisitAssignment.objects.filter(enterprise=enterprise, visit__isnull=True, assignee=by).update(
             visit=visit
         )
-    (delta + rollups.visit_rows(visit, joint)).apply()
     visit_evidence_store(visit=visit, by=by, evidence=evidence)
+    # last: the roll-ups' district rows stay locked until commit, so nothing slow (file storage) after it
+    (delta + rollups.visit_rows(visit, joint)).apply()
     return visit
 
 

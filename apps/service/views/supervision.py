@@ -40,8 +40,6 @@ def _date(value: str) -> date | None:
 def _done(request, req, call) -> None:
     try:
         call()
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
