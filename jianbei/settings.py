@@ -147,6 +147,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the tables every everyday page draws (templates/jinja2/, jianbei/jinja2.py)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "jianbei.jinja2.environment"},
+    },
 ]
 
 # --- Database: PostgreSQL only --------------------------------------------------------------------

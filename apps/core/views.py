@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,10 +31,14 @@ from .widgets import prefetch_choices, speed_up_selects
 _SESSION_KEY = "pending_imports"
 
 
+FILTERS_PARAM = "filters"  # ?filters=1: draw a list's filter form (FilteredListView)
+
+
 def query_string_without_page(request) -> str:
     """The current filters, for pagination and export links."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop(FILTERS_PARAM, None)
     return query.urlencode()
 
 
@@ -132,15 +137,53 @@ class FilteredListView(FilterView):
             kwargs["rows"] = type(self).table_rows
         return super().get_paginator(*args, **kwargs)
 
+    # The filter form (includes/filters.html): drawn with the page when a filter is chosen (it shows the
+    # choices), else left out and fetched when the user first opens it (`?filters=1`, a fragment for htmx, the
+    # whole page with the form open without it). Its dropdowns (300 units, a unit's people) cost more to
+    # load and draw than the page's 50 rows, for a form most visits to a list never open.
+    filter_form_template = "includes/filter_form.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.filters_asked() and request.htmx:
+            self.filterset = self.get_filterset(self.get_filterset_class())
+            context = {"filter": self.filterset, **self.filter_form_context()}
+            response = render(request, self.filter_form_template, context)
+            patch_vary_headers(response, ("HX-Request",))  # the same URL is the whole page without htmx
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def filters_asked(self) -> bool:
+        return self.request.GET.get(FILTERS_PARAM) == "1"
+
+    def filters_drawn(self) -> bool:
+        """Whether the page draws its filter form: asked for, or a filter chosen (paging is no filter)."""
+        return self.filters_asked() or any(key not in (FILTERS_PARAM, "page") for key in self.request.GET)
+
+    def filter_form_context(self) -> dict:
+        """What the filter form template needs besides the FilterSet (e.g. a list's own fields)."""
+        return {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if FILTERS_PARAM in self.request.GET:  # the form's own request is not a filter
+            data = self.request.GET.copy()
+            data.pop(FILTERS_PARAM)
+            kwargs["data"] = data or None
+        return kwargs
+
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
-        prefetch_choices(filterset.form)
-        speed_up_selects(filterset.form)
+        if self.filters_drawn():
+            prefetch_choices(filterset.form)
+            speed_up_selects(filterset.form)
         return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["query_string"] = query_string_without_page(self.request)
+        context["filters_drawn"] = self.filters_drawn()
+        if context["filters_drawn"]:
+            context.update(self.filter_form_context())
         return context
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.batch import Rows, execute
@@ -39,16 +40,21 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # the active units and the tags, (id, name) pairs read in one round trip: a province's 300 units as
-        # model objects cost more than the page's rows; a submitted id is checked against these
+        # read when the form is drawn or a chosen unit or tag is checked, not for a list shown unfiltered
+        self.filters["unit"].extra["choices"] = lambda: self._choices["unit"]
+        self.filters["tags"].extra["choices"] = lambda: self._choices["tags"]
+
+    @cached_property
+    def _choices(self) -> dict[str, list[tuple[int, str]]]:
+        """The active units and the tags, (id, name) pairs read in one round trip: a province's 300 units as
+        model objects cost more than the page's rows; a submitted id is checked against these."""
         got = execute(
             {
                 "unit": Rows(Unit.objects.active().values("id", "name")),
                 "tags": Rows(Tag.objects.values("id", "name")),
             }
         )
-        for name, rows in got.items():
-            self.filters[name].extra["choices"] = [(row["id"], row["name"]) for row in rows]
+        return {name: [(row["id"], row["name"]) for row in rows] for name, rows in got.items()}
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

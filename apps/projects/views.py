@@ -131,6 +131,7 @@ def _start_offset(project) -> tuple[str, str]:
 class ProjectListView(FilteredListView):
     filterset_class = ProjectFilter
     template_name = "projects/project_list.html"
+    filter_form_template = "projects/_filter_form.html"  # the year and "as of" before the FilterSet's fields
 
     def get_queryset(self):
         self.year, self.as_of = year_and_as_of(self.request)
@@ -140,6 +141,9 @@ class ProjectListView(FilteredListView):
         kwargs = super().get_filterset_kwargs(filterset_class)  # reads the queryset: the year is known
         kwargs["progress"] = {"year": self.year, "months": months_completed(self.as_of), "as_of": self.as_of}
         return kwargs
+
+    def filter_form_context(self):
+        return {"year": self.year, "as_of": self.as_of}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -54,6 +54,7 @@ class RequestRow:
         "urgency_label",
         "deadline",
         "due",
+        "received",
     )
 
 
@@ -88,6 +89,7 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
         else:
             row.deadline = f"{timezone.localtime(row.close_due):%Y-%m-%d}" if row.close_due else ""
         row.due = _due(row, now, today, labels)
+        row.received = f"{timezone.localtime(row.received_at):%Y-%m-%d %H:%M}" if row.received_at else ""
         if row.due and row.due[0] == "overdue":
             late.append(row)
         rows.append(row)

@@ -44,7 +44,7 @@ class RequestListView(FilteredListView):
         context = super().get_context_data(**kwargs)
         # The same-day acknowledgement drill-down (a figure's or the ranking board's `ack_decided=true`: every
         # listed request's 事不过夜 is decided) marks those that missed it.
-        chosen = getattr(self.filterset.form, "cleaned_data", {})
+        chosen = getattr(self.filterset.form, "cleaned_data", {}) if self.filterset.is_bound else {}
         context["mark_ack_missed"] = chosen.get("ack_decided") is True
         return context
 

@@ -1,0 +1,25 @@
+"""`{% field form.name %}` and `{% fields form %}`: form fields as every form of the product shows them
+(label, widget, help, errors), drawn by Jinja2 from templates/jinja2/includes/fields.html — one Django
+template include per field cost more than the widgets themselves on a filter form of twenty-five fields."""
+
+from django import template
+from django.template import engines
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def _draw(fields) -> str:
+    drawn = engines["jinja2"].get_template("includes/fields.html").render({"fields": fields})
+    return mark_safe(drawn)  # noqa: S308 (Jinja2 autoescapes every value it prints; widgets are SafeStrings)
+
+
+@register.simple_tag
+def field(bound_field):
+    return _draw([bound_field])
+
+
+@register.simple_tag
+def fields(form, *excluded: str):
+    """Every field of `form` (a form's bound fields in order), but those named in `excluded`."""
+    return _draw([bound for bound in form if bound.name not in excluded])

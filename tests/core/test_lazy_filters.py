@@ -1,0 +1,121 @@
+"""A list's filter form (FilteredListView, includes/filters.html): left out of an unfiltered page and fetched
+when the box is first opened (`?filters=1`, a fragment for htmx); drawn with the page, with its choices,
+once a filter is chosen. `filters=1` is never a filter itself. And the tables and fields drawn by Jinja2
+(jianbei/jinja2.py) escape what they print, as the Django templates did."""
+
+import pytest
+from django import forms
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ..conftest import client_for
+from ..service.factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+# each list, and the queries its form's choices cost (one batched round trip; the project list has none)
+LISTS = [
+    (reverse("service:request_list"), 1),
+    (reverse("service:visit_list"), 1),
+    (reverse("enterprises:list"), 1),
+    (reverse("projects:list"), 0),
+    (reverse("investment:lead_list"), 1),
+    (reverse("research:result_list"), 1),
+]
+
+
+def queries_of(client, url, **kwargs) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+@pytest.mark.parametrize(("url", "choice_queries"), LISTS)
+def test_an_unfiltered_list_leaves_its_filter_form_out(staff_a, unit_b, url, choice_queries):
+    client = client_for(staff_a)
+    client.get(url)  # the session's first reads out of the way
+    plain_queries, plain = queries_of(client, url)
+    drawn_queries, drawn = queries_of(client, f"{url}?filters=1")  # no script: the page with the form
+    html = plain.content.decode()
+    assert 'class="filter-form"' not in html
+    assert f'hx-get="{url}?filters=1" hx-trigger="toggle once"' in html
+    assert f'<a href="{url}?filters=1">' in html  # without script, a link to the page with the form
+    assert '<details class="filters" open>' in drawn.content.decode()
+    assert 'class="filter-form"' in drawn.content.decode()
+    assert drawn_queries == plain_queries + choice_queries  # the dropdowns' choices: only with the form
+
+
+@pytest.mark.parametrize("url", [url for url, _ in LISTS])
+def test_opening_the_box_fetches_the_form_alone(staff_a, unit_b, url):
+    response = client_for(staff_a).get(f"{url}?filters=1", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<form method="get" class="filter-form">')
+    assert "<html" not in html and "<details" not in html
+    assert f'<a class="btn" href="{url}">' in html  # Reset
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_fetched_request_form_offers_the_units_and_keeps_the_page_filters(staff_a, unit_b):
+    url = reverse("service:request_list")
+    response = client_for(staff_a).get(f"{url}?filters=1", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert f'<option value="{unit_b.pk}">{unit_b.name}</option>' in html
+    assert 'name="status"' in html and 'name="q"' in html
+
+
+def test_a_filtered_list_draws_the_form_with_the_choice_made(staff_a, unit_b):
+    url = reverse("service:request_list")
+    html = client_for(staff_a).get(url, {"status": "closed", "handling_unit": unit_b.pk}).content.decode()
+    assert '<details class="filters" open>' in html
+    assert '<option value="closed" selected>' in html
+    assert f'<option value="{unit_b.pk}" selected>' in html
+
+
+def test_paging_is_no_filter(staff_a):
+    html = client_for(staff_a).get(reverse("service:request_list"), {"page": "1"}).content.decode()
+    assert 'class="filter-form"' not in html
+
+
+def test_the_form_request_is_not_a_filter_nor_kept_in_links(staff_a, unit_a):
+    mine = make_request(staff_a, handling_unit=unit_a, title="厂房租金补贴")
+    url = reverse("service:request_list")
+    response = client_for(staff_a).get(url, {"filters": "1", "q": "厂房"})
+    assert [row.pk for row in response.context["object_list"]] == [mine.pk]
+    assert response.context["query_string"] == "q=%E5%8E%82%E6%88%BF"  # no filters=1 in page/export links
+    assert response.context["filter"].form.cleaned_data["q"] == "厂房"
+
+
+def test_the_request_table_escapes_what_it_prints(staff_a, unit_a):
+    make_request(staff_a, handling_unit=unit_a, title="<script>alert(1)</script>补贴")
+    html = client_for(staff_a).get(reverse("service:request_list")).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;补贴</a>" in html
+    assert "<script>alert(1)" not in html
+    assert '<td data-label="诉求">' in html  # the column names in the active language
+
+
+class _Form(forms.Form):
+    name = forms.CharField(label="名称 <b>", help_text="帮助 <i>", max_length=3)
+    flag = forms.BooleanField(label="勾选", required=False)
+    secret = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def test_fields_are_drawn_with_label_help_and_escaped_errors():
+    form = _Form(data={"name": "<u>太长了</u>", "secret": "x"})
+    html = Template("{% load fields %}{% fields form %}").render(Context({"form": form}))
+    assert '<div class="field has-error required">' in html
+    assert '<label for="id_name">名称 &lt;b&gt;</label>' in html
+    assert '<small class="help">帮助 &lt;i&gt;</small>' in html
+    assert 'value="&lt;u&gt;太长了&lt;/u&gt;"' in html
+    assert html.count('<p class="error">') == 1
+    assert '<label class="check"><input type="checkbox" name="flag" id="id_flag"> 勾选</label>' in html
+    assert '<input type="hidden" name="secret" value="x" id="id_secret">' in html
+    assert (
+        Template("{% load fields %}{% field form.flag %}")
+        .render(Context({"form": form}))
+        .count('<div class="field">')
+        == 1
+    )
