@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -9,13 +8,6 @@ from apps.core.views import url_maker
 from apps.workdays.calendar import get_calendar
 
 from ..models import OPEN_STATUSES, Request, Status
-
-URGENCY_RANK = Case(
-    When(urgency=Request.Urgency.CRITICAL, then=Value(0)),
-    When(urgency=Request.Urgency.URGENT, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 def request_rows(qs):

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.accounts.models import User
+from apps.core.batch import Aggregate, Rows, execute
 from apps.core.exports import export_response
 from apps.core.periods import start_of_day
 from apps.core.views import FilteredListView, safe_next
@@ -25,8 +25,17 @@ from .. import exports as _exports  # noqa: F401 (registers the requests sheet)
 from .. import services
 from ..filters import LoggedRequestFilter, RequestFilter
 from ..forms import ActionForm, AttachmentForm, RequestForm
-from ..models import Attachment, Notification, Request, RequestEvent, Status, Supervision
-from .common import URGENCY_RANK, request_rows, request_table
+from ..models import (
+    OPEN_STATUSES,
+    URGENCY_RANK,
+    Attachment,
+    Notification,
+    Request,
+    RequestEvent,
+    Status,
+    Supervision,
+)
+from .common import request_rows, request_table
 from .supervision import supervision_context
 
 A = RequestEvent.Action
@@ -245,16 +254,30 @@ def my_todo(request):
     open_items = Request.objects.open()
     mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
     today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
-    running = mine & ~Q(status=Status.PAUSED)
-    supervised = Supervision.objects.pending().filter(request=OuterRef("pk"))
-    counts = {"waiting": 0} | open_items.filter(mine | waiting if user.unit_id else mine).aggregate(
-        mine=Count("pk", filter=mine),
-        overdue=Count("pk", filter=running & Q(close_due__lt=now)),
-        due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
-        **({"waiting": Count("pk", filter=waiting)} if user.unit_id else {}),  # a user without a unit: none
-        # the handler's items under supervision (督办), tagged in the table: counted with the rest
-        supervised=ArrayAgg("pk", filter=mine & Q(Exists(supervised))),
+    running = ~Q(status=Status.PAUSED)
+    # in one round trip: the handler's counts (read from the index request_todo alone), the unit's items
+    # nobody handles, and which of the handler's items are under supervision (督办, tagged in the table)
+    got = execute(
+        {
+            "mine": Aggregate(
+                open_items.filter(mine),
+                mine=Count("pk"),
+                overdue=Count("pk", filter=running & Q(close_due__lt=now)),
+                due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
+            ),
+            # a user without a unit: none
+            "waiting": Aggregate(
+                open_items.filter(waiting) if user.unit_id else Request.objects.none(), n=Count("pk")
+            ),  # fmt: skip
+            "supervised": Rows(
+                Supervision.objects.pending()
+                .filter(request__handler=user, request__status__in=OPEN_STATUSES)
+                .order_by()
+                .values("request_id")
+            ),
+        }
     )
+    counts = got["mine"] | {"waiting": got["waiting"]["n"]}
     page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
     page.count = counts["mine"]  # counted above with the rest
     page = page.get_page(request.GET.get("page"))
@@ -277,7 +300,7 @@ def my_todo(request):
             "unassigned": unassigned,
             "unassigned_count": counts["waiting"],
             "assignments": assignments[:100],
-            "supervised_ids": set(counts["supervised"] or ()),
+            "supervised_ids": {row["request_id"] for row in got["supervised"]},
         },
     )
 

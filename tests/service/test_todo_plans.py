@@ -1,0 +1,81 @@
+"""My to-do and the unit's to-do are read from their indexes (#15): a handler of the busiest unit at province
+scale has ~4,800 open items; sorting them all for a page of 50, and reading every one from the table to count
+the overdue, cost ~23 ms of a 48 ms page. The indexes request_todo / request_unit_todo hold the lists' order
+(urgency rank, deadline, id) over the open items, so a page reads its 50 entries (and, on a vacuumed table,
+the counts come from the index alone: request_todo includes every column they read);
+request_extension_asked holds the few items with an extension to decide.
+
+The queries are those the pages run (captured), explained with sequential scans, bitmap scans and sorts
+made unattractive, as on a test database's few rows any plan is cheap: what is left is what PostgreSQL can
+do from the indexes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.service.models import Request
+
+from ..conftest import client_for
+from .factories import local, make_request, walk_to
+
+pytestmark = pytest.mark.django_db
+
+
+def captured_sql(user, url) -> list[str]:
+    client = client_for(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def plan(sql: str, *also_off: str) -> str:
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", *also_off):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def open_items(staff_a, colleague_a, manager_a, unit_a):
+    items = [
+        walk_to(
+            make_request(staff_a, handling_unit=unit_a, at=local(2026, 3, 2, 10)),
+            "in_progress",
+            handler=staff_a,
+            manager=manager_a,
+            at=local(2026, 3, 2, 10),
+        )
+        for _ in range(3)
+    ]
+    Request.objects.filter(pk=items[0].pk).update(pending_extension_days=5)
+    # a colleague's 2,000 open items in the same unit: a unit-wide read is no longer as cheap as the handler's
+    fields = {f.attname: getattr(items[1], f.attname) for f in Request._meta.concrete_fields}
+    del fields["id"]
+    Request.objects.bulk_create(Request(**fields | {"handler_id": colleague_a.pk}) for _ in range(2000))
+    # and the handler's own 2,000 closed ones: reading all the handler's items is dearer than the open ones
+    Request.objects.bulk_create(Request(**fields | {"status": "closed"}) for _ in range(2000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE service_request")
+    return items
+
+
+def test_my_todo_reads_its_page_and_counts_from_the_index(staff_a, open_items):
+    queries = captured_sql(staff_a, reverse("service:todo"))
+    page = next(sql for sql in queries if "ORDER BY CASE WHEN" in sql)
+    explained = plan(page)
+    assert "using request_todo" in explained, explained
+    assert "Sort Key: (CASE" not in explained.split("SubPlan")[0].split("Limit")[1], explained  # no sort
+
+
+def test_the_unit_todo_reads_its_page_and_extensions_from_indexes(manager_a, open_items):
+    queries = captured_sql(manager_a, reverse("service:unit_todo"))
+    page = next(sql for sql in queries if "ORDER BY" in sql and "CASE WHEN" in sql and "LIMIT" in sql)
+    explained = plan(page)
+    assert "using request_unit_todo" in explained, explained
+    assert "Sort" not in explained.split("SubPlan")[0], explained
+    extensions = [sql for sql in queries if '"pending_extension_days" > 0' in sql]
+    assert len(extensions) == 2  # counted and listed
+    for sql in extensions:
+        assert "using request_extension_asked" in plan(sql), plan(sql)
