@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
@@ -17,7 +18,7 @@ from apps.accounts.models import User
 from apps.core.batch import Aggregate, Rows, execute
 from apps.core.exports import export_response
 from apps.core.periods import start_of_day
-from apps.core.views import FilteredListView, safe_next
+from apps.core.views import FilteredListView, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -323,23 +324,59 @@ def unit_todo(request):
     is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
     extensions = base.open().filter(pending_extension_days__gt=0).order_by("close_due")
     to_confirm = base.filter(status="closed").order_by("closed_at")
+    now = timezone.now()
+    pages = {
+        "page_obj": _page(
+            request,
+            base.open().annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "close_due", "pk"),
+        ),
+        "extensions": _page(request, extensions, "extensions_page"),
+        "to_confirm": _page(request, to_confirm, "confirm_page"),
+    }
+    for page in pages.values():
+        page.object_list = _todo_rows(page.object_list, now)
+    handlers = User.objects.filter(unit_id=unit_id, is_active=True) if is_manager else []
     return render(
         request,
         "service/unit_todo.html",
         {
             "unit": unit,
-            "page_obj": _page(
-                request,
-                base.open().annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "close_due", "pk"),
-            ),
-            "extensions": _page(request, extensions, "extensions_page"),
-            "to_confirm": _page(request, to_confirm, "confirm_page"),
-            "unit_users": User.objects.filter(unit_id=unit_id, is_active=True) if is_manager else [],
+            **pages,
+            "handlers": [(person.pk, str(person)) for person in handlers],
             "is_manager": is_manager,
             "satisfaction_choices": Request.Satisfaction.choices,
-            "now": timezone.now(),
+            "now": now,
         },
     )
+
+
+def _todo_rows(requests, now) -> list[Request]:
+    """The requests of a to-do section with what their rows print (jinja2/service/unit_todo_rows.html): links,
+    status, deadline and urgency badges (as includes/request_badges.html), worked out once in Python."""
+    detail, act = url_maker("service:request_detail"), url_maker("service:request_act")
+    statuses, urgencies, outcomes = (
+        dict(Status.choices),
+        dict(Request.Urgency.choices),
+        dict(Request.Outcome.choices),
+    )
+    labels = {"overdue": _("overdue"), "due_today": _("due today")}
+    rows = list(requests)
+    for r in rows:
+        r.url, r.act_url = detail(r.pk), act(r.pk)
+        r.status_label = statuses.get(r.status, r.status)
+        r.urgency_label = "" if r.urgency == Request.Urgency.NORMAL else urgencies[r.urgency]
+        state = r.due_state(now)
+        if state == "due":
+            r.due = ("due", _("due %(date)s") % {"date": f"{timezone.localtime(r.close_due):%m-%d}"})
+        else:
+            r.due = (state, labels[state]) if state else None
+        r.handler_name = str(r.handler) if r.handler_id else ""
+        r.outcome_label = outcomes.get(r.outcome, "") if r.outcome else ""
+        days = r.pending_extension_days or 0
+        r.asked_label = ngettext("%(days)s working day asked", "%(days)s working days asked", days) % {
+            "days": days
+        }
+    return rows
 
 
 def _dispatchable(user):
