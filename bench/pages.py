@@ -169,7 +169,13 @@ def floor_rows(spec: dict, user) -> list[dict]:
         rows = Enterprise.objects.order_by("name", "id")
         rows = rows.filter(unit_id=user.unit_id) if query else rows
         columns = ("id", "name", "credit_code", "unit__short_name", "is_key")
-    if last:
+    arms = Visit.objects.visible_arms(user) if name == "visit list" else None
+    if arms and len(arms) > 1:  # read as the list reads them: one index per arm (OrderedUnion), not the OR
+        from apps.core.querysets import OrderedUnion
+
+        union = OrderedUnion(rows, arms)
+        rows = (union.reverse() if last else union)[:50]
+    elif last:
         rows = rows.reverse()
     return list(rows.values(*columns)[:50])
 

@@ -9,9 +9,12 @@ template syntax)."""
 from django.utils import translation
 from jinja2 import Environment
 
+from apps.core.templatetags.amounts import format_amount
+
 
 def environment(**options) -> Environment:
     options.pop("autoescape", None)  # always on, whatever the settings say
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
+    env.filters["amount"] = format_amount  # as the Django templates' `amount`
     return env

@@ -620,7 +620,8 @@ def test_html_in_a_name_is_escaped_on_list_and_detail(staff_a, unit_a):
     client = client_for(staff_a)
     for url in (LIST, record_url(enterprise)):
         html = client.get(url).content.decode()
-        assert html.count(ESCAPED) >= 2
+        # Django escapes ' as &#x27;, Jinja2 (the list's rows) as &#39;: the same character
+        assert html.count(ESCAPED) + html.count(ESCAPED.replace("&#x27;", "&#39;")) >= 2
         assert "<script>alert" not in html
     detail = client.get(record_url(enterprise)).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in detail
