@@ -162,25 +162,30 @@ TEMPLATES = [
 _ALLOWED_ENGINES = {"django.db.backends.postgresql"}
 
 
+def _parse_database_url(url: str, variable: str) -> dict:
+    """A PostgreSQL database URL as Django's settings: persistent connections, checked before reuse — after a
+    database restart the dead connection is replaced at the next request, with no restart of the app
+    (DatabaseUnavailableMiddleware answers 503 while the server is down)."""
+    try:
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{variable} is not a valid database URL: {exc}") from exc
+    if config.get("ENGINE") not in _ALLOWED_ENGINES:
+        raise ImproperlyConfigured(
+            f"Only PostgreSQL is supported; {variable} selects {config.get('ENGINE')!r}."
+        )
+    return config
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if not url:
         from jianbei import embedded_db
 
         url = embedded_db.database_url()
-    try:
-        # Persistent connections, checked before reuse: after a database restart the dead connection is
-        # replaced at the next request, with no restart of the app (DatabaseUnavailableMiddleware answers
-        # 503 while the server is down).
-        config = dj_database_url.parse(
-            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-    if config.get("ENGINE") not in _ALLOWED_ENGINES:
-        raise ImproperlyConfigured(
-            f"Only PostgreSQL is supported; DATABASE_URL selects {config.get('ENGINE')!r}."
-        )
+    config = _parse_database_url(url, "DATABASE_URL")
     config["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME") or f"test_{config['NAME']}"}
     return config
 
@@ -203,16 +208,7 @@ def _replica() -> dict | None:
     url = os.environ.get("DATABASE_REPLICA_URL")
     if not url:
         return None
-    try:
-        config = dj_database_url.parse(
-            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a valid database URL: {exc}") from exc
-    if config.get("ENGINE") not in _ALLOWED_ENGINES:
-        raise ImproperlyConfigured(
-            f"Only PostgreSQL is supported; DATABASE_REPLICA_URL selects {config.get('ENGINE')!r}."
-        )
+    config = _parse_database_url(url, "DATABASE_REPLICA_URL")
     config["OPTIONS"] = {
         **config.get("OPTIONS", {}),
         "options": DATABASES["default"]["OPTIONS"]["options"],

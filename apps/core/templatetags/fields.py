@@ -3,15 +3,14 @@
 template include per field cost more than the widgets themselves on a filter form of twenty-five fields."""
 
 from django import template
-from django.template import engines
-from django.utils.safestring import mark_safe
+
+from .jinja import draw
 
 register = template.Library()
 
 
 def _draw(fields) -> str:
-    drawn = engines["jinja2"].get_template("includes/fields.html").render({"fields": fields})
-    return mark_safe(drawn)  # noqa: S308 (Jinja2 autoescapes every value it prints; widgets are SafeStrings)
+    return draw("includes/fields.html", {"fields": fields})
 
 
 @register.simple_tag

@@ -1,7 +1,7 @@
 from django import template
-from django.template import engines
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
+
+from apps.core.templatetags.jinja import draw
 
 from ..views.common import request_table as table_rows_of
 
@@ -33,15 +33,11 @@ def request_table(context, rows, empty_text=None):
     """`{% request_table rows empty_text=… %}`: the request table of templates/jinja2/includes/
     request_table.html (Jinja2, escaped) for `rows` (RequestRow objects). The page's `mark_ack_missed` and
     `supervised_ids`, when it has them, mark rows."""
-    table = engines["jinja2"].get_template("includes/request_table.html")
-    return mark_safe(  # noqa: S308 (Jinja2 autoescapes every value it prints)
-        table.render(
-            {
-                "rows": rows,
-                "l": {key: str(label) for key, label in COLUMNS.items()},
-                "empty_text": empty_text,
-                "mark_ack_missed": context.get("mark_ack_missed"),
-                "supervised_ids": context.get("supervised_ids"),
-            }
-        )
-    )
+    values = {
+        "rows": rows,
+        "l": {key: str(label) for key, label in COLUMNS.items()},
+        "empty_text": empty_text,
+        "mark_ack_missed": context.get("mark_ack_missed"),
+        "supervised_ids": context.get("supervised_ids"),
+    }
+    return draw("includes/request_table.html", values)
