@@ -45,6 +45,9 @@ class Job(models.Model):
     """Background work a user started and watches: an export or an import's apply step. Its task updates
     `done`/`total` as it goes; the page polls them; the file it writes is served to this user only."""
 
+    # what a job's page says when it failed (the reason is for the administrators, in the failed jobs list)
+    FAILED_MESSAGE = _("The job failed. The administrators can see why; try again later.")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")

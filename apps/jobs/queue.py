@@ -73,7 +73,7 @@ def run_row(row, *, worker_id: str) -> None:
 
     if row.status != TaskResultStatus.RUNNING:
         row.claim(worker_id)
-    runner = _runner(worker_id, Worker)
+    runner = make_worker(worker_id, Worker)
     if not connection.in_atomic_block:  # the worker: the task's writes are its own
         runner.run_task(row)
     else:  # eagerly, inside the caller's (or the test's) transaction: a task that breaks it rolls back alone
@@ -85,11 +85,13 @@ def run_row(row, *, worker_id: str) -> None:
     after_attempt(row)
 
 
-def _runner(worker_id: str, worker_class):
+def make_worker(worker_id: str, worker_class, *, interval: float = 0, batch: bool = True):
+    """A django-tasks-db worker of every queue: by default one that runs what is queued and stops (a job run
+    eagerly); `manage.py worker` makes its long-running one here too."""
     return worker_class(
         queue_names=["*"],
-        interval=0,
-        batch=True,
+        interval=interval,
+        batch=batch,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
@@ -190,7 +192,7 @@ def recover_orphans() -> int:
 
     orphans = []
     alive: dict[str, bool] = {}
-    for row in DBTaskResult.objects.running().only("id", "worker_ids", "task_path"):
+    for row in DBTaskResult.objects.running().only("id", "worker_ids", "task_path", "args_kwargs"):
         worker = row.worker_ids[-1] if row.worker_ids else ""
         if worker not in alive:
             alive[worker] = bool(worker) and _worker_alive(worker)
@@ -211,4 +213,19 @@ def recover_orphans() -> int:
                 traceback="The worker running this job stopped before it finished, on its last attempt.",
             )
             logger.error("Job %s (%s): its worker died on its last attempt", row.pk, row.task_path)
+            _job_failed(row, now)
     return len(orphans)
+
+
+def _job_failed(row, now) -> None:
+    """The user's Job of a task given up (its `job_id`: an export, an import): failed too, so its progress
+    page stops waiting — the task itself could not say so (job_tracking) when its worker died."""
+    from .models import Job
+
+    job_id = (row.args_kwargs or {}).get("kwargs", {}).get("job_id")
+    if job_id:
+        Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+            status=Job.Status.FAILED,
+            finished_at=now,
+            message=str(Job.FAILED_MESSAGE),
+        )

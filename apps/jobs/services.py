@@ -9,7 +9,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import mail_admins
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from .models import Alert, Job
 from .queue import policy_for
@@ -56,7 +55,7 @@ def job_tracking(*, job_id: str, context):
         yield job
     except Exception:
         if context.attempt >= policy_for(context.task_result.task.module_path).max_attempts:
-            job_fail(job=job, message=_("The job failed. The administrators can see why; try again later."))
+            job_fail(job=job, message=Job.FAILED_MESSAGE)
         raise
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from apps.jobs import RetryPolicy, run_queued
-from apps.jobs.models import FailedJob
+from apps.jobs.models import FailedJob, Job
 from apps.jobs.queue import hold_worker_lock, recover_orphans
 from tests.conftest import client_for
 
@@ -142,3 +142,25 @@ def test_pruning_keeps_failed_jobs_and_recent_files_and_deletes_the_old(db, cloc
     assert DBTaskResult.objects.get(pk=dead.id).status == "FAILED"  # the dead letter stays
     assert list(Job.objects.values_list("title", flat=True)) == ["new"]
     assert not default_storage.exists(old_job.file) and default_storage.exists(new_job.file)
+
+
+def test_a_job_page_stops_waiting_when_its_worker_died_on_the_last_attempt(db, clock, staff_a):
+    """The user's Job row (its progress page) is failed with the queue's row, not left running for ever."""
+    job = Job.objects.create(user=staff_a, title="导出", status=Job.Status.RUNNING)
+    orphan = _running(["w1", "w2", "w3"])
+    kwargs = {**orphan.args_kwargs["kwargs"], "job_id": str(job.pk)}
+    DBTaskResult.objects.filter(pk=orphan.pk).update(args_kwargs={"args": [], "kwargs": kwargs})
+    assert recover_orphans() == 1
+    job.refresh_from_db()
+    assert (job.status, job.finished_at) == (Job.Status.FAILED, T0)
+    assert job.message
+
+
+def test_a_job_whose_worker_died_early_keeps_waiting_for_its_retry(db, clock, staff_a):
+    job = Job.objects.create(user=staff_a, title="导出", status=Job.Status.RUNNING)
+    orphan = _running(["w1"])
+    kwargs = {**orphan.args_kwargs["kwargs"], "job_id": str(job.pk)}
+    DBTaskResult.objects.filter(pk=orphan.pk).update(args_kwargs={"args": [], "kwargs": kwargs})
+    assert recover_orphans() == 1
+    job.refresh_from_db()
+    assert (job.status, job.finished_at) == (Job.Status.RUNNING, None)

@@ -60,16 +60,7 @@ class Command(BaseCommand):
             schedule.enqueue_due()
         else:
             keeper.start()
-        worker = JobsWorker(
-            queue_names=["*"],
-            interval=interval,
-            batch=batch,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=worker_id,
-            excluded_queue_names=[],
-        )
+        worker = queue.make_worker(worker_id, JobsWorker, interval=interval, batch=batch)
         self.stdout.write(f"Worker {worker_id} started", self.style.SUCCESS)
         worker.configure_signals()
         try:
