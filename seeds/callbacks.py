@@ -67,14 +67,15 @@ def _supervise(users: dict) -> None:
     preferring one 张伟 handles."""
     at = _at(date(2024, 4, 1), 9, 30)
     zhangwei = users["zhangwei"]
+    if Supervision.objects.exists():
+        return
     overdue = (
-        Request.objects.open()
-        .exclude(status="paused")
-        .filter(handling_unit_id=zhangwei.unit_id, close_due__lt=at)
+        Request.objects.overdue(at)
+        .filter(handling_unit_id=zhangwei.unit_id)
         .order_by(Case(When(handler=zhangwei, then=0), default=1), "close_due", "pk")
         .first()
     )
-    if overdue is None or Supervision.objects.exists():
+    if overdue is None:
         return
     supervision_create(
         request=overdue,

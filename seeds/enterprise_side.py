@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.enterprises.models import Enterprise
 from apps.portal.models import ContactLink, LinkUse, token_hash
+from apps.portal.services import link_used
 from apps.service import services
 from apps.service.models import Category, Request
 from apps.service.services.enterprise_voice import request_rate, request_submit
@@ -28,8 +29,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _used(link, action, at, req=None):
-    LinkUse.objects.create(link=link, action=action, at=at, request=req, path="/e/…/", ip="10.20.30.40")
-    ContactLink.objects.filter(pk=link.pk).update(last_used_at=at)
+    link_used(link=link, action=action, ip="10.20.30.40", path="/e/…/", request=req, now=at)
 
 
 def load(rng, users) -> None:

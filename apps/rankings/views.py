@@ -342,6 +342,7 @@ def memo(request, unit_id):
     return render(request, "rankings/memo.html", context)
 
 
+@reads_from_replica
 def quality(request):
     """Signs of gaming, per unit, for a month (leaders): each figure with its definition and the lists of the
     requests it counts (apps/rankings/quality.py)."""

@@ -165,6 +165,6 @@ def request_rate(
     rows = [Notification(user=u, request=req, message=message, created_at=at) for u in told]
     if reopen and req.created_by_id:
         rows.append(Notification(user_id=req.created_by_id, request=req, message=message, created_at=at))
-    _notify(rows, action=A.REOPEN if reopen else None, request=req)
+    _notify(rows, action=A.REOPEN if reopen else None)
     (rollups.request_rows(req) - before).apply()
     return req

@@ -21,7 +21,7 @@ from ..models import (
     Notification,
     Request,
 )
-from .moves import MOVES, A
+from .moves import A
 
 
 def _message(label, req: Request) -> str:
@@ -45,18 +45,11 @@ def _notify(
     *,
     exclude: User | None = None,
     action: str | None = None,
-    request: Request | None = None,
     note: str = "",
 ) -> None:
     """Create the notifications (one per user and request at most, never to `exclude`: the one who acted) and
     count them on their users' unread badges; for a move of the life cycle (`action`), send the same news
-    through the channels each recipient chose (apps.messaging: e-mail, the unit's group robots).
-
-    An extension decided (approved or refused) tells the request's handler, who asked for it: its rows are
-    made here from `request`."""
-    if action in (A.EXTEND_APPROVE, A.EXTEND_REFUSE) and request is not None and request.handler_id:
-        message = _message(MOVES[action].label, request)
-        rows = [*rows, Notification(user_id=request.handler_id, request=request, message=message)]
+    through the channels each recipient chose (apps.messaging: e-mail, the unit's group robots)."""
     unique = {
         (n.user_id, n.request_id): n
         for n in rows

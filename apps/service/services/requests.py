@@ -232,7 +232,9 @@ def _move(
     told = [Notification(user=u, request=req, message=message, created_at=at) for u in notify]
     if action in TELL_LOGGER:
         told.append(Notification(user_id=req.created_by_id, request=req, message=message, created_at=at))
-    _notify(told, exclude=by, action=action, request=req, note=note)
+    if action in (A.EXTEND_APPROVE, A.EXTEND_REFUSE) and req.handler_id:  # the handler asked for it
+        told.append(Notification(user_id=req.handler_id, request=req, message=message, created_at=at))
+    _notify(told, exclude=by, action=action, note=note)
     return req, rollups.request_rows(req) - before
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 
-from ..models import Notification, Request, Status, Supervision
+from ..models import Notification, Request, Supervision
 from .moves import TransitionError
 from .notifications import _managers_of, _message, _notify
 
@@ -51,7 +51,7 @@ def supervision_create(
     instruction = _text(instruction, 2000)
     if not instruction:
         raise TransitionError(_("Write the instruction."))
-    if req.status == Status.PAUSED or not req.is_open or req.close_due is None or req.close_due >= at:
+    if req.due_state(at) != "overdue":
         raise TransitionError(_("Only an overdue request can be put under supervision."))
     if due_on < timezone.localdate(at):
         raise TransitionError(_("The supervision deadline cannot be in the past."))

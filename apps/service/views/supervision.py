@@ -37,7 +37,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-def _done(request, req, call) -> None:
+def _done(request, call) -> None:
     try:
         call()
     except ValidationError as exc:
@@ -59,7 +59,6 @@ def supervise(request, pk):
     else:
         _done(
             request,
-            req,
             lambda: supervision_create(
                 request=req, by=request.user, instruction=request.POST.get("instruction", ""), due_on=due_on
             ),
@@ -77,7 +76,6 @@ def supervision_answer_view(request, pk):
         raise PermissionDenied
     _done(
         request,
-        supervision.request,
         lambda: supervision_answer(
             supervision=supervision, by=request.user, answer=request.POST.get("answer", "")
         ),
