@@ -320,7 +320,17 @@ class YearPlan(models.Model):
         verbose_name = _("yearly plan")
         verbose_name_plural = _("yearly plans")
         constraints = [models.UniqueConstraint(fields=["project", "year"], name="yearplan_unique_year")]
-        indexes = [models.Index(fields=["year", "project"], name="yearplan_year")]
+        indexes = [
+            models.Index(fields=["year", "project"], name="yearplan_year"),
+            # the year's new starts late to start (the leader's home, the stocks' red lights): their plan
+            # and monthly completion read from the index alone, not from every plan of the year
+            models.Index(
+                fields=["year", "project"],
+                include=["planned_investment", "completed_by_month"],
+                condition=Q(is_new_start=True),
+                name="yearplan_new_starts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.year}"

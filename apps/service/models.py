@@ -483,6 +483,14 @@ class Request(models.Model):
                 condition=Q(status__in=OPEN_STATUSES, pending_extension_days__gt=0),
                 name="request_extension_asked",
             ),
+            # the manager's home: the unit's open items counted per handler (all, overdue, unassigned,
+            # extensions asked) from the index alone
+            models.Index(
+                fields=["handling_unit", "handler"],
+                include=["id", "status", "close_due", "pending_extension_days"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="request_unit_open",
+            ),
             # a partial month of project problems (raised, solved): a few percent of the requests
             models.Index(
                 fields=["received_on"], condition=Q(concerns="project"), name="request_project_received"

@@ -278,23 +278,20 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
     urls = _Urls()
     unit = user.unit
     handled = Request.objects.filter(handling_unit_id=unit.pk)
-    is_open = Q(status__in=OPEN_STATUSES)
     got = run(
         _specs(
             mine=_my_items(user, now),
             # counted by the status, which the (handling_unit, status) index holds: no request row is read
             # (a busy unit has tens of thousands closed, waiting for their feedback)
-            counts=Aggregate(
-                handled.filter(status__in=[*OPEN_STATUSES, Status.CLOSED]),
-                open=Count("status", filter=is_open),
-                to_confirm=Count("status", filter=Q(status=Status.CLOSED)),
-            ),
-            # the open items per handler, read once: overdue (as `RequestQuerySet.overdue` says it), waiting
+            closed=Aggregate(handled.filter(status=Status.CLOSED), to_confirm=Count("status")),
+            # the open items per handler, read once from the index of the unit's open items
+            # (request_unit_open, index-only): all, overdue (as `RequestQuerySet.overdue` says it), waiting
             # for a handler, an extension asked
             handlers=Rows(
                 handled.open()
                 .values("handler_id")
                 .annotate(
+                    n=Count("pk"),
                     overdue=Count("pk", filter=Q(close_due__lt=now) & ~Q(status=Status.PAUSED)),
                     unassigned=Count("pk", filter=~Q(status=Status.NEW) & Q(handler__isnull=True)),
                     extensions=Count("pk", filter=Q(pending_extension_days__gt=0)),
@@ -362,11 +359,11 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
             },
             {
                 "key": "to_confirm",
-                "n": got["counts"]["to_confirm"],
+                "n": got["closed"]["to_confirm"],
                 "url": f"{unit_list}&status={Status.CLOSED}",
             },
         ],
-        "open": got["counts"]["open"],
+        "open": sum(row["n"] for row in handlers),
         "open_url": reverse("service:unit_todo"),
         "overdue": sum(row["overdue"] for row in handlers),
         "overdue_url": f"{unit_list}&overdue=true",

@@ -89,3 +89,42 @@ def test_the_home_page_counts_my_open_and_overdue_requests_in_one_query(requests
     assert (mine["open"], mine["overdue"]) == (3, 1)
     assert mine["overdue"] == Request.objects.overdue().filter(handler=staff_a).count()
     assert len([q for q in queries if '"service_request"' in q["sql"]]) == 1
+
+
+def _home_plan(user) -> str:
+    """The home's one batched SELECT of figures, explained with table scans and bitmap scans made dear (on a
+    test database's few rows any plan is cheap)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client_for(user).get(reverse("home")).status_code == 200
+    [sql] = [q["sql"] for q in queries if q["sql"].startswith("SELECT (SELECT")]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:  # the manager's test is transactional: its settings would outlive it
+            cursor.execute("RESET enable_seqscan; RESET enable_bitmapscan")
+
+
+@pytest.fixture
+def busy_unit(requests, colleague_a, unit_a):
+    """Unit A with a colleague's 2,000 open items and 2,000 closed ones, vacuumed as a live table is: on a
+    handful of rows any index will do, so the plan is read where the unit's items are many, as at scale."""
+    item = Request.objects.filter(handling_unit=unit_a, handler=colleague_a).first()
+    fields = {f.attname: getattr(item, f.attname) for f in Request._meta.concrete_fields}
+    del fields["id"]
+    Request.objects.bulk_create(Request(**fields) for _ in range(2000))
+    Request.objects.bulk_create(Request(**fields | {"status": "closed"}) for _ in range(2000))
+    with connection.cursor() as cursor:  # outside a transaction: the test is transactional
+        cursor.execute("VACUUM ANALYZE service_request")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_managers_home_counts_the_units_open_items_per_handler_from_an_index_alone(busy_unit, manager_a):
+    """The busiest unit at province scale has ~4,800 open items: counted per handler (all, overdue,
+    unassigned, extensions asked) from the table they cost 7–11 ms of the home's 22 ms of SQL, and the
+    unit's open and closed items counted together another 10 (27,000 entries, each tested twice). Now the
+    open items come from request_unit_open (which holds every column the counts read) and only the closed
+    ones are counted from (handling_unit, status)."""
+    explained = _home_plan(manager_a)
+    assert "Index Only Scan using request_unit_open" in explained, explained
