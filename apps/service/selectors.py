@@ -10,7 +10,7 @@ in project construction (apps.projects.selectors reads the same roll-ups with `c
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -59,6 +59,21 @@ from .models import (
 
 COUNTS = ("n", "feedback", "satisfied", "reopened", "withdrawn", "ack")
 CLOSINGS = ("closed", "solved", "on_time", "workdays_sum", "workdays_n")
+
+
+def handler_counts(user, now: datetime) -> Aggregate:
+    """A handler's open items as one spec of a batch (apps.core.batch): all, overdue and due today (the clock
+    running: not paused; as `Request.due_state` says it) and to acknowledge. Read from the index request_todo
+    alone (handler over the open items, status included). My to-do and the staff's and manager's homes."""
+    today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
+    running = ~Q(status=Status.PAUSED)
+    return Aggregate(
+        Request.objects.open().filter(handler=user),
+        open=Count("pk"),
+        overdue=Count("pk", filter=running & Q(close_due__lt=now)),
+        due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
+        to_acknowledge=Count("pk", filter=Q(status=Status.DISPATCHED)),
+    )
 
 
 def _request_aggregates(closed_before, *, closings_only: bool = False, now=None) -> dict:

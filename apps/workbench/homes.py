@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from apps.core.batch import Aggregate, Rows, gather, run
 from apps.core.figures import pct
-from apps.core.periods import month_end, month_start, start_of_day
+from apps.core.periods import month_end, month_start
 from apps.investment import selectors as investment
 from apps.investment.models import LeadMonth
 from apps.projects import selectors as projects
 from apps.projects.models import ProjectMonth
 from apps.rankings.board import compute_boards, previous_month
 from apps.rankings.models import Publication
+from apps.service import selectors as service
 from apps.service.models import (
     OPEN_STATUSES,
     Concerns,
@@ -105,21 +106,6 @@ def _local_day(value) -> date | None:
 # --- staff -------------------------------------------------------------------------------------------------
 
 
-def _my_items(user, now) -> Aggregate:
-    """The user's open items in their unit: all, overdue, due today (running clocks), to acknowledge."""
-    today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
-    running = ~Q(status=Status.PAUSED)
-    return Aggregate(
-        # by the handler's own index (handler, status): adding the unit made PostgreSQL AND it with the
-        # handler's every request (158,000 at province scale)
-        Request.objects.open().filter(handler=user),
-        open=Count("pk"),
-        overdue=Count("pk", filter=running & Q(close_due__lt=now)),
-        due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
-        to_acknowledge=Count("pk", filter=Q(status=Status.DISPATCHED)),
-    )
-
-
 def _my_items_links(user, urls: _Urls) -> dict:
     mine = f"{urls.requests}?handler={user.pk}"
     return {
@@ -147,7 +133,7 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     assignments = VisitAssignment.objects.filter(assignee=user, unit_id=user.unit_id, visit__isnull=True)
     got = run(
         _specs(
-            mine=_my_items(user, now),
+            mine=service.handler_counts(user, now),
             logged=Rows(logged.values("status").annotate(n=Count("pk")).order_by()),
             logged_last=Rows(
                 logged.order_by("-received_at", "-pk").values(
@@ -280,7 +266,7 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
     handled = Request.objects.filter(handling_unit_id=unit.pk)
     got = run(
         _specs(
-            mine=_my_items(user, now),
+            mine=service.handler_counts(user, now),
             # counted by the status, which the (handling_unit, status) index holds: no request row is read
             # (a busy unit has tens of thousands closed, waiting for their feedback)
             closed=Aggregate(handled.filter(status=Status.CLOSED), to_confirm=Count("status")),

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,7 +15,6 @@ from django.views.generic import DetailView
 from apps.accounts.models import User
 from apps.core.batch import Aggregate, Rows, execute
 from apps.core.exports import export_response
-from apps.core.periods import start_of_day
 from apps.core.views import FilteredListView, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
@@ -35,7 +32,9 @@ from ..models import (
     RequestEvent,
     Status,
     Supervision,
+    VisitAssignment,
 )
+from ..selectors import handler_counts
 from .common import request_rows, request_table
 from .supervision import supervision_context
 
@@ -254,18 +253,11 @@ def my_todo(request):
     first = (URGENCY_RANK, "close_due", "pk")  # the most urgent, then the soonest due
     open_items = Request.objects.open()
     mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
-    today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
-    running = ~Q(status=Status.PAUSED)
     # in one round trip: the handler's counts (read from the index request_todo alone), the unit's items
     # nobody handles, and which of the handler's items are under supervision (督办, tagged in the table)
     got = execute(
         {
-            "mine": Aggregate(
-                open_items.filter(mine),
-                mine=Count("pk"),
-                overdue=Count("pk", filter=running & Q(close_due__lt=now)),
-                due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
-            ),
+            "mine": handler_counts(user, now),
             # a user without a unit: none
             "waiting": Aggregate(
                 open_items.filter(waiting) if user.unit_id else Request.objects.none(), n=Count("pk")
@@ -280,13 +272,11 @@ def my_todo(request):
     )
     counts = got["mine"] | {"waiting": got["waiting"]["n"]}
     page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
-    page.count = counts["mine"]  # counted above with the rest
+    page.count = counts["open"]  # counted above with the rest
     page = page.get_page(request.GET.get("page"))
     unassigned = []
     if user.unit_id and counts["waiting"]:
         unassigned = request_table(open_items.filter(waiting).order_by(*first)[:TODO_PAGE], now=now)
-    from ..models import VisitAssignment
-
     assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
         "enterprise"
     )
