@@ -255,6 +255,12 @@ OPEN_STATUSES = [Status.NEW, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.IN_P
 CLOSED_STATUSES = [Status.CLOSED, Status.CONFIRMED]
 
 
+def overdue_q(now) -> Q:
+    """Overdue at `now`: open, its clock running (not paused) and past its deadline — as `Request.due_state`
+    says it. For a filter or a count's filter (the to-do counts, the manager's home by handler)."""
+    return Q(status__in=OPEN_STATUSES, close_due__lt=now) & ~Q(status=Status.PAUSED)
+
+
 class RequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see requests their unit logged, handles or co-handles; leaders see all."""
@@ -277,8 +283,7 @@ class RequestQuerySet(models.QuerySet):
         return self.filter(status__in=CLOSED_STATUSES)
 
     def overdue(self, now=None):
-        now = now or timezone.now()
-        return self.filter(status__in=OPEN_STATUSES, close_due__lt=now).exclude(status=Status.PAUSED)
+        return self.filter(overdue_q(now or timezone.now()))
 
     def received_between(self, start, end):
         """Requests received in [start, end] (dates, Asia/Shanghai calendar days)."""

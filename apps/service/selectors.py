@@ -55,6 +55,7 @@ from .models import (
     Visit,
     VisitMonth,
     ack_pending,
+    overdue_q,
 )
 
 COUNTS = ("n", "feedback", "satisfied", "reopened", "withdrawn", "ack")
@@ -70,7 +71,7 @@ def handler_counts(user, now: datetime) -> Aggregate:
     return Aggregate(
         Request.objects.open().filter(handler=user),
         open=Count("pk"),
-        overdue=Count("pk", filter=running & Q(close_due__lt=now)),
+        overdue=Count("pk", filter=overdue_q(now)),
         due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
         to_acknowledge=Count("pk", filter=Q(status=Status.DISPATCHED)),
     )

@@ -38,6 +38,7 @@ from apps.service.models import (
     Status,
     Visit,
     VisitAssignment,
+    overdue_q,
 )
 from apps.units.models import Unit
 
@@ -278,7 +279,7 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
                 .values("handler_id")
                 .annotate(
                     n=Count("pk"),
-                    overdue=Count("pk", filter=Q(close_due__lt=now) & ~Q(status=Status.PAUSED)),
+                    overdue=Count("pk", filter=overdue_q(now)),
                     unassigned=Count("pk", filter=~Q(status=Status.NEW) & Q(handler__isnull=True)),
                     extensions=Count("pk", filter=Q(pending_extension_days__gt=0)),
                     name=F("handler__display_name"),
