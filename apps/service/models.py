@@ -496,6 +496,11 @@ class Request(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="request_unit_open",
             ),
+            # the dispatch desk: the requests still waiting for a unit, oldest first (a few hundred of a
+            # million; the list order's index walked them among every dispatched request)
+            models.Index(
+                fields=["received_at", "id"], condition=Q(status=Status.NEW), name="request_dispatch_queue"
+            ),
             # a partial month of project problems (raised, solved): a few percent of the requests
             models.Index(
                 fields=["received_on"], condition=Q(concerns="project"), name="request_project_received"
