@@ -342,14 +342,16 @@ def unit_todo(request):
 
 def _todo_rows(requests, now) -> list[Request]:
     """The requests of a to-do section with what their rows print (jinja2/service/unit_todo_rows.html): links,
-    status, deadline and urgency badges (as includes/request_badges.html), worked out once in Python."""
+    status, deadline and urgency badges (as includes/request_badges.html), worked out once in Python — each
+    label translated once a page, not once a row."""
     detail, act = url_maker("service:request_detail"), url_maker("service:request_act")
     statuses, urgencies, outcomes = (
-        dict(Status.choices),
-        dict(Request.Urgency.choices),
-        dict(Request.Outcome.choices),
+        {value: str(label) for value, label in choices}
+        for choices in (Status.choices, Request.Urgency.choices, Request.Outcome.choices)
     )
     labels = {"overdue": _("overdue"), "due_today": _("due today")}
+    due_on = _("due %(date)s")
+    asked = {}
     rows = list(requests)
     for r in rows:
         r.url, r.act_url = detail(r.pk), act(r.pk)
@@ -357,15 +359,17 @@ def _todo_rows(requests, now) -> list[Request]:
         r.urgency_label = "" if r.urgency == Request.Urgency.NORMAL else urgencies[r.urgency]
         state = r.due_state(now)
         if state == "due":
-            r.due = ("due", _("due %(date)s") % {"date": f"{timezone.localtime(r.close_due):%m-%d}"})
+            r.due = ("due", due_on % {"date": f"{timezone.localtime(r.close_due):%m-%d}"})
         else:
             r.due = (state, labels[state]) if state else None
         r.handler_name = str(r.handler) if r.handler_id else ""
         r.outcome_label = outcomes.get(r.outcome, "") if r.outcome else ""
         days = r.pending_extension_days or 0
-        r.asked_label = ngettext("%(days)s working day asked", "%(days)s working days asked", days) % {
-            "days": days
-        }
+        if days not in asked:
+            asked[days] = ngettext("%(days)s working day asked", "%(days)s working days asked", days) % {
+                "days": days
+            }
+        r.asked_label = asked[days]
     return rows
 
 
