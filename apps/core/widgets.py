@@ -104,21 +104,22 @@ def prefetch_choices(form) -> None:
     columns = {id(f): [c.attname for c in f.queryset.model._meta.concrete_fields] for f in fields}
     got = execute({id(f): Rows(f.queryset.values(*columns[id(f)])) for f in fields})
     for field in fields:
-        objects = [_label_instance(field.queryset, row) for row in got[id(field)]]
+        model, db = field.queryset.model, field.queryset.db  # the router asked once, not once a row
+        objects = [_label_instance(model, db, row) for row in got[id(field)]]
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         # the widget renders these; the field still validates against its queryset
         choices += [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
         field.widget.choices = choices
 
 
-def _label_instance(queryset, row: dict):
+def _label_instance(model, db: str, row: dict):
     """An instance of the queryset's model holding `row` (its concrete columns), only for the field to label
     it: made without Model.__init__, whose per-field work cost more than the query for 300 units; as a row
     of the database it was read from (`_state.adding` False)."""
-    instance = queryset.model.__new__(queryset.model)
+    instance = model.__new__(model)
     instance.__dict__.update(row)
     instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, queryset.db
+    instance._state.adding, instance._state.db = False, db
     return instance
 
 
