@@ -15,13 +15,21 @@ same round go to the database together, each as a scalar subquery of a single SE
 
 Results keep their SQL types: counts are ints, sums of decimals are exact Decimals (parsed from the JSON
 text with `parse_float=Decimal`), dates come back as ISO strings in `Rows`.
+
+Composing the SQL of a page's figures costs more in Python than PostgreSQL spends running it (the leader's
+home: ~6 ms to build and compile its specs, against 10 ms of SQL). A function that builds specs from its
+arguments alone — dates, ids, flags; never the clock, the user or the data — can be marked `@reused`: its
+specs are built and their SQL composed once per process for the same arguments, then reused; the data is
+still read on every run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
-from collections.abc import Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -41,12 +49,16 @@ class Aggregate:
 
     def __init__(self, queryset: QuerySet, **aggregates):
         self.queryset, self.aggregates = queryset, aggregates
+        self._composed = None
 
-    def sql(self) -> tuple[str, list]:
+    def sql(self) -> tuple[str, tuple]:
+        return _composed(self)
+
+    def compose(self) -> tuple[str, tuple]:
         # grouped by a constant, which Django leaves out of GROUP BY: one row, exactly as aggregate()
         qs = self.queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(**self.aggregates)
         sql, params = qs.values(*self.aggregates).query.sql_with_params()
-        return f"(SELECT row_to_json(t)::text FROM ({sql}) t)", list(params)
+        return f"(SELECT row_to_json(t)::text FROM ({sql}) t)", tuple(params)
 
     def parse(self, text: str | None) -> dict:
         return json.loads(text, parse_float=Decimal)
@@ -60,16 +72,53 @@ class Rows:
     """`list(queryset.values(...))`: a list of dicts (keep it small: it travels as one JSON value)."""
 
     queryset: QuerySet
+    _composed: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
-    def sql(self) -> tuple[str, list]:
+    def sql(self) -> tuple[str, tuple]:
+        return _composed(self)
+
+    def compose(self) -> tuple[str, tuple]:
         sql, params = self.queryset.query.sql_with_params()
-        return f"(SELECT coalesce(json_agg(t), '[]')::text FROM ({sql}) t)", list(params)
+        return f"(SELECT coalesce(json_agg(t), '[]')::text FROM ({sql}) t)", tuple(params)
 
     def parse(self, text: str | None) -> list[dict]:
         return json.loads(text, parse_float=Decimal)
 
     def empty(self) -> list[dict]:
         return []
+
+
+def _composed(spec) -> tuple[str, tuple]:
+    """The spec's SQL and parameters, composed at its first use and kept with it (EmptyResultSet too)."""
+    if spec._composed is None:
+        try:
+            spec._composed = spec.compose()
+        except EmptyResultSet as empty:
+            spec._composed = empty
+    if isinstance(spec._composed, EmptyResultSet):
+        raise spec._composed
+    return spec._composed
+
+
+def reused(build: Callable[..., dict]) -> Callable[..., dict]:
+    """Mark a function that builds specs from its (hashable) arguments alone: the specs it builds for the same
+    arguments are built and composed once per process (the last 256 sets of arguments), then shared. Each
+    call returns a new dict of them, which the caller may add to."""
+
+    @functools.lru_cache(maxsize=256)
+    def built(*args, **kwargs) -> dict:
+        specs = build(*args, **kwargs)
+        for spec in specs.values():
+            with contextlib.suppress(EmptyResultSet):
+                spec.sql()  # composed before it is shared: a shared spec is only read
+        return specs
+
+    @functools.wraps(build)
+    def specs(*args, **kwargs) -> dict:
+        return dict(built(*args, **kwargs))
+
+    specs.cache_clear = built.cache_clear
+    return specs
 
 
 def execute(specs: dict) -> dict:

@@ -15,7 +15,7 @@ from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subqu
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, gather, run
+from apps.core.batch import Aggregate, Rows, gather, reused, run
 from apps.core.figures import figures, pct
 from apps.core.periods import (
     date_ranges,
@@ -174,7 +174,26 @@ def leads_plan(
 
 def pipeline_plan(end: date, *, unit_id: int | None = None, source: str | None = None, by_unit: bool = False):
     """Open leads of at least 1 亿 at the end of `end`, by band ({band: n}, or {unit: {band: n}})."""
-    end = live_end(end)
+    got = yield _pipeline_specs(live_end(end), unit_id, source, by_unit)
+    result: dict = {}
+
+    def add(unit, band, n):
+        bucket = result.setdefault(unit, {}) if by_unit else result
+        bucket[band] = bucket.get(band, 0) + n
+
+    for row in got["rolled"]:
+        add(row.get("unit_id"), row["band"], row["n"] or 0)
+    for band, _low, _high in BANDS:
+        for row in got.get(f"in_{band}", []):
+            add(row["unit_id"], band, row["n"])
+        for row in got.get(f"out_{band}", []):
+            add(row["unit_id"], band, -row["n"])
+    return result
+
+
+@reused
+def _pipeline_specs(end: date, unit_id: int | None, source: str | None, by_unit: bool) -> dict:
+    """What `pipeline_plan` asks: a function of its arguments alone, so built and composed once (reused)."""
     fields = ("unit_id", "band") if by_unit else ("band",)
     rows = _rolled(PipelineMonth.objects.all(), unit_id, source, by_unit=by_unit)
     rows = (
@@ -190,21 +209,7 @@ def pipeline_plan(end: date, *, unit_id: int | None = None, source: str | None =
             in_band = leads.filter(band_q(band)).values("unit_id").annotate(n=Count("id")).order_by()
             specs[f"in_{band}"] = Rows(in_band.filter(created_at__gte=since, created_at__lt=until))
             specs[f"out_{band}"] = Rows(in_band.filter(open_until__gte=since, open_until__lt=until))
-    got = yield specs
-    result: dict = {}
-
-    def add(unit, band, n):
-        bucket = result.setdefault(unit, {}) if by_unit else result
-        bucket[band] = bucket.get(band, 0) + n
-
-    for row in got["rolled"]:
-        add(row.get("unit_id"), row["band"], row["n"] or 0)
-    for band, _low, _high in BANDS:
-        for row in got.get(f"in_{band}", []):
-            add(row["unit_id"], band, row["n"])
-        for row in got.get(f"out_{band}", []):
-            add(row["unit_id"], band, -row["n"])
-    return result
+    return specs
 
 
 def trips_plan(start: date, end: date, *, unit_id: int | None = None):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, gather, run
+from apps.core.batch import Aggregate, Rows, gather, reused, run
 from apps.core.conditions import renamed
 from apps.core.figures import figures, one_decimal, pct
 from apps.core.periods import end_of_period, is_month_end, month_start, start_of_day
@@ -171,8 +171,32 @@ def year_plan(
 ):
     """The year's stocks as of `end` — projects, plan, completed, new starts, reporting and, with `lights`,
     the lights — of the district, a unit or a level, or per unit (`by_unit`): a plan, one round trip."""
-    months, since = months_completed(end), month_start(end)
+    months = months_completed(end)
     group = "unit_id" if by_unit else None
+    got = yield _year_plan_specs(end, unit_id, level, by_unit, lights)
+    totals: dict = {}
+    for name in ("rolled", "dated"):
+        for row in (got[name] if by_unit else [got[name]]) if name in got else []:
+            bucket = totals.setdefault(row.get(group) if group else None, {})
+            for key, value in row.items():
+                if key != group:
+                    bucket[key] = (bucket.get(key) or 0) + (value or 0)
+    for row in got.get("late", []):
+        bucket = totals.setdefault(row["unit_id"] if group else None, {})
+        completed = Decimal(row["completed_by_month"][months - 1]) if months else Decimal(0)
+        light = light_of(progress(Decimal(row["planned_investment"]), completed, months))
+        if light:
+            bucket[light] = (bucket.get(light) or 0) - 1
+        bucket["red"] = (bucket.get("red") or 0) + 1
+    if by_unit:
+        return {unit: _stocks(values, end, lights) for unit, values in totals.items()}
+    return _stocks(totals.get(None, {}), end, lights)
+
+
+@reused
+def _year_plan_specs(end: date, unit_id: int | None, level: str | None, by_unit: bool, lights: bool) -> dict:
+    """What `year_plan` asks: a function of its arguments alone, so built and composed once (batch.reused)."""
+    since = month_start(end)
     rows = _rows(end, unit_id, level)
     specs = {"rolled": Rows(rows.values("unit_id").annotate(**_year_aggregates(end)).order_by()) if by_unit
              else Aggregate(rows, **_year_aggregates(end))}  # fmt: skip
@@ -197,24 +221,7 @@ def year_plan(
         specs["late"] = Rows(
             late.values("planned_investment", "completed_by_month", unit_id=F("project__unit_id"))
         )
-    got = yield specs
-    totals: dict = {}
-    for name in ("rolled", "dated"):
-        for row in (got[name] if by_unit else [got[name]]) if name in got else []:
-            bucket = totals.setdefault(row.get(group) if group else None, {})
-            for key, value in row.items():
-                if key != group:
-                    bucket[key] = (bucket.get(key) or 0) + (value or 0)
-    for row in got.get("late", []):
-        bucket = totals.setdefault(row["unit_id"] if group else None, {})
-        completed = Decimal(row["completed_by_month"][months - 1]) if months else Decimal(0)
-        light = light_of(progress(Decimal(row["planned_investment"]), completed, months))
-        if light:
-            bucket[light] = (bucket.get(light) or 0) - 1
-        bucket["red"] = (bucket.get("red") or 0) + 1
-    if by_unit:
-        return {unit: _stocks(values, end, lights) for unit, values in totals.items()}
-    return _stocks(totals.get(None, {}), end, lights)
+    return specs
 
 
 def _late_q(end: date) -> Q:

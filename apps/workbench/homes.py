@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from apps.core.batch import Aggregate, Rows, gather, run
+from apps.core.batch import Aggregate, Rows, gather, reused, run
 from apps.core.figures import pct
 from apps.core.periods import month_end, month_start
 from apps.investment import selectors as investment
@@ -392,10 +392,16 @@ def _board_ends() -> Rows:
     return Rows(latest.values("month", groups=slim)[:1])
 
 
-def _trend_specs(months: list[date]) -> dict:
-    """The district's month-by-month figures from the roll-ups: requests received in the month and of those
-    closed by its end (dashboard definitions), investment completed in the month, leads signed in it."""
+@reused
+def _leader_day_specs(today: date) -> dict:
+    """What the cockpit asks that depends on the day alone, so built and composed once a day (batch.reused):
+    the district's month-by-month figures from the roll-ups — requests received in the month and of those
+    closed by its end (dashboard definitions), investment completed in the month, leads signed in it — the
+    year's earlier months, and the latest published board."""
+    months = _months(today)
     first, last = months[-1], months[0]
+    year = today.year
+    year_months = [m for m in months if m.year == year]
     received = RequestMonth.objects.filter(
         district=True, concerns=Concerns.ENTERPRISE, month__gte=first, month__lte=last
     )
@@ -405,7 +411,17 @@ def _trend_specs(months: list[date]) -> dict:
         Q(*[Q(year=m.year, month=m.month) for m in months], _connector=Q.OR) | Q(year__in=years, month=0)
     )
     signed = LeadMonth.objects.filter(district=True, signed_month__gte=first, signed_month__lte=last)
+    # the months of this year before the trend's first: the year-to-date figures add them
+    earlier = RequestMonth.objects.filter(
+        district=True, concerns=Concerns.ENTERPRISE, month__gte=date(year, 1, 1), month__lt=year_months[-1]
+    )
+    signed_year = LeadMonth.objects.filter(
+        district=True, signed_month__gte=date(year, 1, 1), signed_month__lte=months[0]
+    )
     return {
+        "earlier": Aggregate(earlier, received=Sum("n"), closed_now=Sum("closed")),
+        "signed_year": Aggregate(signed_year, n=Sum("n"), wan=Sum("signed_wan")),
+        "board": _board_ends(),
         "requests": Rows(
             received.values("month")
             .annotate(received=Sum("n"), closed_by_end=Sum("closed", filter=by_end), closed_now=Sum("closed"))
@@ -436,23 +452,10 @@ def leader_home(user, *, now: datetime | None = None) -> dict:
     year = today.year
     key_overdue = Request.objects.overdue(now).filter(concerns=Concerns.ENTERPRISE, enterprise__is_key=True)
     year_months = [m for m in months if m.year == year]
-    # the months of this year before the trend's first: the year-to-date figures add them
-    earlier = RequestMonth.objects.filter(
-        district=True, concerns=Concerns.ENTERPRISE, month__gte=date(year, 1, 1), month__lt=year_months[-1]
-    )
     got = run(
         gather(
             own=_specs(
-                **_trend_specs(months),
-                earlier=Aggregate(earlier, received=Sum("n"), closed_now=Sum("closed")),
-                signed_year=Aggregate(
-                    LeadMonth.objects.filter(
-                        district=True, signed_month__gte=date(year, 1, 1), signed_month__lte=months[0]
-                    ),
-                    n=Sum("n"),
-                    wan=Sum("signed_wan"),
-                ),
-                board=_board_ends(),
+                **_leader_day_specs(today),
                 key_overdue_first=Rows(
                     key_overdue.order_by("close_due", "pk").values(
                         "pk",

@@ -264,3 +264,21 @@ def test_each_home_asks_a_constant_number_of_queries(world, staff_a, staff_b, co
     after = {u.username: _queries(u) for u in (staff_a, manager_a, leader)}
     assert after == before
     assert max(after.values()) <= 10, after
+
+
+def test_the_cockpit_turns_the_month_at_midnight_with_its_day_figures_composed_once_a_day(world, leader):
+    """The figures that depend on the day alone are composed once a day and reused (apps.core.batch.reused):
+    the last minute of March and the first of April each read their own months, and the same day asked
+    again reads what it read."""
+    march_end, april_first = local(2024, 3, 31, 23, 59), local(2024, 4, 1, 0, 1)
+    before = homes.leader_home(leader, now=march_end)
+    after = homes.leader_home(leader, now=april_first)
+    again = homes.leader_home(leader, now=march_end)
+
+    assert [t["month"] for t in before["trend"]][:2] == [date(2024, 3, 1), date(2024, 2, 1)]
+    assert [t["month"] for t in after["trend"]][:2] == [date(2024, 4, 1), date(2024, 3, 1)]
+    assert before["trend"][0]["requests"] == after["trend"][1]["requests"] == 10
+    assert after["trend"][0]["requests"] == 0
+    assert before["year_requests"] == after["year_requests"] == 10
+    assert before["trend"][0]["so_far"] and after["trend"][0]["so_far"] and not after["trend"][1]["so_far"]
+    assert again == before
