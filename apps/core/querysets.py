@@ -18,8 +18,9 @@ def pk_among(ids) -> Q:
     """Rows whose primary key is one of `ids` (a one-column `values()` queryset), as a condition that can be
     one arm of an OR answered from indexes (`id = ANY(ARRAY(subquery))`): visibility rules OR "the unit's
     own rows" with "rows linked to the unit through a many-to-many table" this way, so a unit's list is
-    found from its index entries instead of filtering every row of the table (or joining and DISTINCT)."""
-    return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+    found from its index entries instead of filtering every row of the table (or joining and DISTINCT).
+    The ids are a set: read in no order (a model's default ordering would sort them on every query)."""
+    return Q(EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
 
 
 class OrderedUnion:
