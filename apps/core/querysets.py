@@ -36,22 +36,26 @@ class OrderedUnion:
 
     ordered = True
 
-    def __init__(self, queryset, arms, order=None):
+    def __init__(self, queryset, arms, order=None, *, within=None):
         self.queryset, self.arms = queryset, list(arms)
+        # where the arms are looked for: `queryset` itself, or — when the arms are its visibility rule, split
+        # — the same rows without that rule (each arm ANDed with the OR of all arms made PostgreSQL read an
+        # arm through the others' indexes too); the page's rows are still read through `queryset`
+        self.within = queryset if within is None else within
         model = queryset.model
         order = order or queryset.query.order_by or model._meta.ordering
         self.order = tuple("-id" if f == "-pk" else "id" if f == "pk" else f for f in order)
 
     def _union(self, fields):
-        parts = [self.queryset.filter(arm).order_by().values_list(*fields) for arm in self.arms]
+        parts = [self.within.filter(arm).order_by().values_list(*fields) for arm in self.arms]
         return parts[0].union(*parts[1:], all=True)
 
     def order_by(self, *order):
-        return OrderedUnion(self.queryset, self.arms, order) if order else self
+        return OrderedUnion(self.queryset, self.arms, order, within=self.within) if order else self
 
     def reverse(self):
         flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in self.order)
-        return OrderedUnion(self.queryset, self.arms, flipped)
+        return OrderedUnion(self.queryset, self.arms, flipped, within=self.within)
 
     def count_upto(self, n: int) -> int:
         """The rows, counted up to `n`."""

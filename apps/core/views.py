@@ -126,10 +126,19 @@ class FilteredListView(FilterView):
         None when the list is read as one query (a leader's; a list without arms)."""
         return None
 
+    def without_visibility(self):
+        """The list's rows before its visibility rule, which the arms stand for (a list with arms only)."""
+        raise NotImplementedError
+
     def paginate_queryset(self, queryset, page_size):
         arms = self.visibility_arms()
         if arms is not None and len(arms) > 1:
-            queryset = OrderedUnion(queryset, arms)
+            # the page's ids are found and counted by the arms alone, among the rows the same filters leave
+            # of the list without its visibility rule; its rows are read through `queryset`, rule and all
+            within = self.without_visibility()
+            if self.filterset.is_bound:  # its form is cleaned: the list was filtered (FilterSet.qs)
+                within = self.filterset.filter_queryset(within)
+            queryset = OrderedUnion(queryset, arms, within=within)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):

@@ -5,6 +5,8 @@ order, of the same list read as one query — first, middle and last pages, filt
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.core.querysets import OrderedUnion
@@ -61,3 +63,21 @@ def test_the_visit_list_pages_show_what_the_one_query_shows(staff_a, visits, que
     last = client.get(f"{LIST}?{query}&page=last")
     size = last.context["paginator"].per_page
     assert [row["pk"] for row in last.context["object_list"]] == expected[-(len(expected) % size or size) :]
+
+
+def test_the_arms_stand_for_the_visibility_rule_when_the_page_is_found_and_counted(staff_a, visits):
+    """Each arm was also ANDed with the rule it is a part of (led OR joined): PostgreSQL read the led arm
+    through a BitmapOr of both and looked the joined ids up three times — a filtered page's count and ids
+    cost ~12 ms at province scale instead of ~7.5. The arms are the rule (Visit.objects.visible_arms and
+    visible_to share `_unit_sees`), and the page's rows are still read through the rule itself."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(staff_a).get(f"{LIST}?mode=on_site")
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 69
+    unions = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+    assert len(unions) == 2  # the count and the page's ids
+    for sql in unions:
+        assert sql.count("service_visit_joint_units") == 1, sql  # once: the joined arm
+    page_ids = 'SELECT "service_visit"."id" AS "pk" FROM "service_visit" WHERE'
+    [rows] = [q["sql"] for q in captured if q["sql"].startswith(page_ids) and "UNION ALL" not in q["sql"]]
+    assert "service_visit_joint_units" in rows  # the rule, checked again for the page's rows

@@ -86,6 +86,9 @@ class VisitListView(FilteredListView):
     def visibility_arms(self):
         return Visit.objects.visible_arms(self.request.user)
 
+    def without_visibility(self):
+        return Visit.objects.all()  # the arms are visible_to's rule, split (Visit.objects._unit_sees)
+
 
 class VisitExportView(View):
     def get(self, request):
