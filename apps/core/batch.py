@@ -88,15 +88,19 @@ class Rows:
         return []
 
 
+_EMPTY = ("", ())  # composed to nothing: the spec can match no row (EmptyResultSet)
+
+
 def _composed(spec) -> tuple[str, tuple]:
-    """The spec's SQL and parameters, composed at its first use and kept with it (EmptyResultSet too)."""
+    """The spec's SQL and parameters, composed at its first use and kept with it; EmptyResultSet when it can
+    match no row (raised afresh each time: re-raising one kept exception would grow its traceback)."""
     if spec._composed is None:
         try:
             spec._composed = spec.compose()
-        except EmptyResultSet as empty:
-            spec._composed = empty
-    if isinstance(spec._composed, EmptyResultSet):
-        raise spec._composed
+        except EmptyResultSet:
+            spec._composed = _EMPTY
+    if spec._composed is _EMPTY:
+        raise EmptyResultSet
     return spec._composed
 
 
