@@ -36,7 +36,7 @@ class OrderedUnion:
 
     ordered = True
 
-    def __init__(self, queryset, arms, order=None, *, within=None):
+    def __init__(self, queryset, arms, order=None, *, within=None, head=None):
         self.queryset, self.arms = queryset, list(arms)
         # where the arms are looked for: `queryset` itself, or — when the arms are its visibility rule, split
         # — the same rows without that rule (each arm ANDed with the OR of all arms made PostgreSQL read an
@@ -45,6 +45,8 @@ class OrderedUnion:
         model = queryset.model
         order = order or queryset.query.order_by or model._meta.ordering
         self.order = tuple("-id" if f == "-pk" else "id" if f == "pk" else f for f in order)
+        # (ids, whole): the first ids in this order as count_upto read them; `whole`: they are all of them
+        self.head = head
 
     def _union(self, fields):
         parts = [self.within.filter(arm).order_by().values_list(*fields) for arm in self.arms]
@@ -55,13 +57,25 @@ class OrderedUnion:
 
     def reverse(self):
         flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in self.order)
-        return OrderedUnion(self.queryset, self.arms, flipped, within=self.within)
+        head = (self.head[0][::-1], True) if self.head and self.head[1] else None
+        return OrderedUnion(self.queryset, self.arms, flipped, within=self.within, head=head)
 
     def count_upto(self, n: int) -> int:
-        """The rows, counted up to `n`."""
-        return self._union(["id"]).order_by()[:n].count()
+        """The rows, counted up to `n`: read in the list's order and kept, so that a page among them needs
+        no query of its own. The union is read whole to be sorted whatever the page (one arm has no index in
+        the list's order), so counting it apart read it twice: ~6 ms of a filtered visit list (province)."""
+        ids = [row[0] for row in self._ordered_union()[:n]]
+        self.head = (ids, len(ids) < n)
+        return len(ids)
+
+    def _ordered_union(self):
+        columns = list(dict.fromkeys(["id", *(f.lstrip("-") for f in self.order)]))
+        return self._union(columns).order_by(*self.order)
 
     def __getitem__(self, item: slice):
-        columns = list(dict.fromkeys(["id", *(f.lstrip("-") for f in self.order)]))
-        ids = [row[0] for row in self._union(columns).order_by(*self.order)[item]]
+        ids, whole = self.head or ((), False)
+        if whole or (item.stop is not None and item.stop <= len(ids)):
+            ids = list(ids[item])
+        else:
+            ids = [row[0] for row in self._ordered_union()[item]]
         return self.queryset.filter(pk__in=ids).order_by(*self.order)

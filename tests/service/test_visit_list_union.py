@@ -75,9 +75,37 @@ def test_the_arms_stand_for_the_visibility_rule_when_the_page_is_found_and_count
     assert response.status_code == 200
     assert response.context["paginator"].count == 69
     unions = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
-    assert len(unions) == 2  # the count and the page's ids
+    assert len(unions) == 1  # the count and the page's ids, read together (OrderedUnion.count_upto)
     for sql in unions:
         assert sql.count("service_visit_joint_units") == 1, sql  # once: the joined arm
     page_ids = 'SELECT "service_visit"."id" AS "pk" FROM "service_visit" WHERE'
     [rows] = [q["sql"] for q in captured if q["sql"].startswith(page_ids) and "UNION ALL" not in q["sql"]]
     assert "service_visit_joint_units" in rows  # the rule, checked again for the page's rows
+
+
+@pytest.mark.parametrize("query", ["", "mode=on_site"])
+def test_past_the_count_cap_every_page_still_shows_what_the_one_query_shows(
+    staff_a, visits, query, monkeypatch
+):
+    """The count reads the first ids in order and keeps them (one pass over the union, not two): the pages
+    among them are cut from what it read; the last page is read on its own, from the other end."""
+    from apps.core.views import TwoEndedPaginator
+    from apps.service.views.visits import VisitListView
+
+    monkeypatch.setattr(TwoEndedPaginator, "cap", 30)
+    monkeypatch.setattr(VisitListView, "paginate_by", 10)
+    expected = list(
+        Visit.objects.visible_to(staff_a).order_by("-visited_on", "-id").values_list("pk", flat=True)
+    )
+    client = client_for(staff_a)
+    for page in ("1", "2", "3", "4"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{LIST}?{query}&page={page}")
+        assert response.context["paginator"].count == 31  # capped: "more than 30", four pages
+        shown = [row["pk"] for row in response.context["object_list"]]
+        unions = [q for q in captured if "UNION ALL" in q["sql"]]
+        if page == "4":  # the last: read backwards
+            assert shown == expected[-10:] and len(unions) == 2
+        else:
+            start = (int(page) - 1) * 10
+            assert shown == expected[start : start + 10] and len(unions) == 1
