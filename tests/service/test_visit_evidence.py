@@ -419,6 +419,10 @@ def test_on_a_phone_staff_check_in_add_a_photo_and_see_both_on_the_visit(
     assert "±35 m" in page.inner_text(".checkin-shown")
     image = page.locator(".photo-grid img")
     assert image.count() == 1
+    # the photo loads lazily (loading="lazy"): after the page's load event, once it is in view
+    image.scroll_into_view_if_needed()
+    loaded = "img => img.complete || new Promise(done => img.addEventListener('load', done, {once: true}))"
+    image.evaluate(loaded)
     assert image.evaluate("img => img.complete && img.naturalWidth") == 900  # served, upright
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(
