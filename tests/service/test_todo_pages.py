@@ -15,7 +15,7 @@ from apps.service.models import Request, RequestEvent
 
 from ..conftest import client_for
 from ..factories import UserFactory
-from .factories import local, make_request
+from .factories import A, act, local, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,32 @@ def test_the_unit_todo_masks_the_form_token_once_for_all_its_row_forms(manager_a
     )  # fmt: skip
     assert posted.status_code == 302
     assert Request.objects.get(pk=items[0].pk).handler_id == staff_a.pk
+
+
+def test_the_desk_rows_show_the_link_badges_and_versions_of_each_request(manager_a, staff_a, unit_a, unit_b):
+    """The desk's rows are drawn by Jinja2 with what they print worked out once in Python (the leader's desk
+    spent a third of its time in Django's per-row template work): each row still ticks its request with its
+    version, links it, escapes its title, marks one an enterprise submitted and one that came back."""
+    plain = make_request(manager_a, at=local(2026, 3, 2, 9, 5), title="<b>水电</b>")
+    by_enterprise = make_request(
+        manager_a, at=local(2026, 3, 2, 10), source=Request.Source.ENTERPRISE, title="用地"
+    )
+    back = act(make_request(manager_a, at=local(2026, 3, 2, 11), handling_unit=unit_a), A.RETURN, staff_a,
+               local(2026, 3, 2, 12))  # fmt: skip
+
+    html = client_for(manager_a).get(DESK).content.decode()
+    row_of = r'<tr>\s*<td data-label="Tick"><input[^>]*value="(\d+)"(.*?)</tr>'
+    rows = dict(re.findall(row_of, html, re.S))
+
+    assert set(rows) == {str(plain.pk), str(by_enterprise.pk), str(back.pk)}
+    for req in (plain, by_enterprise, back):
+        req.refresh_from_db()
+        row = rows[str(req.pk)]
+        assert f'name="version-{req.pk}" value="{req.version}"' in row
+        assert f'<a href="/service/requests/{req.pk}/">' in row
+    assert "&lt;b&gt;水电&lt;/b&gt;" in rows[str(plain.pk)] and "<b>水电" not in html
+    assert "03-02 09:05" in rows[str(plain.pk)]
+    enterprise_badge = '<span class="badge source-enterprise">Submitted by the enterprise</span>'
+    returned_badge = '<span class="badge">returned</span>'
+    assert [enterprise_badge in rows[str(r.pk)] for r in (plain, by_enterprise, back)] == [False, True, False]
+    assert [returned_badge in rows[str(r.pk)] for r in (plain, by_enterprise, back)] == [False, False, True]

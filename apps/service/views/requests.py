@@ -403,18 +403,30 @@ def dispatch_desk(request):
         )
         .order_by("received_at", "pk"),
     )
+    page.object_list = list(page.object_list)
     shown = [r.pk for r in page.object_list]
-    returned = Q(pk__in=shown, events__action=A.RETURN)
+    returned = set(items.filter(pk__in=shown, events__action=A.RETURN).values_list("pk", flat=True))
+    _desk_rows(page.object_list, returned)
     return render(
         request,
         "service/dispatch_desk.html",
         {
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
-            "returned_ids": set(items.filter(returned).values_list("pk", flat=True)),
             "units": Unit.objects.active().values_list("pk", "short_name"),
         },
     )
+
+
+def _desk_rows(rows: list[Request], returned: set[int]) -> None:
+    """What the desk's rows print (jinja2/service/dispatch_rows.html), worked out once in Python: the link,
+    the enterprise-source badge, whether the request came back from a unit, the time received."""
+    detail = url_maker("service:request_detail")
+    by_enterprise = str(Request.Source.ENTERPRISE.label)
+    for r in rows:
+        r.url, r.returned = detail(r.pk), r.pk in returned
+        r.source_label = by_enterprise if r.source == Request.Source.ENTERPRISE else ""
+        r.received_label = f"{timezone.localtime(r.received_at):%m-%d %H:%M}"
 
 
 @require_POST
