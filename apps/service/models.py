@@ -178,6 +178,8 @@ class Visit(models.Model):
             models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
             # a unit's visit list in order (its arm of visible_arms), read from the index alone
             models.Index(fields=["lead_unit", "-visited_on", "-id"], name="visit_unit_order"),
+            # the visits a unit joined (the other arm, found by id): their list columns without the rows
+            models.Index(fields=["id"], include=["visited_on", "lead_unit", "mode"], name="visit_joined_arm"),
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
             models.Index(fields=["visited_on"], condition=Q(concerns="project"), name="visit_project_date"),
         ]

@@ -2,6 +2,7 @@
 each from its own index (apps.core.querysets.OrderedUnion): every page holds exactly the rows, in exactly the
 order, of the same list read as one query — first, middle and last pages, filtered or not."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -109,3 +110,27 @@ def test_past_the_count_cap_every_page_still_shows_what_the_one_query_shows(
         else:
             start = (int(page) - 1) * 10
             assert shown == expected[start : start + 10] and len(unions) == 1
+
+
+@pytest.mark.parametrize("query", ["", "mode=on_site", "date_from=2024-03-03"])
+def test_the_joined_arm_is_answered_from_indexes_alone(staff_a, visits, query):
+    """The joined arm found the unit's joint visits through the link table's rows and then read each visit's
+    row for its date, lead unit and mode (at province scale ~870 rows, ~2.5 of a staff visit list's 6 ms of
+    SQL). Two covering indexes answer it now: the unit's links (unit, visit) and, by id, every column of a
+    visit the arm reads. (Which plan PostgreSQL picks for a table this small depends on its costs, not
+    asserted here; at province scale it reads both index-only: 5.7 -> 3.5 ms.)"""
+    with CaptureQueriesContext(connection) as captured:
+        assert client_for(staff_a).get(f"{LIST}?{query}").status_code == 200
+    [union] = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+    joined_arm = union.split("UNION ALL")[1]
+    read = set(re.findall(r'"service_visit"\."(\w+)"', joined_arm))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+            "('visit_joined_arm', 'visit_joint_units_unit')"
+        )
+        indexes = dict(cursor.fetchall())
+    assert indexes["visit_joint_units_unit"].endswith("(unit_id, visit_id)")
+    assert indexes["visit_joined_arm"].endswith("(id) INCLUDE (visited_on, lead_unit_id, mode)")
+    assert "visit_id" in joined_arm and "service_visit_joint_units" in joined_arm
+    assert read and read <= {"id", "visited_on", "lead_unit_id", "mode"}, read
