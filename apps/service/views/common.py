@@ -66,7 +66,8 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
     else:
         items = (_from_instance(r) for r in requests)
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()  # asked once: each localtime() asks the thread-local again
+    today = timezone.localdate(now, zone)
     detail, record = url_maker("service:request_detail"), url_maker("enterprise_record")
     statuses, urgencies = dict(Status.choices), dict(Request.Urgency.choices)
     labels = {"overdue": _("overdue"), "due_today": _("due today"), "paused": _("clock stopped (paused)")}
@@ -79,17 +80,18 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
         if row.status == Status.PAUSED:
             row.deadline = labels["paused"]
         else:
-            row.deadline = f"{timezone.localtime(row.close_due):%Y-%m-%d}" if row.close_due else ""
-        row.due = _due(row, now, today, labels)
-        row.received = f"{timezone.localtime(row.received_at):%Y-%m-%d %H:%M}" if row.received_at else ""
+            row.deadline = f"{row.close_due.astimezone(zone):%Y-%m-%d}" if row.close_due else ""
+        row.due = _due(row, now, today, zone, labels)
+        row.received = f"{row.received_at.astimezone(zone):%Y-%m-%d %H:%M}" if row.received_at else ""
         if row.due and row.due[0] == "overdue":
             late.append(row)
         rows.append(row)
     if late:
         # the calendar the clocks use, read once a minute per process (get_calendar), never per row
-        days_late = _workdays_after({timezone.localdate(r.close_due) for r in late}, today, get_calendar())
+        due_days = {row.pk: row.close_due.astimezone(zone).date() for row in late}
+        days_late = _workdays_after(set(due_days.values()), today, get_calendar())
         for row in late:
-            days = days_late[timezone.localdate(row.close_due)]
+            days = days_late[due_days[row.pk]]
             if days:
                 label = ngettext(
                     "overdue by %(days)d working day", "overdue by %(days)d working days", days
@@ -141,7 +143,7 @@ def _from_instance(req: Request) -> RequestRow:
     return row
 
 
-def _due(row, now, today, labels) -> tuple[str, str] | None:
+def _due(row, now, today, zone, labels) -> tuple[str, str] | None:
     """(state, label) of the deadline badge beside the deadline, as `Request.due_state` decides it; None when
     it shows none (the deadline is ahead, or no clock runs). An overdue row's label says by how many working
     days once the rows are read (plain "overdue" until the first working day after its deadline begins)."""
@@ -149,6 +151,6 @@ def _due(row, now, today, labels) -> tuple[str, str] | None:
         return None
     if row.close_due < now:
         return "overdue", labels["overdue"]
-    if timezone.localdate(row.close_due) == today:
+    if row.close_due.astimezone(zone).date() == today:
         return "due_today", labels["due_today"]
     return None
