@@ -23,6 +23,20 @@ def pk_among(ids) -> Q:
     return Q(EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
 
 
+def page_rows(page):
+    """The rows of `page` (a list's queryset: filtered, ordered, sliced) as a new queryset of its model, in
+    the same order, chosen by `page` as a subquery: the joins and subqueries a table adds to it then apply to
+    the page's rows alone, in the one query that reads them. Joined before the limit, PostgreSQL may
+    merge-join a handler's thousands of open items with every enterprise only to keep 50 (62 ms at province
+    scale, 9 ms this way); and reading the page's ids first cost a round trip of its own."""
+    model = page.model
+    rows = model._default_manager.filter(pk__in=page.values("pk"))
+    rows = rows.order_by(*(page.query.order_by or model._meta.ordering))
+    if not page.query.standard_ordering:  # a page read from the other end (TwoEndedPaginator)
+        rows = rows.reverse()
+    return rows
+
+
 class OrderedUnion:
     """The rows of `queryset` that meet one of `arms` — disjoint conditions, each answered from its own index
     — in the list's order: a UNION ALL of one scan per arm, sorted at the end, then that page's rows.

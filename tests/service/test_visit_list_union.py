@@ -79,9 +79,10 @@ def test_the_arms_stand_for_the_visibility_rule_when_the_page_is_found_and_count
     assert len(unions) == 1  # the count and the page's ids, read together (OrderedUnion.count_upto)
     for sql in unions:
         assert sql.count("service_visit_joint_units") == 1, sql  # once: the joined arm
-    page_ids = 'SELECT "service_visit"."id" AS "pk" FROM "service_visit" WHERE'
-    [rows] = [q["sql"] for q in captured if q["sql"].startswith(page_ids) and "UNION ALL" not in q["sql"]]
-    assert "service_visit_joint_units" in rows  # the rule, checked again for the page's rows
+    page_rows = 'SELECT "service_visit"."id" AS "pk"'
+    [rows] = [q["sql"] for q in captured if q["sql"].startswith(page_rows) and "UNION ALL" not in q["sql"]]
+    # the rule, checked again for the page's rows (in the subquery that chooses them)
+    assert f'"lead_unit_id" = {staff_a.unit_id} OR ' in rows and " = ANY(ARRAY(SELECT " in rows, rows
 
 
 @pytest.mark.parametrize("query", ["", "mode=on_site"])
@@ -134,3 +135,26 @@ def test_the_joined_arm_is_answered_from_indexes_alone(staff_a, visits, query):
     assert indexes["visit_joined_arm"].endswith("(id) INCLUDE (visited_on, lead_unit_id, mode)")
     assert "visit_id" in joined_arm and "service_visit_joint_units" in joined_arm
     assert read and read <= {"id", "visited_on", "lead_unit_id", "mode"}, read
+
+
+@pytest.mark.parametrize("who", ["staff_a", "leader"])
+@pytest.mark.parametrize("page", ["1", "2", "last"])
+def test_a_visit_page_reads_its_rows_in_one_query(who, page, visits, request):
+    """The page's ids were read through the visibility rule first, then its rows by those ids: a round trip
+    of its own on every visit list. The rows are now read with the ids as a subquery, in the page's order."""
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    client.get(LIST)  # the session's first reads out of the way
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{LIST}?page={page}")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "service_visit"."id" AS "pk"')]
+    assert len(reads) == 1, reads
+    expected = Visit.objects.visible_to(user).order_by("-visited_on", "-id")
+    expected = list(expected.values_list("pk", flat=True))
+    size = response.context["paginator"].per_page
+    shown = [row["pk"] for row in response.context["object_list"]]
+    if page == "last":
+        assert shown == expected[-(len(expected) % size or size) :]
+    else:
+        assert shown == expected[(int(page) - 1) * size : int(page) * size]

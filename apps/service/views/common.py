@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.core.querysets import page_rows
 from apps.core.views import url_maker
 from apps.workdays.calendar import get_calendar
 
@@ -54,15 +55,9 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
     """The rows of a request table: from a queryset (filtered, ordered, sliced) in one query of the shown
     columns, or from Request instances a page already holds (their related rows selected)."""
     if hasattr(requests, "values") and not getattr(requests, "_result_cache", None):
-        # The page's rows are chosen on the request table alone (a subquery, ordered and limited), then
-        # joined with their names, in one query: joined before the limit, PostgreSQL may merge-join a
-        # handler's thousands of open items with every enterprise only to keep 50 (62 ms at province scale;
-        # 9 ms this way).
-        page = Request.objects.filter(pk__in=requests.values("pk"))
-        page = page.order_by(*(requests.query.order_by or Request._meta.ordering))
-        if not requests.query.standard_ordering:  # a page read from the other end (TwoEndedPaginator)
-            page = page.reverse()
-        items = (_from_values(values) for values in page.values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS))
+        # the page's rows chosen on the request table alone, then joined with their names, in one query
+        page = page_rows(requests).values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS)
+        items = (_from_values(values) for values in page)
     else:
         items = (_from_instance(r) for r in requests)
     now = now or timezone.now()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.core.exports import xlsx_response
+from apps.core.querysets import page_rows
 from apps.core.views import FilteredListView, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 
@@ -34,12 +35,11 @@ def visit_table(visits) -> list[dict]:
     """The rows of the visit list for a page of `visits` (filtered, ordered, sliced): the shown columns, the
     joint units' and staff's names in the same query, the link worked out once — no model instances, no
     prefetch queries, no `{% url %}` per row."""
-    ids = list(visits.values_list("pk", flat=True))
     joint = Visit.joint_units.through.objects.filter(visit_id=OuterRef("pk")).order_by("unit__sort_order")
     staff = Visit.staff.through.objects.filter(visit_id=OuterRef("pk")).order_by("user_id")
     person = JSONObject(d="user__display_name", f="user__first_name", l="user__last_name", u="user__username")
     columns = (
-        Visit.objects.filter(pk__in=ids)
+        page_rows(visits)  # in the page's order, in one query
         .annotate(
             joint_names=ArraySubquery(joint.values("unit__short_name")),
             people=ArraySubquery(staff.values(json=person)),
@@ -56,15 +56,13 @@ def visit_table(visits) -> list[dict]:
             "people",
         )  # fmt: skip
     )
-    by_id = {row["pk"]: row for row in columns}
     detail, modes = url_maker("service:visit_detail"), dict(Visit.Mode.choices)
     rows = []
-    for pk in ids:
-        row = by_id[pk]
+    for row in columns:
         rows.append(
             {
                 **row,
-                "url": detail(pk),
+                "url": detail(row["pk"]),
                 "target": row["target_name"] or row["enterprise__name"] or "",
                 "mode_label": modes.get(row["mode"], row["mode"]),
                 "staff_names": [  # as User.__str__
