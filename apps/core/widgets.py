@@ -101,7 +101,7 @@ def prefetch_choices(form) -> None:
     from apps.core.batch import Rows, execute
 
     fields = [field for field in form.fields.values() if isinstance(field, forms.ModelChoiceField)]
-    columns = {id(f): [c.attname for c in f.queryset.model._meta.concrete_fields] for f in fields}
+    columns = {id(f): _label_columns(f.queryset) for f in fields}
     got = execute({id(f): Rows(f.queryset.values(*columns[id(f)])) for f in fields})
     for field in fields:
         model, db = field.queryset.model, field.queryset.db  # the router asked once, not once a row
@@ -110,6 +110,16 @@ def prefetch_choices(form) -> None:
         # the widget renders these; the field still validates against its queryset
         choices += [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
         field.widget.choices = choices
+
+
+def _label_columns(queryset) -> list[str]:
+    """The columns a dropdown reads for its options: those its queryset's `only()` names (with the primary
+    key), else every column of the model."""
+    meta = queryset.model._meta
+    names, deferred = queryset.query.deferred_loading
+    if names and not deferred:
+        return [meta.pk.attname, *(meta.get_field(name).attname for name in names if name != meta.pk.name)]
+    return [c.attname for c in meta.concrete_fields]
 
 
 def _label_instance(model, db: str, row: dict):

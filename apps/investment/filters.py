@@ -11,14 +11,14 @@ from .models import YI, Lead, Trip
 
 
 def _units(request):
-    return Unit.objects.active()
+    return Unit.objects.choices()
 
 
 def _lead_units(request):
     """Leads are confidential to their unit: the dropdown lists only units whose leads the user may open."""
     user = getattr(request, "user", None)
     if user is not None and user.has_perm("accounts.view_all_units"):
-        return Unit.objects.active()
+        return Unit.objects.choices()
     return Unit.objects.filter(pk=getattr(user, "unit_id", None))
 
 

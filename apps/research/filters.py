@@ -10,7 +10,7 @@ from .models import Carrier, Entity, EntityVisit, Match, Result
 
 
 def _units(request):
-    return Unit.objects.active()
+    return Unit.objects.choices()
 
 
 class EntityFilter(django_filters.FilterSet):

@@ -30,7 +30,7 @@ from .models import (
 
 
 def _units(request):
-    return Unit.objects.active()
+    return Unit.objects.choices()
 
 
 def _colleagues(request):

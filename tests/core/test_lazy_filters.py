@@ -146,3 +146,19 @@ def test_the_forms_dropdowns_ask_the_database_router_once_each_not_once_an_optio
     assert Unit.objects.count() > 30
     assert len(form.fields["handling_unit"].widget.choices) == Unit.objects.active().count() + 1
     assert len(asked) <= 2 * dropdowns  # the batch's alias, and each dropdown's own once
+
+
+@pytest.mark.parametrize(
+    "url", [reverse("service:request_list"), reverse("service:visit_list"), reverse("investment:lead_list")]
+)
+def test_the_unit_dropdowns_read_only_what_their_options_show(leader, unit_b, url):
+    """Every column of 300 units travelled to draw the unit dropdowns' names (~0.6 ms of a filtered list at
+    province scale): they read the key and the name alone (Unit.objects.choices), and still offer every
+    active unit by its name."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(leader).get(f"{url}?filters=1")
+    [choices] = [q["sql"] for q in captured if "json_agg" in q["sql"] and '"units_unit"' in q["sql"]]
+    units = choices.split('FROM "units_unit"')[0].rsplit("SELECT", 1)[1]
+    assert '"units_unit"."name"' in units and '"units_unit"."id"' in units
+    assert '"units_unit"."code"' not in units and '"units_unit"."short_name"' not in units, units
+    assert f'<option value="{unit_b.pk}">{unit_b.name}</option>' in response.content.decode()
