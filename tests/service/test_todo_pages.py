@@ -229,3 +229,20 @@ def test_the_desk_rows_show_the_link_badges_and_versions_of_each_request(manager
     returned_badge = '<span class="badge">returned</span>'
     assert [enterprise_badge in rows[str(r.pk)] for r in (plain, by_enterprise, back)] == [False, True, False]
     assert [returned_badge in rows[str(r.pk)] for r in (plain, by_enterprise, back)] == [False, False, True]
+
+
+def test_the_unit_todo_rows_print_nothing_for_what_a_request_lacks(manager_a, staff_a, unit_a):
+    """The unit to-do's rows are read as values, not as requests with their enterprise and handler: a request
+    without an enterprise or a handler prints nothing there (not "None"), one with them their names."""
+    bare, full = (make_request(staff_a, handling_unit=unit_a, at=local(2026, 3, 2, 10)) for _ in range(2))
+    Request.objects.filter(pk=bare.pk).update(enterprise=None, status="acknowledged")
+    Request.objects.filter(pk=full.pk).update(handler=staff_a, status="in_progress")
+
+    response = client_for(manager_a).get(reverse("service:unit_todo"))
+
+    html = response.content.decode()
+    assert "None" not in html
+    rows = {row.pk: row for row in response.context["page_obj"].object_list}
+    assert (rows[bare.pk].enterprise_name, rows[bare.pk].handler_name) == ("", "")
+    assert rows[full.pk].enterprise_name == full.enterprise.name and full.enterprise.name in html
+    assert rows[full.pk].handler_name == str(staff_a)

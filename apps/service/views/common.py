@@ -112,10 +112,15 @@ def _from_values(values: dict) -> RequestRow:
     row = RequestRow()
     for key, column in TABLE_COLUMNS.items():
         setattr(row, key, values[column])
-    display, first, last, username = (values[column] for column in HANDLER_COLUMNS)
-    # as User.__str__; no handler: every column NULL, ""
-    row.handler = display or f"{first or ''} {last or ''}".strip() or username or ""
+    row.handler = handler_name(values)
     return row
+
+
+def handler_name(values: dict) -> str:
+    """The handler's name from their HANDLER_COLUMNS read with a request, as User.__str__ gives it; no
+    handler (every column NULL): ""."""
+    display, first, last, username = (values[column] for column in HANDLER_COLUMNS)
+    return display or f"{first or ''} {last or ''}".strip() or username or ""
 
 
 def _from_instance(req: Request) -> RequestRow:

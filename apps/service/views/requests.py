@@ -35,7 +35,7 @@ from ..models import (
     VisitAssignment,
 )
 from ..selectors import handler_counts
-from .common import request_rows, request_table
+from .common import HANDLER_COLUMNS, handler_name, request_rows, request_table
 from .supervision import supervision_context
 
 A = RequestEvent.Action
@@ -310,7 +310,6 @@ def unit_todo(request):
     unit = user.unit if unit_id == user.unit_id else None  # one's own unit comes with the signed-in user
     if unit is None and unit_id:
         unit = get_object_or_404(Unit, pk=unit_id)
-    shown = ("pk", "title", "status", "version", "urgency", "close_due", "handler", "enterprise__name")
     of_unit = Request.objects.filter(handling_unit_id=unit_id)
     asked = of_unit.open().filter(pending_extension_days__gt=0)
     # (the section's requests, its page parameter, their order)
@@ -324,11 +323,10 @@ def unit_todo(request):
     pages = {}
     for name, (rows, param, order) in sections.items():
         rows = (
-            rows.select_related("enterprise", "handler")
-            .only(*shown, "outcome", "pending_extension_days")
-            .annotate(supervised=Exists(Supervision.objects.pending().filter(request=OuterRef("pk"))))
+            rows.annotate(supervised=Exists(Supervision.objects.pending().filter(request=OuterRef("pk"))))
             .annotate(urgency_rank=URGENCY_RANK)
             .order_by(*order)
+            .values(*TODO_COLUMNS, *HANDLER_COLUMNS)
         )
         pages[name] = _page(request, rows, param, counts[name]["n"])
     is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
@@ -350,10 +348,33 @@ def unit_todo(request):
     )
 
 
-def _todo_rows(requests, now) -> list[Request]:
-    """The requests of a to-do section with what their rows print (jinja2/service/unit_todo_rows.html): links,
-    status, deadline and urgency badges (as includes/request_badges.html), worked out once in Python — each
-    label translated once a page, not once a row."""
+# What a to-do section's rows show (jinja2/service/unit_todo_rows.html), read as values: 150 rows of a
+# manager's page built as requests with their enterprise and handler cost more than the page's queries.
+TODO_COLUMNS = ("pk", "title", "status", "version", "urgency", "close_due", "handler_id", "outcome",
+                "pending_extension_days", "supervised", "enterprise__name")  # fmt: skip
+
+
+class TodoRow:
+    """One row of a to-do section: its columns, and its links, labels and badges worked out in Python."""
+
+    __slots__ = (
+        *(column.replace("__", "_") for column in TODO_COLUMNS),
+        "handler_name",
+        "url",
+        "act_url",
+        "status_label",
+        "urgency_label",
+        "due",
+        "outcome_label",
+        "asked_label",
+    )
+
+
+def _todo_rows(requests, now) -> list[TodoRow]:
+    """The rows of a to-do section (`requests`: values of TODO_COLUMNS and HANDLER_COLUMNS) with what they
+    print: links, status, deadline and urgency badges (the rules of `Request.due_state`, as
+    includes/request_badges.html draws them), worked out once in Python — each label translated once a
+    page, not once a row."""
     detail, act = url_maker("service:request_detail"), url_maker("service:request_act")
     statuses, urgencies, outcomes = (
         {value: str(label) for value, label in choices}
@@ -361,18 +382,28 @@ def _todo_rows(requests, now) -> list[Request]:
     )
     labels = {"overdue": _("overdue"), "due_today": _("due today")}
     due_on = _("due %(date)s")
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(now, zone)
     asked = {}
-    rows = list(requests)
-    for r in rows:
+    rows = []
+    for values in requests:
+        r = TodoRow()
+        for column in TODO_COLUMNS:
+            setattr(r, column.replace("__", "_"), values[column])
+        r.enterprise_name = r.enterprise_name or ""  # a request without an enterprise (null=True)
+        r.handler_name = handler_name(values)
         r.url, r.act_url = detail(r.pk), act(r.pk)
         r.status_label = statuses.get(r.status, r.status)
         r.urgency_label = "" if r.urgency == Request.Urgency.NORMAL else urgencies[r.urgency]
-        state = r.due_state(now)
-        if state == "due":
-            r.due = ("due", due_on % {"date": f"{timezone.localtime(r.close_due):%m-%d}"})
-        else:
-            r.due = (state, labels[state]) if state else None
-        r.handler_name = str(r.handler) if r.handler_id else ""
+        r.due = None
+        if r.status in OPEN_STATUSES and r.close_due is not None and r.status != Status.PAUSED:
+            due = r.close_due.astimezone(zone)
+            if r.close_due < now:
+                r.due = ("overdue", labels["overdue"])
+            elif due.date() == today:
+                r.due = ("due_today", labels["due_today"])
+            else:
+                r.due = ("due", due_on % {"date": f"{due:%m-%d}"})
         r.outcome_label = outcomes.get(r.outcome, "") if r.outcome else ""
         days = r.pending_extension_days or 0
         if days not in asked:
@@ -380,6 +411,7 @@ def _todo_rows(requests, now) -> list[Request]:
                 "days": days
             }
         r.asked_label = asked[days]
+        rows.append(r)
     return rows
 
 
