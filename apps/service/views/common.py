@@ -76,7 +76,7 @@ def request_table(requests, *, now=None) -> list[RequestRow]:
             row.deadline = labels["paused"]
         else:
             row.deadline = f"{row.close_due.astimezone(zone):%Y-%m-%d}" if row.close_due else ""
-        row.due = _due(row, now, today, zone, labels)
+        row.due = due_badge(row, now, today, zone, labels)
         row.received = f"{row.received_at.astimezone(zone):%Y-%m-%d %H:%M}" if row.received_at else ""
         if row.due and row.due[0] == "overdue":
             late.append(row)
@@ -143,14 +143,16 @@ def _from_instance(req: Request) -> RequestRow:
     return row
 
 
-def _due(row, now, today, zone, labels) -> tuple[str, str] | None:
-    """(state, label) of the deadline badge beside the deadline, as `Request.due_state` decides it; None when
-    it shows none (the deadline is ahead, or no clock runs). An overdue row's label says by how many working
-    days once the rows are read (plain "overdue" until the first working day after its deadline begins)."""
+def due_badge(row, now, today, zone, labels) -> tuple[str, str] | None:
+    """(state, label) of a row's deadline badge, as `Request.due_state` decides it; None when it shows none
+    (no clock runs, or the deadline is ahead and `labels` has no "due" label: "due %(date)s", for lists that
+    show no deadline column). An overdue row's label says by how many working days once a request table's
+    rows are read (plain "overdue" until the first working day after its deadline begins)."""
     if row.status not in OPEN_STATUSES or row.close_due is None or row.status == Status.PAUSED:
         return None
+    due = row.close_due.astimezone(zone)
     if row.close_due < now:
         return "overdue", labels["overdue"]
-    if row.close_due.astimezone(zone).date() == today:
+    if due.date() == today:
         return "due_today", labels["due_today"]
-    return None
+    return ("due", labels["due"] % {"date": f"{due:%m-%d}"}) if "due" in labels else None

@@ -35,7 +35,7 @@ from ..models import (
     VisitAssignment,
 )
 from ..selectors import handler_counts
-from .common import HANDLER_COLUMNS, handler_name, request_rows, request_table
+from .common import HANDLER_COLUMNS, due_badge, handler_name, request_rows, request_table
 from .supervision import supervision_context
 
 A = RequestEvent.Action
@@ -372,16 +372,15 @@ class TodoRow:
 
 def _todo_rows(requests, now) -> list[TodoRow]:
     """The rows of a to-do section (`requests`: values of TODO_COLUMNS and HANDLER_COLUMNS) with what they
-    print: links, status, deadline and urgency badges (the rules of `Request.due_state`, as
-    includes/request_badges.html draws them), worked out once in Python — each label translated once a
+    print: links, status, deadline and urgency badges (as includes/request_badges.html), worked out once in
+    Python — each label translated once a
     page, not once a row."""
     detail, act = url_maker("service:request_detail"), url_maker("service:request_act")
     statuses, urgencies, outcomes = (
         {value: str(label) for value, label in choices}
         for choices in (Status.choices, Request.Urgency.choices, Request.Outcome.choices)
     )
-    labels = {"overdue": _("overdue"), "due_today": _("due today")}
-    due_on = _("due %(date)s")
+    labels = {"overdue": _("overdue"), "due_today": _("due today"), "due": _("due %(date)s")}
     zone = timezone.get_current_timezone()
     today = timezone.localdate(now, zone)
     asked = {}
@@ -395,15 +394,7 @@ def _todo_rows(requests, now) -> list[TodoRow]:
         r.url, r.act_url = detail(r.pk), act(r.pk)
         r.status_label = statuses.get(r.status, r.status)
         r.urgency_label = "" if r.urgency == Request.Urgency.NORMAL else urgencies[r.urgency]
-        r.due = None
-        if r.status in OPEN_STATUSES and r.close_due is not None and r.status != Status.PAUSED:
-            due = r.close_due.astimezone(zone)
-            if r.close_due < now:
-                r.due = ("overdue", labels["overdue"])
-            elif due.date() == today:
-                r.due = ("due_today", labels["due_today"])
-            else:
-                r.due = ("due", due_on % {"date": f"{due:%m-%d}"})
+        r.due = due_badge(r, now, today, zone, labels)
         r.outcome_label = outcomes.get(r.outcome, "") if r.outcome else ""
         days = r.pending_extension_days or 0
         if days not in asked:
