@@ -12,7 +12,7 @@ from django.db import connections
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Concat
 
-# A user id no row has, standing for the user in the permission question composed once (`_permissions_sql`)
+# A user id no row has, standing for the user in the questions composed once (`_user_sql`, `_permissions_sql`)
 ANYONE = -2_000_000_001
 
 

@@ -18,8 +18,8 @@ class SessionStore(DatabaseSessionStore):
         return UserSession
 
     def load(self):
-        """The session's data, read by one statement written once: Django's ORM composed the same lookup on
-        every request (~0.4 ms of every page). An unknown or expired key is no session, as in Django's."""
+        """The session's data, read by one plain statement: Django's ORM composed the same lookup on every
+        request (~0.4 ms of every page). An unknown or expired key is no session, as in Django's."""
         db = router.db_for_read(self.model)
         quote = connections[db].ops.quote_name
         table, data, key, expires = map(
