@@ -169,7 +169,8 @@ FIGURE_PAGES = [
 #: What the middleware sends to the primary on every page: the connection's health check, the session and its
 #: user (read before the view), the session's "last seen" (written after it, at most once a minute).
 MIDDLEWARE_SQL = re.compile(
-    r'SELECT 1$|SELECT "accounts_(usersession|user)"\.|BEGIN$|COMMIT$|UPDATE "accounts_usersession" '
+    r'SELECT 1$|SELECT "accounts_(usersession|user)"\.|SELECT "session_data" FROM "accounts_usersession" '
+    r'|BEGIN$|COMMIT$|UPDATE "accounts_usersession" '
     r"|SELECT oid, typarray FROM pg_type "  # a new connection's set-up (psycopg's types)
 )
 
