@@ -61,11 +61,16 @@ def _permissions_sql() -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def _ask(db: str, sql: str, params: tuple, user_id: int) -> list[tuple]:
+    """The rows a question composed for ANYONE answers for `user_id`."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [user_id if p == ANYONE else p for p in params])
+        return cursor.fetchall()
+
+
 def _read_permissions(user_id: int) -> set[str]:
     sql, params = _permissions_sql()
-    with connections[Permission.objects.db].cursor() as cursor:
-        cursor.execute(sql, [user_id if p == ANYONE else p for p in params])
-        return {name for (name,) in cursor.fetchall()}
+    return {name for (name,) in _ask(Permission.objects.db, sql, params, user_id)}
 
 
 @functools.cache
@@ -87,11 +92,10 @@ def _read_user(user_id):
     sql, params, mine, units = _user_sql()
     user_model = get_user_model()
     db = user_model._default_manager.db
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, [user_id if p == ANYONE else p for p in params])
-        row = cursor.fetchone()
-    if row is None:
+    found = _ask(db, sql, params, user_id)
+    if not found:
         return None
+    row = found[0]
     user = user_model.from_db(db, mine, row[: len(mine)])
     unit_field, unit = user_model._meta.get_field("unit"), None
     if row[len(mine)] is not None:  # a leader or an admin may belong to no unit

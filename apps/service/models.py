@@ -278,6 +278,12 @@ class RequestQuerySet(models.QuerySet):
         co_handled = Request.co_units.through.objects.filter(unit_id=unit).values("request_id")
         return self.filter(Q(logged_unit_id=unit) | Q(handling_unit_id=unit) | pk_among(co_handled))
 
+    def locked(self):
+        """The requests locked for a write (FOR UPDATE): their own rows alone, never those a select_related
+        joins — a move that locked its request's category queued every move of the category's requests,
+        and a request logged in that category meanwhile deadlocked against it."""
+        return self.select_for_update(of=("self",))
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

@@ -120,7 +120,7 @@ def request_rate(
     count (`satisfaction_by` = enterprise). Satisfied or basically satisfied confirms the closure (回访);
     unsatisfied reopens the request (重办), from "closed" or from a staff confirmation alike, and its
     handler is told."""
-    req = Request.objects.select_for_update(of=("self",)).select_related("category").get(pk=request.pk)
+    req = Request.objects.locked().select_related("category").get(pk=request.pk)
     if req.enterprise_id is None or req.enterprise_id != contact.enterprise_id:
         raise PermissionDenied
     if satisfaction not in Request.Satisfaction.values:

@@ -106,9 +106,7 @@ def _move(
     move = MOVES.get(action)
     if move is None:
         raise TransitionError(_("Unknown action."))
-    # the request's row alone: locked with the category it reads, every move of the category's requests
-    # queued behind the others, and a request logged in that category meanwhile deadlocked against one
-    req = Request.objects.select_for_update(of=("self",)).select_related("category").get(pk=request.pk)
+    req = Request.objects.locked().select_related("category").get(pk=request.pk)
     before = rollups.request_rows(req)
     at = at or timezone.now()
     note = (note or "").strip()

@@ -47,7 +47,7 @@ def supervision_create(
     if not by.has_perm("service.supervise_request"):
         raise PermissionDenied
     at = at or timezone.now()
-    req = Request.objects.select_for_update().get(pk=request.pk)
+    req = Request.objects.locked().get(pk=request.pk)
     instruction = _text(instruction, 2000)
     if not instruction:
         raise TransitionError(_("Write the instruction."))

@@ -373,8 +373,7 @@ class TodoRow:
 def _todo_rows(requests, now) -> list[TodoRow]:
     """The rows of a to-do section (`requests`: values of TODO_COLUMNS and HANDLER_COLUMNS) with what they
     print: links, status, deadline and urgency badges (as includes/request_badges.html), worked out once in
-    Python — each label translated once a
-    page, not once a row."""
+    Python — each label translated once a page, not once a row."""
     detail, act = url_maker("service:request_detail"), url_maker("service:request_act")
     statuses, urgencies, outcomes = (
         {value: str(label) for value, label in choices}
