@@ -496,6 +496,13 @@ class Request(models.Model):
                 condition=Q(status__in=OPEN_STATUSES, pending_extension_days__gt=0),
                 name="request_extension_asked",
             ),
+            # ...and its closed requests awaiting the enterprise's feedback ("to confirm"), in closing order,
+            # their ids too: a page's ids and the count read from the index alone
+            models.Index(
+                fields=["handling_unit", "closed_at", "id"],
+                condition=Q(status=Status.CLOSED),
+                name="request_unit_to_confirm",
+            ),
             # the manager's home: the unit's open items counted per handler (all, overdue, unassigned,
             # extensions asked) from the index alone
             models.Index(

@@ -93,6 +93,19 @@ def test_the_unit_todo_counts_its_three_sections_in_one_round_trip(manager_a, op
     assert [len(response.context[name].object_list) for name in sections] == [50, 1, 50]
 
 
+def test_the_unit_todo_reads_its_requests_to_confirm_from_their_own_index(manager_a, open_items):
+    """The closed requests awaiting the enterprise's feedback ("to confirm") were read by walking every closed
+    request of the district in closing order, keeping the unit's (1.8 ms at province scale, ~2,000 entries
+    for a page of 50), and counted from the unit's index of every status. A partial index holds the unit's
+    closed requests in closing order: the page reads its 50 entries (and, on a vacuumed table, the count reads
+the index alone: 1.3 -> 0.7 ms at province scale, not asserted on a test table never vacuumed)."""
+    queries = captured_sql(manager_a, reverse("service:unit_todo"))
+    [page] = [sql for sql in queries if "ORDER BY" in sql and '"closed_at"' in sql and "LIMIT" in sql]
+    explained = plan(page)
+    assert "using request_unit_to_confirm" in explained, explained
+    assert "Sort" not in explained.split("SubPlan")[0], explained
+
+
 @pytest.fixture
 def waiting_and_dispatched(staff_a, unit_a):
     """Three requests waiting for a unit among 2,000 already dispatched: the desk's queue is a small part of
