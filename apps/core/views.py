@@ -3,6 +3,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import PurePath
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import EmptyResultSet, PermissionDenied
@@ -16,10 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import number_format
+from django.utils.formats import localize, number_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 from django_filters.views import FilterView
 
@@ -146,15 +148,18 @@ class FilteredListView(FilterView):
             kwargs["rows"] = type(self).table_rows
         return super().get_paginator(*args, **kwargs)
 
-    # The filter form (includes/filters.html): drawn with the page when a filter is chosen (it shows the
-    # choices), else left out and fetched when the user first opens it (`?filters=1`, a fragment for htmx, the
-    # whole page with the form open without it). Its dropdowns (300 units, a unit's people) cost more to
-    # load and draw than the page's 50 rows, for a form most visits to a list never open.
+    # The filter form (includes/filters.html): left out of the page and fetched when the user first opens it
+    # (`?filters=1`, a fragment for htmx, the whole page with the form open without it), filtered or not. Its
+    # dropdowns (300 units, a unit's people) cost more to load and draw than the page's 50 rows: a third of
+    # a filtered page. A filtered page says what is chosen instead (`chosen_filters`), each with a link that
+    # removes it; the form, once opened, shows the same choices. A choice the form refuses draws it open,
+    # with its error.
     filter_form_template = "includes/filter_form.html"
 
     def get(self, request, *args, **kwargs):
         if self.filters_asked() and request.htmx:
             self.filterset = self.get_filterset(self.get_filterset_class())
+            self._prepare_form()
             context = {"filter": self.filterset, **self.filter_form_context()}
             response = render(request, self.filter_form_template, context)
             patch_vary_headers(response, ("HX-Request",))  # the same URL is the whole page without htmx
@@ -165,12 +170,29 @@ class FilteredListView(FilterView):
         return self.request.GET.get(FILTERS_PARAM) == "1"
 
     def filters_drawn(self) -> bool:
-        """Whether the page draws its filter form: asked for, or a filter chosen (paging is no filter)."""
-        return self.filters_asked() or any(key not in (FILTERS_PARAM, "page") for key in self.request.GET)
+        """Whether the page draws its filter form: asked for, or a chosen filter the form refused."""
+        return self.filters_asked() or bool(self.filterset.is_bound and self.filterset.form.errors)
 
     def filter_form_context(self) -> dict:
         """What the filter form template needs besides the FilterSet (e.g. a list's own fields)."""
         return {}
+
+    def chosen_filters(self) -> list[tuple[str, str, str]]:
+        """The filters the list applies, in the form's order: (the field's label, the chosen value as the
+        form shows it, the query string without that filter)."""
+        form, data = self.filterset.form, self.request.GET
+        if not self.filterset.is_bound or form.errors:
+            return []
+        chosen = []
+        for name, field in form.fields.items():
+            if not any(data.getlist(name)) or form.cleaned_data.get(name) in (None, "", [], ()):
+                continue
+            shown = chosen_value(field, form.cleaned_data[name])
+            without = data.copy()
+            for key in (name, "page", FILTERS_PARAM):
+                without.pop(key, None)
+            chosen.append((str(field.label), shown, without.urlencode()))
+        return chosen
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -180,20 +202,46 @@ class FilteredListView(FilterView):
             kwargs["data"] = data or None
         return kwargs
 
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        if self.filters_drawn():
-            prefetch_choices(filterset.form)
-            speed_up_selects(filterset.form)
-        return filterset
+    def _prepare_form(self) -> None:
+        """The form's dropdowns loaded in one round trip and its fields drawn fast: only when it is drawn."""
+        prefetch_choices(self.filterset.form)
+        speed_up_selects(self.filterset.form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["query_string"] = query_string_without_page(self.request)
         context["filters_drawn"] = self.filters_drawn()
         if context["filters_drawn"]:
+            self._prepare_form()
             context.update(self.filter_form_context())
+        else:
+            query = context["query_string"]
+            context["filter_form_url"] = f"{self.request.path}?{query}{'&' if query else ''}{FILTERS_PARAM}=1"
+            context["chosen_filters"] = self.chosen_filters()
         return context
+
+
+def chosen_value(field, value) -> str:
+    """A filter's cleaned `value` as its field offers it: the label of a choice (several joined), the name of
+    a unit or person, yes or no, a localized date or number."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return _list(field.label_from_instance(item) for item in value)
+    if isinstance(field, forms.ModelChoiceField):
+        return str(field.label_from_instance(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(field, forms.ChoiceField):
+        labels = {}
+        for key, label in field.choices:
+            group = label if isinstance(label, (list, tuple)) else [(key, label)]  # an optgroup's choices
+            labels.update((str(k), str(text)) for k, text in group)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return _list(labels.get(str(item), str(item)) for item in values)
+    return str(localize(value))
+
+
+def _list(items) -> str:
+    return pgettext("list separator", ", ").join(items)
 
 
 def safe_next(request, default: str) -> str:

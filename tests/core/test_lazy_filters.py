@@ -6,6 +6,7 @@ once a filter is chosen. `filters=1` is never a filter itself. And the tables an
 import pytest
 from django import forms
 from django.db import connection
+from django.http import QueryDict
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -67,12 +68,64 @@ def test_the_fetched_request_form_offers_the_units_and_keeps_the_page_filters(st
     assert 'name="status"' in html and 'name="q"' in html
 
 
-def test_a_filtered_list_draws_the_form_with_the_choice_made(staff_a, unit_b):
+@pytest.mark.parametrize(("url", "choice_queries"), LISTS)
+def test_a_filtered_list_leaves_its_filter_form_out_too(staff_a, unit_b, url, choice_queries):
+    """A filtered page drew the whole form with its choices: loading and drawing the dropdowns was a third
+    of a filtered request list at province scale (staff 21 -> 19 ms, leader 18.5 -> 13 in-process). It says
+    what is chosen instead, and the form comes when the box is opened, as on an unfiltered page."""
+    client = client_for(staff_a)
+    client.get(url)  # the session's first reads out of the way
+    search = "enterprise" if url == reverse("service:visit_list") else "q"  # every list searches
+    query = f"{search}=%E5%8E%82%E6%88%BF"  # 厂房
+    plain_queries, _ = queries_of(client, url)
+    filtered_queries, filtered = queries_of(client, f"{url}?{query}")
+    html = filtered.content.decode()
+    assert 'class="filter-form"' not in html and "<details class=\"filters\" open>" not in html
+    assert f'hx-get="{url}?{query}&amp;filters=1" hx-trigger="toggle once"' in html  # the form, with it
+    assert f'<a href="{url}?{query}&amp;filters=1">' in html  # without script: the page with the form
+    assert '<ul class="chosen-filters"' in html and "<strong>厂房</strong>" in html
+    assert filtered_queries == plain_queries  # no dropdown's choices
+
+
+def test_a_filtered_list_shows_each_choice_with_a_link_that_removes_it(staff_a, unit_b):
     url = reverse("service:request_list")
-    html = client_for(staff_a).get(url, {"status": "closed", "handling_unit": unit_b.pk}).content.decode()
-    assert '<details class="filters" open>' in html
+    query = {"status": ["closed", "confirmed"], "handling_unit": unit_b.pk, "overdue": "on", "page": "1"}
+    response = client_for(staff_a).get(url, query)
+    assert response.status_code == 200
+    chosen = response.context["chosen_filters"]
+    assert [(label, shown) for label, shown, _ in chosen] == [
+        ("状态", "已办结、已回访"),  # the labels of the choices, in the active language
+        ("承办单位", unit_b.name),
+        ("仅看超期", "是"),
+    ]
+    without = {label: dict(QueryDict(rest).lists()) for label, _, rest in chosen}
+    assert without["状态"] == {"handling_unit": [str(unit_b.pk)], "overdue": ["on"]}  # and no page
+    assert without["承办单位"] == {"status": ["closed", "confirmed"], "overdue": ["on"]}
+    html = response.content.decode()
+    removes_unit = f"{url}?status=closed&amp;status=confirmed&amp;overdue=on"
+    assert f'<li class="chip">承办单位：<strong>{unit_b.name}</strong> <a href="{removes_unit}"' in html
+    assert f'{removes_unit}" aria-label="去掉筛选条件：承办单位">' in html
+    assert f'<li><a href="{url}">重置</a></li>' in html
+
+
+def test_the_fetched_form_shows_the_choices_the_list_applies(staff_a, unit_b):
+    url = reverse("service:request_list")
+    response = client_for(staff_a).get(
+        url, {"status": "closed", "handling_unit": unit_b.pk, "filters": "1"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form method="get" class="filter-form">')
     assert '<option value="closed" selected>' in html
     assert f'<option value="{unit_b.pk}" selected>' in html
+
+
+def test_a_refused_choice_draws_the_form_open_with_its_error(staff_a):
+    url = reverse("service:request_list")
+    response = client_for(staff_a).get(url, {"handling_unit": "999999", "status": "closed"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<details class="filters" open>' in html and 'class="filter-form"' in html
+    assert 'class="field has-error' in html and '<ul class="chosen-filters"' not in html
 
 
 def test_paging_is_no_filter(staff_a):
