@@ -97,8 +97,8 @@ def test_the_unit_todo_reads_its_requests_to_confirm_from_their_own_index(manage
     """The closed requests awaiting the enterprise's feedback ("to confirm") were read by walking every closed
     request of the district in closing order, keeping the unit's (1.8 ms at province scale, ~2,000 entries
     for a page of 50), and counted from the unit's index of every status. A partial index holds the unit's
-    closed requests in closing order: the page reads its 50 entries (and, on a vacuumed table, the count reads
-the index alone: 1.3 -> 0.7 ms at province scale, not asserted on a test table never vacuumed)."""
+    closed requests in closing order: the page reads its 50 entries (and, on a vacuumed table, the count
+    reads the index alone: not asserted on a test table never vacuumed)."""
     queries = captured_sql(manager_a, reverse("service:unit_todo"))
     [page] = [sql for sql in queries if "ORDER BY" in sql and '"closed_at"' in sql and "LIMIT" in sql]
     explained = plan(page)
