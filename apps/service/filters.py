@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.core.periods import end_of_period, start_of_day
 from apps.core.querysets import pk_among
 from apps.core.widgets import DateInput
+from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
 from .models import (
@@ -27,6 +28,30 @@ from .models import (
     ack_pending,
     withdrawn_late,
 )
+
+# pg_trgm finds a term by its three-character pieces: a shorter word has none, and no index can find it
+TRIGRAM = 3
+# the most enterprises whose rows are looked up in their index; more (a term like 有限公司, in every name)
+# and the rows are read in the list's order instead, each checked
+FEW_ENTERPRISES = 500
+
+
+def text_or_enterprise(field: str, value: str) -> Q:
+    """Rows whose `field` or whose enterprise's name contains `value` (case-insensitive). Compared through a
+    join with the enterprises, a rare term read every row of the list at province scale (an enterprise's
+    name on the request list: 1 to 2.8 s). A term with a word of three characters or more, naming a few
+    hundred enterprises at most, is found from indexes: `field`'s trigram index, and those enterprises' rows
+    (the enterprises found by their own trigram index), ORed as bitmaps. Otherwise the list is read in its
+    order through the join, each row checked: a common term fills a page within its first rows, and no
+    index can find a shorter one (reading thousands of enterprises' entries, or hashing every enterprise
+    first, cost 100-280 ms where the join found a page in 25-40)."""
+    own = Q(**{f"{field}__icontains": value})
+    if max(map(len, value.split()), default=0) >= TRIGRAM:
+        named = Enterprise.objects.filter(name__icontains=value).order_by().values_list("pk", flat=True)
+        few = list(named[: FEW_ENTERPRISES + 1])
+        if len(few) <= FEW_ENTERPRISES:
+            return own | Q(enterprise_id__in=few)
+    return own | Q(enterprise__name__icontains=value)
 
 
 def _units(request):
@@ -76,9 +101,7 @@ class VisitFilter(DateRangeMixin):
         return queryset.filter(Q(lead_unit=value) | pk_among(joined))  # from indexes, no DISTINCT
 
     def filter_enterprise(self, queryset, name, value):
-        return queryset.filter(
-            Q(enterprise__name__icontains=value.strip()) | Q(target_name__icontains=value.strip())
-        )
+        return queryset.filter(text_or_enterprise("target_name", value.strip()))
 
     def filter_key(self, queryset, name, value):
         return queryset.filter(enterprise__is_key=True) if value else queryset
@@ -174,7 +197,7 @@ class RequestFilter(DateRangeMixin):
         value = value.strip()
         if value.lstrip("#").isdecimal():
             return queryset.filter(pk=int(value.lstrip("#")))
-        return queryset.filter(Q(title__icontains=value) | Q(enterprise__name__icontains=value))
+        return queryset.filter(text_or_enterprise("title", value))
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(timezone.now()) if value else queryset

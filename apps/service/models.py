@@ -9,9 +9,11 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -181,6 +183,8 @@ class Visit(models.Model):
             # the visits a unit joined (the other arm, found by id): their list columns without the rows
             models.Index(fields=["id"], include=["visited_on", "lead_unit", "mode"], name="visit_joined_arm"),
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
+            # the visit list's search by what was visited (apps.service.filters.text_or_enterprise)
+            GinIndex(OpClass(Upper("target_name"), name="gin_trgm_ops"), name="visit_target_trgm"),
             models.Index(fields=["visited_on"], condition=Q(concerns="project"), name="visit_project_date"),
         ]
 
@@ -461,6 +465,8 @@ class Request(models.Model):
             models.Index(fields=["-received_at", "-id"], name="request_list_order"),
             # closed within a period (project problems solved, the roll-ups' late closings)
             models.Index(fields=["closed_at"], name="request_closed_at"),
+            # the request list's search by title (apps.service.filters.text_or_enterprise)
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="request_title_trgm"),
             # one unit's list in order, and one unit's month for the roll-up recounts
             models.Index(fields=["handling_unit", "-received_at", "-id"], name="request_unit_list_order"),
             models.Index(fields=["handling_unit", "received_on"], name="request_unit_received"),
