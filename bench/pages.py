@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -83,12 +84,16 @@ def prepare() -> dict:
         client = Client()
         client.force_login(user)
         cookies[role] = client.cookies["sessionid"].value
+    # a piece of an enterprise's name, searched as a user searches it (generated: 扬州扬子瑞健康股份有限公司)
+    named = Request.objects.filter(handling_unit_id=busiest).exclude(enterprise=None).order_by("-received_at")
+    term = quote(named.values_list("enterprise__name", flat=True).first()[2:6])
     pages = []
     for role in ("staff", "manager", "leader"):
         unit = people["staff"].unit_id
         lists = [
             ("request list", "/service/requests/", ""),
             ("request list", "/service/requests/", "status=closed"),
+            ("request list", "/service/requests/", f"q={term}"),
             ("visit list", "/service/visits/", ""),
             ("visit list", "/service/visits/", "mode=phone"),
             ("project list", "/projects/", ""),
@@ -100,7 +105,8 @@ def prepare() -> dict:
             for end in ("first", "last"):
                 page = "&page=last" if end == "last" else ""
                 url = f"{path}?{query}{page}".replace("?&", "?").rstrip("?")
-                label = f"{name}{', filtered' if query else ''}, {end} page"
+                kind = ", searched" if query.startswith("q=") else ", filtered" if query else ""
+                label = f"{name}{kind}, {end} page"
                 pages.append({"name": label, "url": url, "role": role, "floor": floor_spec(name, query, end)})
         pages.append(
             {"name": "My to-do", "url": "/service/todo/", "role": role, "floor": floor_spec("My to-do")}
@@ -131,7 +137,13 @@ def floor_rows(spec: dict, user) -> list[dict]:
                        "handling_unit__short_name", "handler__display_name", "received_at")  # fmt: skip
     if name == "request list":
         rows = Request.objects.visible_to(user).order_by("-received_at", "-id")
-        rows, columns = (rows.filter(status="closed") if query else rows), request_columns
+        if query.startswith("q="):  # searched: by title or enterprise name, as the list searches
+            from apps.service.filters import text_or_enterprise
+
+            rows = rows.filter(text_or_enterprise("title", unquote(query[2:])))
+        elif query:
+            rows = rows.filter(status="closed")
+        columns = request_columns
     elif name in ("My to-do", "unit to-do"):
         mine = {"handler": user} if name == "My to-do" else {"handling_unit_id": user.unit_id}
         rows, columns = Request.objects.open().filter(**mine).order_by("close_due", "id"), request_columns
