@@ -72,7 +72,9 @@ def test_a_three_character_term_is_found_from_indexes(who, named, request):
     assert sorted(shown) == sorted(r.pk for r in found.values())
     [page] = [sql for sql in queries if sql.startswith('SELECT "service_request"."id" AS "id", "service_r')]
     explained = plan(page)
-    assert "request_title_trgm" in explained and "Seq Scan on service_request" not in explained, explained
+    assert "Seq Scan on service_request" not in explained, explained
+    if who == "leader":  # staff: their unit's requests from its indexes, or the search's, as PostgreSQL likes
+        assert "request_title_trgm" in explained, explained
     shown, queries = shown_and_sql(user, VISITS, {"enterprise": "瑞健康"})
     assert sorted(shown) == sorted(v.pk for v in visits.values())
     # the query that finds the page's visits: for staff, the union of their unit's arms (OrderedUnion)
