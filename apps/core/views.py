@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.choices import flatten_choices
 from django.utils.formats import localize, number_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,11 +37,12 @@ _SESSION_KEY = "pending_imports"
 FILTERS_PARAM = "filters"  # ?filters=1: draw a list's filter form (FilteredListView)
 
 
-def query_string_without_page(request) -> str:
-    """The current filters, for pagination and export links."""
+def query_string_without_page(request, *also: str) -> str:
+    """The current filters, for pagination and export links; without the filters named in `also` too (the
+    link that removes one)."""
     query = request.GET.copy()
-    query.pop("page", None)
-    query.pop(FILTERS_PARAM, None)
+    for key in ("page", FILTERS_PARAM, *also):
+        query.pop(key, None)
     return query.urlencode()
 
 
@@ -180,21 +182,19 @@ class FilteredListView(FilterView):
     def chosen_filters(self) -> list[tuple[str, str, str]]:
         """The filters the list applies, in the form's order: (the field's label, the chosen value as the
         form shows it, the query string without that filter)."""
-        if not self.filterset.is_bound:  # nothing chosen (its form not even built: ~2 ms of a list page)
+        # nothing chosen: its form not even built (~2 ms of a list page); refused: the form is drawn instead
+        if not self.filterset.is_bound or self.filterset.form.errors:
             return []
         form, data = self.filterset.form, self.request.GET
-        if form.errors:
-            return []
-        chosen = []
-        for name, field in form.fields.items():
-            if not any(data.getlist(name)) or form.cleaned_data.get(name) in (None, "", [], ()):
-                continue
-            shown = chosen_value(field, form.cleaned_data[name])
-            without = data.copy()
-            for key in (name, "page", FILTERS_PARAM):
-                without.pop(key, None)
-            chosen.append((str(field.label), shown, without.urlencode()))
-        return chosen
+        return [
+            (
+                str(field.label),
+                chosen_value(field, form.cleaned_data[name]),
+                query_string_without_page(self.request, name),
+            )
+            for name, field in form.fields.items()
+            if any(data.getlist(name)) and form.cleaned_data.get(name) not in (None, "", [], ())
+        ]
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -233,10 +233,8 @@ def chosen_value(field, value) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(field, forms.ChoiceField):
-        labels = {}
-        for key, label in field.choices:
-            group = label if isinstance(label, (list, tuple)) else [(key, label)]  # an optgroup's choices
-            labels.update((str(k), str(text)) for k, text in group)
+        # optgroups too; choices a filter set gives as a function (read on first use) are read here
+        labels = {str(key): str(label) for key, label in flatten_choices(list(field.choices))}
         values = value if isinstance(value, (list, tuple)) else [value]
         return _list(labels.get(str(item), str(item)) for item in values)
     return str(localize(value))

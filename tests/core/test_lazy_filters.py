@@ -224,3 +224,11 @@ def test_the_unit_dropdowns_read_only_what_their_options_show(leader, unit_b, ur
     assert '"units_unit"."name"' in units and '"units_unit"."id"' in units
     assert '"units_unit"."code"' not in units and '"units_unit"."short_name"' not in units, units
     assert f'<option value="{unit_b.pk}">{unit_b.name}</option>' in response.content.decode()
+
+
+def test_a_choice_read_on_first_use_is_shown_by_its_label(staff_a, unit_a):
+    """The enterprise list's units are choices its filter set gives as a function, read when first needed:
+    the chip shows the chosen unit's name (flattened unread, as flatten_choices does, they failed)."""
+    response = client_for(staff_a).get(reverse("enterprises:list"), {"unit": unit_a.pk})
+    assert response.status_code == 200
+    assert [shown for _, shown, _ in response.context["chosen_filters"]] == [unit_a.name]
