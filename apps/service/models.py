@@ -374,6 +374,7 @@ class Request(models.Model):
         related_name="+",
         null=True,  # a request the enterprise submitted itself has its contact instead
         blank=True,
+        db_index=False,  # request_logged_by starts with it
     )
     contact = models.ForeignKey(
         Contact,
@@ -459,6 +460,13 @@ class Request(models.Model):
             models.Index(fields=["handling_unit", "status"], name="request_unit_status"),
             models.Index(fields=["handler", "status"], name="request_handler_status"),
             models.Index(fields=["logged_unit", "received_on"], name="request_logged_unit"),
+            # what a staff member logged lately, by status (their home): from the index alone. Without it
+            # PostgreSQL ANDed the unit's and the user's whole history (75,000 entries, 8 ms at province).
+            models.Index(
+                fields=["created_by", "received_on"],
+                include=["logged_unit", "status"],
+                name="request_logged_by",
+            ),
             models.Index(fields=["status", "close_due"], name="request_status_due"),
             models.Index(fields=["enterprise", "received_on"], name="request_enterprise"),
             # the request list's order: its first and last pages read 50 index entries, not every request
@@ -521,6 +529,13 @@ class Request(models.Model):
             # million; the list order's index walked them among every dispatched request)
             models.Index(
                 fields=["received_at", "id"], condition=Q(status=Status.NEW), name="request_dispatch_queue"
+            ),
+            # ...and a unit manager's desk, the requests their unit logged (counted on their home too):
+            # without it PostgreSQL ANDed the queue with every request the unit ever logged
+            models.Index(
+                fields=["logged_unit", "received_at", "id"],
+                condition=Q(status=Status.NEW),
+                name="request_unit_dispatch_queue",
             ),
             # a partial month of project problems (raised, solved): a few percent of the requests
             models.Index(

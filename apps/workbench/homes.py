@@ -135,7 +135,8 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     got = run(
         _specs(
             mine=service.handler_counts(user, now),
-            logged=Rows(logged.values("status").annotate(n=Count("pk")).order_by()),
+            # count(*): counting ids would read each row from the table, not the index (request_logged_by)
+            logged=Rows(logged.values("status").annotate(n=Count("*")).order_by()),
             logged_last=Rows(
                 logged.order_by("-received_at", "-pk").values(
                     "pk", "title", "status", "close_due", enterprise_name=F("enterprise__name")
