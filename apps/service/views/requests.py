@@ -49,6 +49,16 @@ class RequestListView(FilteredListView):
     def get_queryset(self):
         return Request.objects.visible_to(self.request.user)
 
+    def visibility_arms(self):
+        # Unfiltered only: with a filter, PostgreSQL chose for an arm the district's list order or another
+        # filter's index over the unit's own (a busy unit's closed requests: 36 ms against 25 as the OR).
+        if any(any(values) for name, values in self.request.GET.lists() if name != "page"):
+            return None
+        return Request.objects.visible_arms(self.request.user)
+
+    def without_visibility(self):
+        return Request.objects.all()  # the arms are visible_to's rule, split (Request.objects._unit_sees)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The same-day acknowledgement drill-down (a figure's or the ranking board's `ack_decided=true`: every
@@ -69,6 +79,9 @@ class LoggedRequestListView(RequestListView):
     def get_queryset(self):
         user = self.request.user
         return Request.objects.visible_to(user).filter(created_by=user)
+
+    def visibility_arms(self):
+        return None  # their own requests: read from request_logged_by, not the unit's arms
 
 
 class RequestExportView(View):
