@@ -6,10 +6,14 @@
 Both trees serve the same database (the province one by default: `make bench SIZE=province` makes it), each
 with its own gunicorn (2 × cores + 1 sync workers, DEBUG off). For every list — request list, My to-do, unit
 to-do, dispatch desk, visit, project, lead and enterprise lists; first page, last page and filtered — and for
-the visit form and the home page, as each role that opens it:
+the visit form and the home page, as each role that opens it (staff and manager of the busiest unit, a
+leader), and the request and visit lists, My to-do and the home page as the staff of a unit in the middle
+(the median number of requests: the busiest unit's list is the district list order's first entries, most
+units' are not):
 
 1. over HTTP with wrk, one connection, before and after in turn (A B A B): p50 and p99;
-2. the request list with twelve connections, as staff and as leader: requests/s, before and after;
+2. the request list with twelve connections, as staff (the busiest unit's and a middle one's) and as
+   leader: requests/s, before and after;
 3. in-process, in this tree (medians): page time, queries and bytes, and the page's *floor* —
    the same 50 visible rows fetched (their shown columns) and drawn by a bare template — so page ÷ floor
    says how much work the page does beyond what it must.
@@ -79,6 +83,19 @@ def prepare() -> dict:
         .first(),
         "leader": leader,
     }
+    # and a unit in the middle: the busiest unit's list is the district's list order's first entries, where
+    # most units' lists are not (read as the OR of its arms, a page of theirs cost 2-4 times the busiest's)
+    units = (
+        Request.objects.exclude(handling_unit=None)
+        .values("handling_unit_id")
+        .annotate(n=Count("id"))
+        .order_by("n", "handling_unit_id")
+        .values_list("handling_unit_id", flat=True)
+    )
+    middle = list(units)[len(units) // 2]
+    people[MIDDLE] = User.objects.filter(unit_id=middle, groups__name=roles.STAFF, is_active=True).order_by(
+        "pk"
+    )[0]
     cookies = {}
     for role, user in people.items():
         client = Client()
@@ -118,7 +135,21 @@ def prepare() -> dict:
                           "floor": floor_spec("dispatch desk")})  # fmt: skip
         pages.append({"name": "visit form", "url": "/service/visits/new/", "role": role, "floor": None})
         pages.append({"name": "home page", "url": "/", "role": role, "floor": None})
+    for name, url, query, end in (
+        ("request list", "/service/requests/", "", "first"),
+        ("request list", "/service/requests/?page=last", "", "last"),
+        ("request list", "/service/requests/?status=closed", "status=closed", "first"),
+        ("visit list", "/service/visits/", "", "first"),
+    ):
+        label = f"{name}{', filtered' if query else ''}, {end} page"
+        pages.append({"name": label, "url": url, "role": MIDDLE, "floor": floor_spec(name, query, end)})
+    todo = floor_spec("My to-do")
+    pages.append({"name": "My to-do", "url": "/service/todo/", "role": MIDDLE, "floor": todo})
+    pages.append({"name": "home page", "url": "/", "role": MIDDLE, "floor": None})
     return {"users": {role: user.pk for role, user in people.items()}, "cookies": cookies, "pages": pages}
+
+
+MIDDLE = "staff, middle unit"  # the staff of the unit with the median number of requests
 
 
 def floor_spec(name: str, query: str = "", end: str = "first") -> dict:
@@ -182,10 +213,13 @@ def floor_rows(spec: dict, user) -> list[dict]:
         rows = rows.filter(unit_id=user.unit_id) if query else rows
         columns = ("id", "name", "credit_code", "unit__short_name", "is_key")
     arms = Visit.objects.visible_arms(user) if name == "visit list" else None
+    if name == "request list" and not query:  # read as the list reads it unfiltered: its arms' union
+        arms = Request.objects.visible_arms(user)
     if arms and len(arms) > 1:  # read as the list reads them: one index per arm (OrderedUnion), not the OR
         from apps.core.querysets import OrderedUnion
 
-        union = OrderedUnion(rows, arms)
+        within = None if query else rows.model.objects.all()  # unfiltered, the arms are the rule, split
+        union = OrderedUnion(rows, arms, within=within)
         rows = (union.reverse() if last else union)[:50]
     elif last:
         rows = rows.reverse()
@@ -315,7 +349,7 @@ def main() -> None:
                 {label: [round(r["p50"] or 0, 1) for r in http[label][key]] for label in trees},
                 flush=True,
             )
-        for role in ("staff", "leader"):
+        for role in ("staff", MIDDLE, "leader"):
             cookie = f"sessionid={world['cookies'][role]}"
             for label in trees:
                 throughput[label][role] = wrk(
@@ -397,7 +431,7 @@ def render(world, trees, http, throughput, measured, args) -> str:
         lines.append(row)
     lines += ["", "## Request list, twelve connections (requests/s)", ""]
     lines += ["| role |" + "".join(f" {label} |" for label in labels), "|---|" + "---|" * len(labels)]
-    for role in ("staff", "leader"):
+    for role in ("staff", MIDDLE, "leader"):
         lines.append(
             f"| {role} |" + "".join(f" {f(throughput[label][role]['rps'], 0)} |" for label in labels)
         )
