@@ -50,8 +50,12 @@ class OrderedUnion:
 
     ordered = True
 
-    def __init__(self, queryset, arms, order=None, *, within=None, head=None):
+    def __init__(self, queryset, arms, order=None, *, within=None, head=None, counted_whole=False):
         self.queryset, self.arms = queryset, list(arms)
+        # counted as the one query it stands for (`queryset`, by the paginator), not by reading the first
+        # ids in order through the arms: when an arm's filter makes reading a thousand of its entries in
+        # order dear, though the fifty of a page are cheap (see RequestListView)
+        self.counted_whole = counted_whole
         # where the arms are looked for: `queryset` itself, or — when the arms are its visibility rule, split
         # — the same rows without that rule (each arm ANDed with the OR of all arms made PostgreSQL read an
         # arm through the others' indexes too); the page's rows are still read through `queryset`
@@ -70,13 +74,17 @@ class OrderedUnion:
         parts = [part.order_by(*self.order)[:first] if first else part.order_by() for part in parts]
         return parts[0].union(*parts[1:], all=True)
 
+    def _ordered(self, order, head=None):
+        return OrderedUnion(
+            self.queryset, self.arms, order, within=self.within, head=head, counted_whole=self.counted_whole
+        )
+
     def order_by(self, *order):
-        return OrderedUnion(self.queryset, self.arms, order, within=self.within) if order else self
+        return self._ordered(order) if order else self
 
     def reverse(self):
         flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in self.order)
-        head = (self.head[0][::-1], True) if self.head and self.head[1] else None
-        return OrderedUnion(self.queryset, self.arms, flipped, within=self.within, head=head)
+        return self._ordered(flipped, (self.head[0][::-1], True) if self.head and self.head[1] else None)
 
     def count_upto(self, n: int) -> int:
         """The rows, counted up to `n`: read in the list's order and kept, so that a page among them needs
