@@ -45,6 +45,9 @@ def _fast_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "zh-hans"
     # background jobs run at once, in the test's transaction (apps/jobs/__init__.py); no worker needed
     settings.JOBS_EAGER = True
+    from apps.service.selectors import clear_busy_units
+
+    clear_busy_units()  # read once every ten minutes per process: each test reads its own
 
 
 @pytest.fixture

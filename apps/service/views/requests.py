@@ -34,7 +34,7 @@ from ..models import (
     Supervision,
     VisitAssignment,
 )
-from ..selectors import handler_counts
+from ..selectors import busy_units, handler_counts
 from .common import HANDLER_COLUMNS, due_badge, handler_name, request_rows, request_table
 from .supervision import supervision_context
 
@@ -49,20 +49,24 @@ class RequestListView(FilteredListView):
     def get_queryset(self):
         return Request.objects.visible_to(self.request.user)
 
-    # The page is found through the unit's arms (Request.visible_arms) when the list is unfiltered or
-    # filtered by status alone: each arm's first fifty then cost 2-7 ms at province scale, where the OR
-    # walked the district's list order (25-70 ms for most units). Another filter may leave an arm's index
-    # in the list's order a poor way to its rows (a person, a month long past, a search, another order):
-    # the OR, which PostgreSQL answers from that filter's index. Counted as the OR too (a bitmap of the
-    # unit's entries, or not at all past an estimate), not through the arms: reading 1,001 entries of
-    # each arm in order to count them took 45-155 ms for closed requests.
-    ARMS_FILTERS = {"status", "page"}
+    # An unfiltered page is found through the unit's arms (Request.visible_arms), each arm's first fifty
+    # from its own index in the list's order, where the OR walked the district's list order past every
+    # other unit's requests (most units' first and last pages: 25-85 ms at province scale, 17-28 through
+    # the arms). Filtered, the OR is answered from the filter's index and the arms were no better (closed
+    # requests: 26-36 ms either way for most units) or worse (a person, a month long past, a search,
+    # another order can make an arm's index a poor way to its rows). Counted as the OR (a bitmap of the
+    # unit's entries, or not at all past an estimate), not through the arms: reading 1,001 entries of each
+    # arm in order to count them took 45-155 ms.
+    ARMS_FILTERS = {"page"}
     count_through_arms = False
 
     def visibility_arms(self):
         if any(any(values) for name, values in self.request.GET.lists() if name not in self.ARMS_FILTERS):
             return None
-        return Request.objects.visible_arms(self.request.user)
+        arms = Request.objects.visible_arms(self.request.user)  # None: a leader's, every request
+        if arms is None or self.request.user.unit_id in busy_units():
+            return None  # a busy unit's page is among the district list order's first entries (BUSY_SHARE)
+        return arms
 
     def without_visibility(self):
         return Request.objects.all()  # the arms are visible_to's rule, split (Request.objects._unit_sees)
