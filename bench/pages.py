@@ -213,8 +213,10 @@ def floor_rows(spec: dict, user) -> list[dict]:
         rows = rows.filter(unit_id=user.unit_id) if query else rows
         columns = ("id", "name", "credit_code", "unit__short_name", "is_key")
     arms = Visit.objects.visible_arms(user) if name == "visit list" else None
-    if name == "request list" and not query:  # read as the list reads it unfiltered: its arms' union
-        arms = Request.objects.visible_arms(user)
+    if name == "request list" and not query:  # read as the list reads it unfiltered: its arms' union,
+        from apps.service.selectors import busy_units  # unless the unit is busy (RequestListView)
+
+        arms = None if user.unit_id in busy_units() else Request.objects.visible_arms(user)
     if arms and len(arms) > 1:  # read as the list reads them: one index per arm (OrderedUnion), not the OR
         from apps.core.querysets import OrderedUnion
 
