@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.core.batch import Aggregate, Rows, gather, reused, run
 from apps.core.figures import pct
 from apps.core.periods import month_end, month_start
+from apps.core.querysets import pk_among
 from apps.investment import selectors as investment
 from apps.investment.models import LeadMonth
 from apps.projects import selectors as projects
@@ -128,9 +129,10 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     since = today - timedelta(days=30)
     logged = Request.objects.filter(logged_unit_id=user.unit_id, created_by=user, received_on__gte=since)
     went = Visit.staff.through.objects.filter(user=user)
-    visits = Visit.objects.filter(
-        pk__in=went.values("visit_id")
-    )  # visits they went on: their unit led or joined them
+    # visits they went on (their unit led or joined them), looked up by their ids from the staff link's
+    # index: as a join, PostgreSQL hashed every visit of the district's month so far (11-19 ms at the end
+    # of a month at province scale, against 3-5)
+    visits = Visit.objects.filter(pk_among(went.values("visit_id")))
     assignments = VisitAssignment.objects.filter(assignee=user, unit_id=user.unit_id, visit__isnull=True)
     got = run(
         _specs(
