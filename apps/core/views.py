@@ -174,6 +174,12 @@ class FilteredListView(FilterView):
             return response
         return super().get(request, *args, **kwargs)
 
+    def filter_chosen(self) -> bool:
+        """Whether a filter has a value (the page and the form's own request are not filters); read from the
+        query string, without building the form."""
+        chosen = self.request.GET.lists()
+        return any(any(values) for name, values in chosen if name not in ("page", FILTERS_PARAM))
+
     def filters_asked(self) -> bool:
         return self.request.GET.get(FILTERS_PARAM) == "1"
 

@@ -57,11 +57,10 @@ class RequestListView(FilteredListView):
     # another order can make an arm's index a poor way to its rows). Counted as the OR (a bitmap of the
     # unit's entries, or not at all past an estimate), not through the arms: reading 1,001 entries of each
     # arm in order to count them took 45-155 ms.
-    ARMS_FILTERS = {"page"}
     count_through_arms = False
 
     def visibility_arms(self):
-        if any(any(values) for name, values in self.request.GET.lists() if name not in self.ARMS_FILTERS):
+        if self.filter_chosen():
             return None
         arms = Request.objects.visible_arms(self.request.user)  # None: a leader's, every request
         if arms is None or self.request.user.unit_id in busy_units():
