@@ -28,7 +28,13 @@ def page_rows(page):
     the same order, chosen by `page` as a subquery: the joins and subqueries a table adds to it then apply to
     the page's rows alone, in the one query that reads them. Joined before the limit, PostgreSQL may
     merge-join a handler's thousands of open items with every enterprise only to keep 50 (62 ms at province
-    scale, 9 ms this way); and reading the page's ids first cost a round trip of its own."""
+    scale, 9 ms this way); and reading the page's ids first cost a round trip of its own.
+
+    A page not sliced is one whose ids are already known (OrderedUnion's): its rows are read as it is, by
+    those ids. As a subquery of itself the planner weighed every index of the table twice (1.6-2.5 ms of
+    planning for a request page at province scale, against 0.8-1.0)."""
+    if not page.query.is_sliced:
+        return page
     model = page.model
     rows = model._default_manager.filter(pk__in=page.values("pk"))
     rows = rows.order_by(*(page.query.order_by or model._meta.ordering))

@@ -147,3 +147,17 @@ def test_a_busy_units_list_is_read_as_the_one_query(staff_a, staff_b, unit_a, un
     assert selectors.busy_units() == {unit_b.pk}
     assert _union_queries(staff_b) == []
     assert len(_union_queries(staff_a)) == 1
+
+
+def test_a_page_found_through_the_arms_reads_its_rows_by_their_ids_alone(staff_a, requests):
+    """The page's ids are known once the arms have found them: its rows are read by those ids, the rule
+    checked on the same rows, not as a subquery of the table itself (the planner weighed every index of the
+    request table twice for it: 1.6-2.5 ms of planning at province scale against 0.8-1.0)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(staff_a).get(LIST)
+    assert response.status_code == 200
+    [rows] = [q["sql"] for q in captured if '"service_request"."title"' in q["sql"]]
+    assert rows.count('FROM "service_request"') == 1, rows
+    assert '"service_request"."handling_unit_id" = ' in rows, rows  # the rule, on the rows themselves
+    ids = [row.pk for row in response.context["page_obj"].object_list]
+    assert ids == list(one_query(staff_a).values_list("pk", flat=True)[:50])
