@@ -3,6 +3,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.batch import Rows, execute
+from apps.core.filters import FilterSet
 from apps.units.models import Unit
 
 from .models import Enterprise, Industry, Size, Tag
@@ -21,7 +22,7 @@ class OrderingThenId(django_filters.OrderingFilter):
         return qs
 
 
-class EnterpriseFilter(django_filters.FilterSet):
+class EnterpriseFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="filter_q")
     unit = django_filters.ChoiceFilter(label=_("Park / unit"))  # choices: __init__
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
@@ -38,11 +39,10 @@ class EnterpriseFilter(django_filters.FilterSet):
         model = Enterprise
         fields = ["q", "unit", "industry", "size", "is_key", "tags"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def prepare_filters(self, filters):
         # read when the form is drawn or a chosen unit or tag is checked, not for a list shown unfiltered
-        self.filters["unit"].extra["choices"] = lambda: self._choices["unit"]
-        self.filters["tags"].extra["choices"] = lambda: self._choices["tags"]
+        filters["unit"].extra["choices"] = lambda: self._choices["unit"]
+        filters["tags"].extra["choices"] = lambda: self._choices["tags"]
 
     @cached_property
     def _choices(self) -> dict[str, list[tuple[int, str]]]:

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.filters import FilterSet
 from apps.core.periods import end_of_period, start_of_day
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
@@ -22,7 +23,7 @@ def _lead_units(request):
     return Unit.objects.filter(pk=getattr(user, "unit_id", None))
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Project or investor"), method="filter_q")
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Lead.Stage.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Lead.Source.choices)
@@ -124,7 +125,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.open().filter(stale_from__lt=end_of_period(value))
 
 
-class TripFilter(django_filters.FilterSet):
+class TripFilter(FilterSet):
     date_from = django_filters.DateFilter(
         label=_("From"), field_name="start_on", lookup_expr="gte", widget=DateInput()
     )

@@ -1,7 +1,9 @@
 import django_filters
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.filters import FilterSet
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
@@ -9,7 +11,7 @@ from apps.units.models import Unit
 from .models import LIGHTS, Project
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
     unit = django_filters.ChoiceFilter(label=_("Responsible unit"))  # choices: __init__
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Project.Level.choices)
@@ -42,9 +44,16 @@ class ProjectFilter(django_filters.FilterSet):
         when the queryset does not have the lights yet (the list works them out for its page only)."""
         super().__init__(*args, **kwargs)
         self.progress = progress
-        # the active units as (id, name) pairs: a province's 300 as model objects cost more than the page's
-        # rows; a submitted id is checked against these
-        self.filters["unit"].extra["choices"] = list(Unit.objects.active().values_list("id", "name"))
+
+    def prepare_filters(self, filters):
+        # read when the form is drawn or a chosen unit is checked, not for a list shown unfiltered
+        filters["unit"].extra["choices"] = lambda: self._units
+
+    @cached_property
+    def _units(self) -> list[tuple[int, str]]:
+        """The active units as (id, name) pairs: a province's 300 as model objects cost more than the page's
+        rows; a submitted id is checked against these."""
+        return list(Unit.objects.active().values_list("id", "name"))
 
     def filter_light(self, queryset, name, value):
         if "light" not in queryset.query.annotations:

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.filters import FilterSet
 from apps.core.widgets import DateInput
 from apps.enterprises.models import Industry
 from apps.units.models import Unit
@@ -13,7 +14,7 @@ def _units(request):
     return Unit.objects.choices()
 
 
-class EntityFilter(django_filters.FilterSet):
+class EntityFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or field"), method="filter_q")
     type = django_filters.ChoiceFilter(label=_("Type"), choices=Entity.Type.choices)
     park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
@@ -44,7 +45,7 @@ class EntityFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value.strip()) | Q(fields__icontains=value.strip()))
 
 
-class ResultFilter(django_filters.FilterSet):
+class ResultFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Title or field"), method="filter_q")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Result.Status.choices)
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
@@ -78,7 +79,7 @@ class ResultFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value.strip()) | Q(field__icontains=value.strip()))
 
 
-class CarrierFilter(django_filters.FilterSet):
+class CarrierFilter(FilterSet):
     park = django_filters.ModelChoiceFilter(label=_("Park"), queryset=_units)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Carrier.Kind.choices)
     unit = django_filters.ModelChoiceFilter(label=_("Responsible unit"), queryset=_units)
@@ -97,7 +98,7 @@ class CarrierFilter(django_filters.FilterSet):
         return queryset.filter(industries__contains=[value])
 
 
-class MatchFilter(django_filters.FilterSet):
+class MatchFilter(FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Match.Status.choices)
     unit = django_filters.ModelChoiceFilter(
         label=_("Responsible unit"), queryset=_units, field_name="result__unit"

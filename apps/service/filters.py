@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.filters import FilterSet
 from apps.core.periods import end_of_period, start_of_day
 from apps.core.querysets import pk_among
 from apps.core.widgets import DateInput
@@ -70,7 +71,7 @@ def _colleagues(request):
     return users.filter(unit_id=chosen)
 
 
-class DateRangeMixin(django_filters.FilterSet):
+class DateRangeMixin(FilterSet):
     date_from = django_filters.DateFilter(label=_("From"), method="filter_from", widget=DateInput())
     date_to = django_filters.DateFilter(label=_("To"), method="filter_to", widget=DateInput())
     date_field = ""
