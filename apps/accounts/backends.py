@@ -1,15 +1,18 @@
 """Django's model backend with the signed-in user loaded with their unit (every page shows it) and their
-permissions (their own and their roles') read in one query instead of two: two queries less on every page.
-Both questions are composed once per process and asked with each user's id: the ORM spent longer composing
-them on every page than PostgreSQL spent answering them."""
+permissions (their own and their roles'), all in the one query that reads the user: two queries less on
+every page than Django's backend, and a round trip less than reading the permissions apart (~1 ms of every
+signed-in page at province scale: its planning and its trip). The question is composed once per process and
+asked with each user's id: the ORM spent longer composing it on every page than PostgreSQL spent answering
+it."""
 
 import functools
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
 # A user id no row has, standing for the user in the questions composed once (`_user_sql`, `_permissions_sql`)
@@ -39,8 +42,9 @@ def _full_name():
     return Concat("content_type__app_label", Value("."), "codename", output_field=CharField())
 
 
-def _permission_names(user_id: int):
-    """The "app_label.codename" of the permissions of a user: their own and their roles'."""
+def _permission_names(user_id):
+    """The "app_label.codename" of the permissions of a user (an id, or a reference to an outer query's):
+    their own and their roles'."""
     own = get_user_model().user_permissions.through.objects.filter(user_id=user_id)
     of_roles = Group.permissions.through.objects.filter(group__user=user_id)
     return (
@@ -82,23 +86,29 @@ def _user_sql() -> tuple[str, tuple, list[str], list[str]]:
     mine = [f.attname for f in user_model._meta.concrete_fields]
     units = [f.attname for f in unit_model._meta.concrete_fields]
     rows = user_model._default_manager.filter(pk=ANYONE).order_by()
-    rows = rows.values_list(*mine, *(f"unit__{c}" for c in units))
+    # their permissions, as _permission_names reads them: the user is the outer query's outer query there
+    names = ArraySubquery(_permission_names(OuterRef(OuterRef("pk"))))
+    rows = rows.annotate(permission_names=names)
+    rows = rows.values_list(*mine, *(f"unit__{c}" for c in units), "permission_names")
     sql, params = rows.query.sql_with_params()
     return sql, tuple(params), mine, units
 
 
 def _read_user(user_id):
-    """The user `user_id` with their unit, as select_related("unit") gives them; None when there is none."""
+    """The user `user_id` with their unit, as select_related("unit") gives them, and their permissions as
+    get_all_permissions would read them; None when there is none."""
     sql, params, mine, units = _user_sql()
     user_model = get_user_model()
     db = user_model._default_manager.db
     found = _ask(db, sql, params, user_id)
     if not found:
         return None
-    row = found[0]
+    *row, permission_names = found[0]
     user = user_model.from_db(db, mine, row[: len(mine)])
     unit_field, unit = user_model._meta.get_field("unit"), None
     if row[len(mine)] is not None:  # a leader or an admin may belong to no unit
         unit = unit_field.related_model.from_db(db, units, row[len(mine) :])
     unit_field.set_cached_value(user, unit)
+    if user.is_active and not user.is_superuser:  # a superuser has every permission, read when asked
+        user._perm_cache = set(permission_names)
     return user

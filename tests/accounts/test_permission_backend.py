@@ -102,3 +102,22 @@ def test_the_signed_in_user_is_read_with_a_question_composed_once(staff_a, leade
         assert read[nobody.pk].unit is None
     assert len(captured) == 0
     assert ModelBackend().get_user(987654321) is None
+
+
+def test_the_signed_in_user_comes_with_their_permissions(staff_a, manager_a, leader, admin_user):
+    """The user's permissions are read in the query that reads the user (every page checks some): a round
+    trip less on every signed-in page. They are what Django's backend grants; a superuser's, every
+    permission, are read when first asked."""
+    extra = Permission.objects.get(codename="view_all_units")
+    staff_a.user_permissions.add(extra)
+    for user in (staff_a, manager_a, leader):
+        with CaptureQueriesContext(connection) as captured:
+            signed_in = ModelBackend().get_user(user.pk)
+            granted = signed_in.get_all_permissions()
+            assert signed_in.has_perm("service.view_request")
+        assert len(captured) == 1, user.username
+        assert granted == DjangoModelBackend().get_all_permissions(fresh(user)), user.username
+    assert "accounts.view_all_units" in ModelBackend().get_user(staff_a.pk).get_all_permissions()
+    assert "accounts.view_all_units" not in ModelBackend().get_user(manager_a.pk).get_all_permissions()
+    superuser = ModelBackend().get_user(admin_user.pk)
+    assert superuser.get_all_permissions() == DjangoModelBackend().get_all_permissions(fresh(admin_user))
