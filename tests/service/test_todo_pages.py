@@ -152,6 +152,26 @@ def test_the_desk_refuses_a_post_without_requests_or_unit_and_nothing_moves(mana
     ]
 
 
+def test_my_todo_shows_the_units_ten_most_urgent_unassigned_items_and_links_to_all(staff_a, unit_a):
+    """My to-do is the handler's own page: of the unit's items nobody handles yet it shows the ten most
+    urgent, soonest due first, and links to the unit's to-do list for all of them. It drew 50 (a busy unit
+    always has that many): half of a busy handler's page, 43 KB, for a section a manager's desk serves."""
+    now = timezone.now()
+    waiting = [make_request(staff_a, handling_unit=unit_a, at=now - timedelta(hours=i)) for i in range(12)]
+    for i, item in enumerate(waiting):
+        Request.objects.filter(pk=item.pk).update(close_due=now + timedelta(days=12 - i))
+    Request.objects.filter(pk=waiting[0].pk).update(urgency=Request.Urgency.URGENT)
+
+    response = client_for(staff_a).get(TODO)
+
+    assert response.status_code == 200
+    assert response.context["unassigned_count"] == 12
+    soonest_due = [item.pk for item in reversed(waiting[1:])]
+    assert [row.pk for row in response.context["unassigned"]] == [waiting[0].pk, *soonest_due[:9]]
+    html = response.content.decode()
+    assert f'<a href="{reverse("service:unit_todo")}">' in html and "12" in html
+
+
 def test_a_user_without_a_unit_opens_my_todo(staff_a, unit_a):
     """A district leader or an admin belongs to no unit (and handles nothing): My to-do answers, empty — it
     answered 500 while this change was under way, which the suite had not seen (its leaders have a unit)."""

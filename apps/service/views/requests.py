@@ -258,6 +258,9 @@ class RequestCreateView(View):
 
 
 TODO_PAGE = 50  # rows per page of a to-do list: a busy handler's page stays small
+# My to-do shows the unit's most urgent items nobody handles yet, and links to the unit's to-do for all: 50
+# of them were half of a busy handler's page, for a section the unit to-do and the manager's desk serve
+UNASSIGNED_SHOWN = 10
 
 
 def _page(request, queryset, rows, param: str = "page", count: int | None = None):
@@ -306,7 +309,7 @@ def my_todo(request):
     page = page.get_page(request.GET.get("page"))
     unassigned = []
     if user.unit_id and counts["waiting"]:
-        unassigned = request_table(open_items.filter(waiting).order_by(*first)[:TODO_PAGE], now=now)
+        unassigned = request_table(open_items.filter(waiting).order_by(*first)[:UNASSIGNED_SHOWN], now=now)
     assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
         "enterprise"
     )
