@@ -184,7 +184,9 @@ class Visit(models.Model):
             models.Index(fields=["lead_unit", "visited_on"], name="visit_unit_date"),
             # a unit's visit list in order (its arm of visible_arms), read from the index alone, filtered by
             # mode too (the busiest unit's phone visits: 870 pages of rows read for 85, 2.7 ms -> 0.3)
-            models.Index(fields=["lead_unit", "-visited_on", "-id"], include=["mode"], name="visit_unit_order"),
+            models.Index(
+                fields=["lead_unit", "-visited_on", "-id"], include=["mode"], name="visit_unit_order"
+            ),
             # the visits a unit joined (the other arm, found by id): their list columns without the rows
             models.Index(fields=["id"], include=["visited_on", "lead_unit", "mode"], name="visit_joined_arm"),
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
