@@ -370,7 +370,12 @@ class Request(models.Model):
         ENTERPRISE = "enterprise", _("Given by the enterprise")
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="requests", null=True
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        db_index=False,  # request_enterprise starts with it
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.VISIT)
     visit = models.ForeignKey(
@@ -434,6 +439,7 @@ class Request(models.Model):
         related_name="handled_requests",
         null=True,
         blank=True,
+        db_index=False,  # request_unit_list_order and seven more indexes start with it
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -442,6 +448,7 @@ class Request(models.Model):
         related_name="handled_requests",
         null=True,
         blank=True,
+        db_index=False,  # request_handler_status starts with it
     )
     co_units = models.ManyToManyField(Unit, verbose_name=_("co-handling units"), blank=True, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
