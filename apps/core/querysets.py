@@ -30,9 +30,10 @@ def page_rows(page):
     merge-join a handler's thousands of open items with every enterprise only to keep 50 (62 ms at province
     scale, 9 ms this way); and reading the page's ids first cost a round trip of its own.
 
-    A page not sliced is one whose ids are already known (OrderedUnion's): its rows are read as it is, by
-    those ids. As a subquery of itself the planner weighed every index of the table twice (1.6-2.5 ms of
-    planning for a request page at province scale, against 0.8-1.0)."""
+    A queryset not sliced has no limit for the joins to run before — a page OrderedUnion found by its ids,
+    or a whole small set (a visit's requests): its rows are read as it is. As a subquery of itself the
+    planner weighed every index of the table twice (1.6-2.5 ms of planning for a request page at province
+    scale, against 0.8-1.0)."""
     if not page.query.is_sliced:
         return page
     model = page.model

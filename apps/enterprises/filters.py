@@ -24,7 +24,7 @@ class OrderingThenId(django_filters.OrderingFilter):
 
 class EnterpriseFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="filter_q")
-    unit = django_filters.ChoiceFilter(label=_("Park / unit"))  # choices: __init__
+    unit = django_filters.ChoiceFilter(label=_("Park / unit"))  # choices: prepare_filters
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
     size = django_filters.ChoiceFilter(label=_("Size"), choices=Size.choices)
     is_key = django_filters.BooleanFilter(label=_("Key enterprise"))

@@ -13,7 +13,7 @@ from .models import LIGHTS, Project
 
 class ProjectFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
-    unit = django_filters.ChoiceFilter(label=_("Responsible unit"))  # choices: __init__
+    unit = django_filters.ChoiceFilter(label=_("Responsible unit"))  # choices: prepare_filters
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Project.Level.choices)
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Project.Stage.choices)
     light = django_filters.ChoiceFilter(label=_("Traffic light"), choices=LIGHTS, method="filter_light")
