@@ -1,13 +1,15 @@
 """apps.core.batch: specs built by a `@reused` function are shared between calls with the same arguments,
 each call gets its own dict of them, and a spec that can match no row still answers its empty value on
-every run (without asking the database)."""
+every run (without asking the database). A `@reused_values` query is composed once and reads its rows
+afresh on every call."""
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
-from apps.core.batch import Aggregate, Rows, execute, reused
+from apps.core.batch import Aggregate, Rows, execute, reused, reused_values
+from apps.projects.models import YearPlan
 from apps.units.models import Unit
 
 from ..factories import UnitFactory
@@ -49,3 +51,51 @@ def test_a_shared_spec_that_matches_nothing_answers_empty_every_time_without_a_q
             got = execute({"nothing": specs["nothing"]})
         assert got == {"nothing": []}
         assert len(queries) == 0
+
+
+@reused_values
+def units_named(prefix: str):
+    built.append(prefix)
+    return Unit.objects.filter(code__startswith=prefix).order_by("code").values("code", short=F("short_name"))
+
+
+@reused_values
+def nothing(_: str):
+    return Unit.objects.none().values("code")
+
+
+@reused_values
+def plans_with_a_converted_column(year: int):
+    return YearPlan.objects.filter(year=year).values(
+        "monthly_curve"
+    )  # a JSON field: read through a converter
+
+
+def test_a_reused_values_query_is_composed_once_and_reads_its_rows_afresh():
+    units_named.cache_clear()
+    built.clear()
+    UnitFactory(code="V-2", short_name="二")
+
+    first = units_named("V-")
+    UnitFactory(code="V-1", short_name="一")
+    with CaptureQueriesContext(connection) as queries:
+        second = units_named("V-")
+
+    assert built == ["V-"]
+    assert first == [{"code": "V-2", "short": "二"}]
+    assert second == [
+        {"code": "V-1", "short": "一"},
+        {"code": "V-2", "short": "二"},
+    ]  # as values() gives them
+    assert second == list(
+        Unit.objects.filter(code__startswith="V-").order_by("code").values("code", short=F("short_name"))
+    )
+    assert len(queries) == 1
+
+
+def test_a_reused_values_query_that_matches_nothing_asks_nothing_and_one_needing_a_converter_is_refused():
+    with CaptureQueriesContext(connection) as queries:
+        assert nothing("x") == [] and nothing("x") == []
+    assert len(queries) == 0
+    with pytest.raises(TypeError, match="plans_with_a_converted_column: a column needs converting"):
+        plans_with_a_converted_column(2026)

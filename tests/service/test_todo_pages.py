@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 TODO = reverse("service:todo")
 DESK = reverse("service:dispatch_desk")
 SEND = reverse("service:dispatch_many")
+UNIT_TODO = reverse("service:unit_todo")
 
 
 def test_my_todo_shows_50_items_a_page_and_counts_the_overdue_and_due_today(staff_a, unit_a):
@@ -266,3 +267,55 @@ def test_the_unit_todo_rows_print_nothing_for_what_a_request_lacks(manager_a, st
     assert (rows[bare.pk].enterprise_name, rows[bare.pk].handler_name) == ("", "")
     assert rows[full.pk].enterprise_name == full.enterprise.name and full.enterprise.name in html
     assert rows[full.pk].handler_name == str(staff_a)
+
+
+@pytest.fixture
+def composed_sql():
+    """The SQL Django composes while the block runs (every compiled statement, subqueries included)."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compose = SQLCompiler.as_sql
+    seen = []
+
+    def recording(compiler, *args, **kwargs):
+        sql, params = compose(compiler, *args, **kwargs)
+        seen.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", recording):
+        yield seen
+
+
+def test_the_to_do_lists_compose_their_requests_queries_once_and_read_the_rows_afresh(
+    manager_a, staff_a, unit_a, composed_sql
+):
+    """Composing a to-do section's queries cost more in Python than PostgreSQL spends running them: they are
+    composed once per process (apps.core.batch.reused_values), and a change since shows on the next view."""
+    make_request(staff_a, handling_unit=unit_a, handler=staff_a)
+    make_request(staff_a, handling_unit=unit_a)  # nobody handles it yet
+    closed = make_request(staff_a, handling_unit=unit_a, handler=staff_a)
+    Request.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
+    client_for(manager_a).get(UNIT_TODO)
+    client_for(staff_a).get(TODO)  # composed here (or by an earlier test of this process)
+    composed_sql.clear()
+
+    unit_page = client_for(manager_a).get(UNIT_TODO)
+    unit_composed = [sql for sql in composed_sql if "service_request" in sql]
+    composed_sql.clear()
+    todo_page = client_for(staff_a).get(TODO)
+    todo_composed = [sql for sql in composed_sql if "service_request" in sql]
+
+    assert unit_page.status_code == todo_page.status_code == 200
+    assert unit_composed == []
+    # My to-do composes the handler's counts only: they compare with the clock
+    assert len(todo_composed) == 1 and "close_due" in todo_composed[0]
+    assert unit_page.context["page_obj"].paginator.count == 2
+    assert len(unit_page.context["page_obj"].object_list) == 2
+    assert [r.pk for r in unit_page.context["to_confirm"].object_list] == [closed.pk]
+    assert len(todo_page.context["items"]) == 1 and len(todo_page.context["unassigned"]) == 1
+
+    newer = make_request(staff_a, handling_unit=unit_a, handler=staff_a)
+    again = client_for(staff_a).get(TODO)
+    assert {r.pk for r in again.context["items"]} == {r.pk for r in todo_page.context["items"]} | {newer.pk}

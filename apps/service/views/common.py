@@ -51,13 +51,20 @@ class RequestRow:
     )
 
 
-def request_table(requests, *, now=None) -> list[RequestRow]:
+def table_values(requests):
+    """The shown columns of a request table's rows (`requests`: a queryset, filtered, ordered, sliced), as
+    one `values()` query: the page's rows chosen on the request table alone, then joined with their names."""
+    return page_rows(requests).values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS)
+
+
+def request_table(requests=(), *, values=None, now=None) -> list[RequestRow]:
     """The rows of a request table: from a queryset (filtered, ordered, sliced) in one query of the shown
-    columns, or from Request instances a page already holds (their related rows selected)."""
-    if hasattr(requests, "values") and not getattr(requests, "_result_cache", None):
-        # the page's rows chosen on the request table alone, then joined with their names, in one query
-        page = page_rows(requests).values(*TABLE_COLUMNS.values(), *HANDLER_COLUMNS)
-        items = (_from_values(values) for values in page)
+    columns, from those columns read beforehand (`values`: dicts as `table_values` gives them), or from
+    Request instances a page already holds (their related rows selected)."""
+    if values is not None:
+        items = (_from_values(row) for row in values)
+    elif hasattr(requests, "values") and not getattr(requests, "_result_cache", None):
+        items = (_from_values(row) for row in table_values(requests))
     else:
         items = (_from_instance(r) for r in requests)
     now = now or timezone.now()

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.accounts.models import User
-from apps.core.batch import Aggregate, Rows, execute
+from apps.core.batch import Aggregate, Rows, execute, reused, reused_values
 from apps.core.exports import export_response
 from apps.core.views import FilteredListView, safe_next, url_maker
 from apps.enterprises.models import Enterprise
@@ -35,7 +35,7 @@ from ..models import (
     VisitAssignment,
 )
 from ..selectors import busy_units, handler_counts
-from .common import HANDLER_COLUMNS, due_badge, handler_name, request_rows, request_table
+from .common import HANDLER_COLUMNS, due_badge, handler_name, request_rows, request_table, table_values
 from .supervision import supervision_context
 
 A = RequestEvent.Action
@@ -263,17 +263,14 @@ TODO_PAGE = 50  # rows per page of a to-do list: a busy handler's page stays sma
 UNASSIGNED_SHOWN = 10
 
 
-def _page(request, queryset, rows, param: str = "page", count: int | None = None):
+def _page(request, queryset, rows):
     """One page of a to-do list (`?page=`): its `rows` (a queryset of what the list shows) and the paginator,
-    which counts them unless `count` says how many there are (counted beforehand with other figures). The
-    page's ids are chosen on `queryset` — the request table alone, filtered and ordered as `rows` — then its
-    rows read with their joins: joined first, PostgreSQL merged a busy unit's thousands of open items with
-    every enterprise to keep 50 (74 ms at province scale); and with the joins in the query that chooses them
-    (even joins it then drops), it could not read the ids from an index alone."""
+    which counts them. The page's ids are chosen on `queryset` — the request table alone, filtered and
+    ordered as `rows` — then its rows read with their joins: joined first, PostgreSQL merged a busy unit's
+    thousands of open items with every enterprise to keep 50 (74 ms at province scale); and with the joins in
+    the query that chooses them (even joins it then drops), it could not read the ids from an index alone."""
     paginator = Paginator(queryset.values_list("pk", flat=True), TODO_PAGE)
-    if count is not None:
-        paginator.count = count
-    page = paginator.get_page(request.GET.get(param))
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = rows.filter(pk__in=page.object_list)  # a subquery, in the list's order
     return page
 
@@ -283,33 +280,19 @@ def my_todo(request):
     and due today above them, and the unit's items nobody handles yet."""
     user = request.user
     now = timezone.now()
-    first = (URGENCY_RANK, "close_due", "pk")  # the most urgent, then the soonest due
-    open_items = Request.objects.open()
-    mine, waiting = Q(handler=user), Q(handling_unit_id=user.unit_id, handler__isnull=True)
     # in one round trip: the handler's counts (read from the index request_todo alone), the unit's items
     # nobody handles, and which of the handler's items are under supervision (督办, tagged in the table)
-    got = execute(
-        {
-            "mine": handler_counts(user, now),
-            # a user without a unit: none
-            "waiting": Aggregate(
-                open_items.filter(waiting) if user.unit_id else Request.objects.none(), n=Count("pk")
-            ),  # fmt: skip
-            "supervised": Rows(
-                Supervision.objects.pending()
-                .filter(request__handler=user, request__status__in=OPEN_STATUSES)
-                .order_by()
-                .values("request_id")
-            ),
-        }
-    )
+    got = execute({"mine": handler_counts(user, now), **_my_todo_specs(user.pk, user.unit_id)})
     counts = got["mine"] | {"waiting": got["waiting"]["n"]}
-    page = Paginator(open_items.filter(mine).order_by(*first), TODO_PAGE)
-    page.count = counts["open"]  # counted above with the rest
-    page = page.get_page(request.GET.get("page"))
+    paginator = Paginator((), TODO_PAGE)
+    paginator.count = counts["open"]  # counted above with the rest
+    page = paginator.get_page(request.GET.get("page"))
+    items = []
+    if counts["open"]:
+        items = request_table(values=_my_todo_rows(user.pk, (page.number - 1) * TODO_PAGE), now=now)
     unassigned = []
     if user.unit_id and counts["waiting"]:
-        unassigned = request_table(open_items.filter(waiting).order_by(*first)[:UNASSIGNED_SHOWN], now=now)
+        unassigned = request_table(values=_unassigned_rows(user.unit_id), now=now)
     assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
         "enterprise"
     )
@@ -317,7 +300,7 @@ def my_todo(request):
         request,
         "service/my_todo.html",
         {
-            "items": request_table(page.object_list, now=now),
+            "items": items,
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
             "due": {"overdue": counts["overdue"], "due_today": counts["due_today"]},
@@ -327,6 +310,41 @@ def my_todo(request):
             "supervised_ids": {row["request_id"] for row in got["supervised"]},
         },
     )
+
+
+MY_TODO_ORDER = (URGENCY_RANK, "close_due", "pk")  # the most urgent, then the soonest due
+
+
+@reused
+def _my_todo_specs(user_id: int, unit_id: int | None) -> dict:
+    """What My to-do counts besides the handler's own items, composed once per process and user: the
+    unit's open items nobody handles (none without a unit), and which of the handler's items are under
+    supervision."""
+    waiting = Request.objects.open().filter(handling_unit_id=unit_id, handler__isnull=True)
+    return {
+        "waiting": Aggregate(waiting if unit_id else Request.objects.none(), n=Count("pk")),
+        "supervised": Rows(
+            Supervision.objects.pending()
+            .filter(request__handler_id=user_id, request__status__in=OPEN_STATUSES)
+            .order_by()
+            .values("request_id")
+        ),
+    }
+
+
+@reused_values
+def _my_todo_rows(user_id: int, offset: int):
+    """One page of a handler's open items, from `offset`, as a request table's values (composed once per
+    process and page)."""
+    mine = Request.objects.open().filter(handler_id=user_id).order_by(*MY_TODO_ORDER)
+    return table_values(mine[offset : offset + TODO_PAGE])
+
+
+@reused_values
+def _unassigned_rows(unit_id: int):
+    """The unit's most urgent open items nobody handles yet, as a request table's values."""
+    waiting = Request.objects.open().filter(handling_unit_id=unit_id, handler__isnull=True)
+    return table_values(waiting.order_by(*MY_TODO_ORDER)[:UNASSIGNED_SHOWN])
 
 
 def unit_todo(request):
@@ -339,27 +357,17 @@ def unit_todo(request):
     unit = user.unit if unit_id == user.unit_id else None  # one's own unit comes with the signed-in user
     if unit is None and unit_id:
         unit = get_object_or_404(Unit, pk=unit_id)
-    of_unit = Request.objects.filter(handling_unit_id=unit_id)
-    asked = of_unit.open().filter(pending_extension_days__gt=0)
-    # (the section's requests, its page parameter, their order)
-    sections = {
-        "page_obj": (of_unit.open(), "page", ("urgency_rank", "close_due", "pk")),
-        "extensions": (asked, "extensions_page", ("close_due",)),
-        "to_confirm": (of_unit.filter(status="closed"), "confirm_page", ("closed_at",)),
-    }
-    # the three sections counted in one round trip
-    counts = execute({name: Aggregate(rows, n=Count("*")) for name, (rows, _, _) in sections.items()})
-    pages = {}
-    for name, (requests, param, order) in sections.items():
-        requests = requests.annotate(urgency_rank=URGENCY_RANK).order_by(*order)
-        rows = requests.annotate(
-            supervised=Exists(Supervision.objects.pending().filter(request=OuterRef("pk")))
-        ).values(*TODO_COLUMNS, *HANDLER_COLUMNS)
-        pages[name] = _page(request, requests, rows, param, counts[name]["n"])
-    is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
+    counts = execute(_unit_todo_counts(unit_id))  # the three sections counted in one round trip
     now = timezone.now()
-    for page in pages.values():
-        page.object_list = _todo_rows(page.object_list, now)
+    pages = {}
+    for name, (param, _order) in UNIT_TODO_SECTIONS.items():
+        paginator = Paginator((), TODO_PAGE)
+        paginator.count = counts[name]["n"]
+        page = paginator.get_page(request.GET.get(param))
+        if paginator.count:  # an empty section asks nothing more
+            page.object_list = _todo_rows(_unit_todo_rows(unit_id, name, (page.number - 1) * TODO_PAGE), now)
+        pages[name] = page
+    is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
     handlers = User.objects.filter(unit_id=unit_id, is_active=True) if is_manager else []
     return render(
         request,
@@ -373,6 +381,44 @@ def unit_todo(request):
             "now": now,
         },
     )
+
+
+# The unit to-do's sections: (their page parameter, their order)
+UNIT_TODO_SECTIONS = {
+    "page_obj": ("page", ("urgency_rank", "close_due", "pk")),
+    "extensions": ("extensions_page", ("close_due",)),
+    "to_confirm": ("confirm_page", ("closed_at",)),
+}
+
+
+def _unit_todo_sections(unit_id: int | None) -> dict:
+    """The requests of each section of a unit's to-do: open, asking for more time, closed and waiting for
+    the enterprise's feedback."""
+    of_unit = Request.objects.filter(handling_unit_id=unit_id)
+    return {
+        "page_obj": of_unit.open(),
+        "extensions": of_unit.open().filter(pending_extension_days__gt=0),
+        "to_confirm": of_unit.filter(status="closed"),
+    }
+
+
+@reused
+def _unit_todo_counts(unit_id: int | None) -> dict:
+    """How many requests each section of a unit's to-do has (specs composed once per process and unit)."""
+    return {name: Aggregate(rows, n=Count("*")) for name, rows in _unit_todo_sections(unit_id).items()}
+
+
+@reused_values
+def _unit_todo_rows(unit_id: int | None, section: str, offset: int):
+    """One page of a section of a unit's to-do, from `offset`, as values of TODO_COLUMNS and HANDLER_COLUMNS
+    (composed once per process and page). The page's ids are chosen on the request table alone, then its
+    rows read with their joins, as `_page` does."""
+    requests = _unit_todo_sections(unit_id)[section].annotate(urgency_rank=URGENCY_RANK)
+    requests = requests.order_by(*UNIT_TODO_SECTIONS[section][1])
+    rows = requests.annotate(
+        supervised=Exists(Supervision.objects.pending().filter(request=OuterRef("pk")))
+    ).values(*TODO_COLUMNS, *HANDLER_COLUMNS)
+    return rows.filter(pk__in=requests.values("pk")[offset : offset + TODO_PAGE])
 
 
 # What a to-do section's rows show (jinja2/service/unit_todo_rows.html), read as values: 150 rows of a
