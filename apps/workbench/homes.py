@@ -127,40 +127,9 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     if not user.unit_id:  # nothing of their own to show
         return {"mine": None}
     since = today - timedelta(days=30)
-    logged = Request.objects.filter(logged_unit_id=user.unit_id, created_by=user, received_on__gte=since)
-    went = Visit.staff.through.objects.filter(user=user)
-    # visits they went on (their unit led or joined them), looked up by their ids from the staff link's
-    # index: as a join, PostgreSQL hashed every visit of the district's month so far (11-19 ms at the end
-    # of a month at province scale, against 3-5)
-    visits = Visit.objects.filter(pk_among(went.values("visit_id")))
-    assignments = VisitAssignment.objects.filter(assignee=user, unit_id=user.unit_id, visit__isnull=True)
+    # the handler's counts compare with the clock; the rest is composed once per process, user and day
     got = run(
-        _specs(
-            mine=service.handler_counts(user, now),
-            # count(*): counting ids would read each row from the table, not the index (request_logged_by)
-            logged=Rows(logged.values("status").annotate(n=Count("*")).order_by()),
-            logged_last=Rows(
-                logged.order_by("-received_at", "-pk").values(
-                    "pk", "title", "status", "close_due", enterprise_name=F("enterprise__name")
-                )[:SHOWN]
-            ),
-            visits=Aggregate(visits.filter(visited_on__gte=month_start(today)), month=Count("pk")),
-            # the last they logged themselves on: by the staff link's own index, no sort of their visits
-            visits_last=Rows(
-                went.order_by("-visit_id").values(
-                    pk=F("visit_id"),
-                    visited_on=F("visit__visited_on"),
-                    target_name=F("visit__target_name"),
-                    enterprise_name=F("visit__enterprise__name"),
-                )[:SHOWN]
-            ),
-            assigned=Aggregate(assignments, n=Count("pk")),
-            assigned_first=Rows(
-                assignments.order_by("due_on", "pk").values(
-                    "enterprise_id", "due_on", enterprise_name=F("enterprise__name")
-                )[:SHOWN]
-            ),
-        )
+        _specs(mine=service.handler_counts(user, now), **_staff_day_specs(user.pk, user.unit_id, today))
     )
     statuses = dict(Status.choices)
     by_status = {row["status"]: row["n"] for row in got["logged"]}
@@ -220,6 +189,46 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
             for a in got["assigned_first"]
         ],
         "todo_url": reverse("service:todo"),
+    }
+
+
+@reused
+def _staff_day_specs(user_id: int, unit_id: int, today: date) -> dict:
+    """What a staff member's home asks besides their open items: the requests they logged in the last 30
+    days by status and the latest of them, their visits this month and the latest they went on, and the
+    visits they are asked to make (batch.reused: composed once per process, user and day)."""
+    since = today - timedelta(days=30)
+    logged = Request.objects.filter(logged_unit_id=unit_id, created_by_id=user_id, received_on__gte=since)
+    went = Visit.staff.through.objects.filter(user_id=user_id)
+    # visits they went on (their unit led or joined them), looked up by their ids from the staff link's
+    # index: as a join, PostgreSQL hashed every visit of the district's month so far (11-19 ms at the end
+    # of a month at province scale, against 3-5)
+    visits = Visit.objects.filter(pk_among(went.values("visit_id")))
+    assignments = VisitAssignment.objects.filter(assignee_id=user_id, unit_id=unit_id, visit__isnull=True)
+    return {
+        # count(*): counting ids would read each row from the table, not the index (request_logged_by)
+        "logged": Rows(logged.values("status").annotate(n=Count("*")).order_by()),
+        "logged_last": Rows(
+            logged.order_by("-received_at", "-pk").values(
+                "pk", "title", "status", "close_due", enterprise_name=F("enterprise__name")
+            )[:SHOWN]
+        ),
+        "visits": Aggregate(visits.filter(visited_on__gte=month_start(today)), month=Count("pk")),
+        # the last they logged themselves on: by the staff link's own index, no sort of their visits
+        "visits_last": Rows(
+            went.order_by("-visit_id").values(
+                pk=F("visit_id"),
+                visited_on=F("visit__visited_on"),
+                target_name=F("visit__target_name"),
+                enterprise_name=F("visit__enterprise__name"),
+            )[:SHOWN]
+        ),
+        "assigned": Aggregate(assignments, n=Count("pk")),
+        "assigned_first": Rows(
+            assignments.order_by("due_on", "pk").values(
+                "enterprise_id", "due_on", enterprise_name=F("enterprise__name")
+            )[:SHOWN]
+        ),
     }
 
 
