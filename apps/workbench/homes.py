@@ -280,9 +280,6 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
     got = run(
         _specs(
             mine=service.handler_counts(user, now),
-            # counted by the status, which the (handling_unit, status) index holds: no request row is read
-            # (a busy unit has tens of thousands closed, waiting for their feedback)
-            closed=Aggregate(handled.filter(status=Status.CLOSED), to_confirm=Count("status")),
             # the open items per handler, read once from the index of the unit's open items
             # (request_unit_open, index-only): all, overdue (as `RequestQuerySet.overdue` says it), waiting
             # for a handler, an extension asked
@@ -299,11 +296,8 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
                 )
                 .order_by("-overdue", "handler_id")
             ),
-            # the requests the unit logged that wait for a unit (its dispatch desk)
-            to_dispatch=Aggregate(
-                Request.objects.filter(status=Status.NEW, logged_unit_id=unit.pk), n=Count("pk")
-            ),
-            ranks=_published_ranks(unit.pk),
+            # what depends on the unit alone: composed once per process and unit
+            **_manager_unit_specs(unit.pk),
         )
     )
     this_month = month_start(today)
@@ -376,6 +370,24 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
         "live_url": f"{board}?month={this_month:%Y-%m}&group={unit.peer_group}",
         "live_memo_url": f"{memo}?month={this_month:%Y-%m}",
         "this_month": this_month,
+    }
+
+
+@reused
+def _manager_unit_specs(unit_id: int) -> dict:
+    """What a manager's desk asks that depends on the unit alone (batch.reused: composed once per process
+    and unit): its closed requests waiting for the enterprise's feedback, the requests it logged that wait
+    for a unit (its dispatch desk), and its rows on the last published boards."""
+    return {
+        # counted by the status, which the (handling_unit, status) index holds: no request row is read
+        # (a busy unit has tens of thousands closed, waiting for their feedback)
+        "closed": Aggregate(
+            Request.objects.filter(handling_unit_id=unit_id, status=Status.CLOSED), to_confirm=Count("status")
+        ),
+        "to_dispatch": Aggregate(
+            Request.objects.filter(status=Status.NEW, logged_unit_id=unit_id), n=Count("pk")
+        ),
+        "ranks": _published_ranks(unit_id),
     }
 
 

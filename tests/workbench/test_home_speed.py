@@ -235,3 +235,34 @@ def test_a_second_staff_home_the_same_day_composes_only_the_counts_that_read_the
     assert first_composed == next_day == 7, (first_composed, next_day)
     assert later["mine"] == first["mine"] == {"open": 3, "overdue": 2, "due_today": 0, "to_acknowledge": 2}
     assert later["logged_total"] == first["logged_total"] + 1
+
+
+def test_a_second_managers_desk_composes_only_the_counts_that_read_the_clock(
+    requests, manager_a, staff_a, unit_a, monkeypatch
+):
+    """What a manager's desk asks about the unit alone (closed requests to confirm, requests to dispatch, the
+    published ranks) is composed once per process and unit; their own items and the unit's items by handler,
+    which compare with the time, every time. A request closed since still counts."""
+    from django.db.models.sql.query import Query
+
+    from apps.workbench import homes
+
+    homes._manager_unit_specs.cache_clear()
+    composed = []
+    real = Query.sql_with_params
+    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
+    morning = local(2031, 7, 15, 9)
+
+    first = homes.manager_home(manager_a, now=morning)
+    first_composed = len(composed)
+    composed.clear()
+    closing = local(2024, 3, 5, 9)
+    walk_to(
+        make_request(staff_a, handling_unit=unit_a), "closed", handler=staff_a, manager=manager_a, at=closing
+    )
+    later = homes.manager_home(manager_a, now=morning + timedelta(days=1))
+    again = len(composed)
+
+    to_confirm = {q["key"]: q["n"] for q in first["queue"]}["to_confirm"]
+    assert (first_composed, again) == (5, 2)
+    assert {q["key"]: q["n"] for q in later["queue"]}["to_confirm"] == to_confirm + 1 == 2
