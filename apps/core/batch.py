@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Count, QuerySet, Value
 
 Plan = Generator[dict, dict, Any]
@@ -49,6 +49,7 @@ class Aggregate:
 
     def __init__(self, queryset: QuerySet, **aggregates):
         self.queryset, self.aggregates = queryset, aggregates
+        self.model = queryset.model  # where it is read: the router's choice for the model, at each run
         self._composed = None
 
     def sql(self) -> tuple[str, tuple]:
@@ -73,6 +74,9 @@ class Rows:
 
     queryset: QuerySet
     _composed: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.model = self.queryset.model  # where it is read: the router's choice for the model, at each run
 
     def sql(self) -> tuple[str, tuple]:
         return _composed(self)
@@ -115,6 +119,9 @@ def reused(build: Callable[..., dict]) -> Callable[..., dict]:
         for spec in specs.values():
             with contextlib.suppress(EmptyResultSet):
                 spec.sql()  # composed before it is shared: a shared spec is only read
+            # it keeps its SQL, not the objects it was composed from: a few hundred per spec, which a cache
+            # of one set per user would pile up where the garbage collector's full collections walk them
+            spec.queryset = None
         return specs
 
     @functools.wraps(build)
@@ -135,7 +142,7 @@ def reused_values(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
     @functools.lru_cache(maxsize=256)
     def composed(*args, **kwargs) -> tuple:
         queryset = build(*args, **kwargs)
-        query = queryset.query
+        query, model = queryset.query, queryset.model
         compiler = query.get_compiler(using=queryset.db)
         names = (
             list(query.selected)
@@ -145,20 +152,21 @@ def reused_values(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return queryset, None, (), names, None
+            return model, None, (), names, None
         columns = [select[0] for select in compiler.select[: compiler.col_count]]
         if compiler.get_converters(columns):
             raise TypeError(f"{build.__qualname__}: a column needs converting; iterate the queryset instead")
         width = compiler.col_count if compiler.has_extra_select else None
-        return queryset, sql, tuple(params), names, width
+        # the SQL and its values only (as `reused`'s specs keep them)
+        return model, sql, tuple(params), tuple(names), width
 
     @functools.wraps(build)
     def rows(*args, **kwargs) -> list[dict]:
-        queryset, sql, params, names, width = composed(*args, **kwargs)
+        model, sql, params, names, width = composed(*args, **kwargs)
         if sql is None:  # it can match no row
             return []
         # where they are read is decided now, as for a queryset (a browser that just wrote reads the primary)
-        with connections[queryset.db].cursor() as cursor:
+        with connections[router.db_for_read(model)].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         return [dict(zip(names, row[:width], strict=True)) for row in fetched]
@@ -184,7 +192,7 @@ def execute(specs: dict) -> dict:
         columns[same].append(key)
     if parts:
         # where a read of these records goes: the replica inside a figures page (apps/core/replica.py)
-        alias = next(iter(specs.values())).queryset.db
+        alias = router.db_for_read(next(iter(specs.values())).model)
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()

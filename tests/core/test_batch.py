@@ -99,3 +99,15 @@ def test_a_reused_values_query_that_matches_nothing_asks_nothing_and_one_needing
     assert len(queries) == 0
     with pytest.raises(TypeError, match="plans_with_a_converted_column: a column needs converting"):
         plans_with_a_converted_column(2026)
+
+
+def test_a_shared_spec_keeps_its_sql_not_the_queryset_it_was_composed_from():
+    """A cache of one set of specs per user (a staff home's) would otherwise keep a few hundred objects per
+    spec where the garbage collector's full collections walk them (jianbei/wsgi.py)."""
+    unit_specs.cache_clear()
+    UnitFactory(code="U-3")
+    specs = unit_specs("U-3")
+
+    assert specs["named"].queryset is None and specs["nothing"].queryset is None
+    assert specs["named"].model is Unit
+    assert execute(unit_specs("U-3")) == {"named": {"n": 1}, "nothing": []}
