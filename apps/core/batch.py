@@ -20,7 +20,8 @@ Composing the SQL of a page's figures costs more in Python than PostgreSQL spend
 home: ~6 ms to build and compile its specs, against 10 ms of SQL). A function that builds specs from its
 arguments alone — dates, ids, flags; never the clock, the user or the data — can be marked `@reused`: its
 specs are built and their SQL composed once per process for the same arguments, then reused; the data is
-still read on every run.
+still read on every run. `@reused_values` does the same for a `values()` query read as rows (a to-do
+list's page).
 """
 
 from __future__ import annotations
