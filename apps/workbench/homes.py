@@ -44,6 +44,7 @@ from apps.service.models import (
 from apps.units.models import Unit
 
 SHOWN = 5  # items listed per card; the counts are whole
+LOGGED_DAYS = 30  # a staff member's home shows the requests they logged in these last days
 TREND_MONTHS = 6  # the leader's monthly trend: this month so far and the five before it
 RANK_MONTHS = 6  # a manager's rank over the last published months
 
@@ -126,7 +127,7 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     urls = _Urls()
     if not user.unit_id:  # nothing of their own to show
         return {"mine": None}
-    since = today - timedelta(days=30)
+    since = today - timedelta(days=LOGGED_DAYS)
     # the handler's counts compare with the clock; the rest is composed once per process, user and day
     got = run(
         _specs(mine=service.handler_counts(user, now), **_staff_day_specs(user.pk, user.unit_id, today))
@@ -194,10 +195,10 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
 
 @reused
 def _staff_day_specs(user_id: int, unit_id: int, today: date) -> dict:
-    """What a staff member's home asks besides their open items: the requests they logged in the last 30
-    days by status and the latest of them, their visits this month and the latest they went on, and the
-    visits they are asked to make (batch.reused: composed once per process, user and day)."""
-    since = today - timedelta(days=30)
+    """What a staff member's home asks besides their open items: the requests they logged in the last
+    LOGGED_DAYS days by status and the latest of them, their visits this month and the latest they went
+    on, and the visits they are asked to make (batch.reused: composed once per process, user and day)."""
+    since = today - timedelta(days=LOGGED_DAYS)
     logged = Request.objects.filter(logged_unit_id=unit_id, created_by_id=user_id, received_on__gte=since)
     went = Visit.staff.through.objects.filter(user_id=user_id)
     # visits they went on (their unit led or joined them), looked up by their ids from the staff link's

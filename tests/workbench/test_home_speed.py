@@ -130,21 +130,28 @@ def test_the_managers_home_counts_the_units_open_items_per_handler_from_an_index
     assert "Index Only Scan using request_unit_open" in explained, explained
 
 
-def test_a_second_cockpit_the_same_day_composes_only_the_figures_that_read_the_clock(leader, monkeypatch):
+@pytest.fixture
+def composed(monkeypatch) -> list:
+    """The queries a home's batch composes while the test runs (apps.core.batch composes each spec with
+    Query.sql_with_params), in order; the test clears it between views."""
+    from django.db.models.sql.query import Query
+
+    seen = []
+    real = Query.sql_with_params
+    monkeypatch.setattr(Query, "sql_with_params", lambda self: seen.append(self) or real(self))
+    return seen
+
+
+def test_a_second_cockpit_the_same_day_composes_only_the_figures_that_read_the_clock(leader, composed):
     """Building and composing the SQL of the cockpit's ~20 figures cost more than PostgreSQL spent on them
     (~14 of 37 ms at province scale). What depends on the day alone is now composed once a day per process;
     only the overdue count and the oldest overdue requests, which read the time, are composed every time."""
-    from django.db.models.sql.query import Query
-
     from apps.investment.selectors import _pipeline_specs
     from apps.projects.selectors import _year_plan_specs
     from apps.workbench import homes
 
     for reused in (homes._leader_day_specs, _year_plan_specs, _pipeline_specs):
         reused.cache_clear()
-    composed = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
     morning = local(2031, 7, 15, 9)
 
     homes.leader_home(leader, now=morning)
@@ -205,20 +212,15 @@ def test_a_staff_homes_visits_this_month_are_looked_up_by_their_ids(requests, st
 
 
 def test_a_second_staff_home_the_same_day_composes_only_the_counts_that_read_the_clock(
-    requests, staff_a, unit_a, monkeypatch
+    requests, staff_a, unit_a, composed
 ):
     """Composing a staff home's seven figures cost more than PostgreSQL spent on them (~6 of 18 ms for the
     busiest unit's staff at province scale). What depends on the user and the day alone is composed once a
     day per process (apps.core.batch.reused); only their open items' counts, which compare with the time,
     are composed every time. What they logged since still shows."""
-    from django.db.models.sql.query import Query
-
     from apps.workbench import homes
 
     homes._staff_day_specs.cache_clear()
-    composed = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
     morning = local(2031, 7, 15, 9)
 
     first = homes.staff_home(staff_a, now=morning)
@@ -238,19 +240,14 @@ def test_a_second_staff_home_the_same_day_composes_only_the_counts_that_read_the
 
 
 def test_a_second_managers_desk_composes_only_the_counts_that_read_the_clock(
-    requests, manager_a, staff_a, unit_a, monkeypatch
+    requests, manager_a, staff_a, unit_a, composed
 ):
     """What a manager's desk asks about the unit alone (closed requests to confirm, requests to dispatch, the
     published ranks) is composed once per process and unit; their own items and the unit's items by handler,
     which compare with the time, every time. A request closed since still counts."""
-    from django.db.models.sql.query import Query
-
     from apps.workbench import homes
 
     homes._manager_unit_specs.cache_clear()
-    composed = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
     morning = local(2031, 7, 15, 9)
 
     first = homes.manager_home(manager_a, now=morning)

@@ -275,6 +275,15 @@ def _page(request, queryset, rows):
     return page
 
 
+def _counted_page(request, count: int, param: str = "page"):
+    """The page (`?<param>=`) of a to-do list whose `count` items were counted beforehand with other figures:
+    its number as the paginator reads it (not a number: the first; past the end: the last). Its rows are the
+    caller's to read, from `(page.number - 1) * TODO_PAGE`."""
+    paginator = Paginator((), TODO_PAGE)
+    paginator.count = count
+    return paginator.get_page(request.GET.get(param))
+
+
 def my_todo(request):
     """The handler's open items, most urgent and soonest due first, 50 to a page, with how many are overdue
     and due today above them, and the unit's items nobody handles yet."""
@@ -284,9 +293,7 @@ def my_todo(request):
     # nobody handles, and which of the handler's items are under supervision (督办, tagged in the table)
     got = execute({"mine": handler_counts(user, now), **_my_todo_specs(user.pk, user.unit_id)})
     counts = got["mine"] | {"waiting": got["waiting"]["n"]}
-    paginator = Paginator((), TODO_PAGE)
-    paginator.count = counts["open"]  # counted above with the rest
-    page = paginator.get_page(request.GET.get("page"))
+    page = _counted_page(request, counts["open"])
     items = []
     if counts["open"]:
         items = request_table(values=_my_todo_rows(user.pk, (page.number - 1) * TODO_PAGE), now=now)
@@ -320,9 +327,8 @@ def _my_todo_specs(user_id: int, unit_id: int | None) -> dict:
     """What My to-do counts besides the handler's own items, composed once per process and user: the
     unit's open items nobody handles (none without a unit), and which of the handler's items are under
     supervision."""
-    waiting = Request.objects.open().filter(handling_unit_id=unit_id, handler__isnull=True)
     return {
-        "waiting": Aggregate(waiting if unit_id else Request.objects.none(), n=Count("pk")),
+        "waiting": Aggregate(_unassigned(unit_id) if unit_id else Request.objects.none(), n=Count("pk")),
         "supervised": Rows(
             Supervision.objects.pending()
             .filter(request__handler_id=user_id, request__status__in=OPEN_STATUSES)
@@ -343,8 +349,12 @@ def _my_todo_rows(user_id: int, offset: int):
 @reused_values
 def _unassigned_rows(unit_id: int):
     """The unit's most urgent open items nobody handles yet, as a request table's values."""
-    waiting = Request.objects.open().filter(handling_unit_id=unit_id, handler__isnull=True)
-    return table_values(waiting.order_by(*MY_TODO_ORDER)[:UNASSIGNED_SHOWN])
+    return table_values(_unassigned(unit_id).order_by(*MY_TODO_ORDER)[:UNASSIGNED_SHOWN])
+
+
+def _unassigned(unit_id: int):
+    """The unit's open items nobody handles yet."""
+    return Request.objects.open().filter(handling_unit_id=unit_id, handler__isnull=True)
 
 
 def unit_todo(request):
@@ -361,10 +371,8 @@ def unit_todo(request):
     now = timezone.now()
     pages = {}
     for name, (param, _order) in UNIT_TODO_SECTIONS.items():
-        paginator = Paginator((), TODO_PAGE)
-        paginator.count = counts[name]["n"]
-        page = paginator.get_page(request.GET.get(param))
-        if paginator.count:  # an empty section asks nothing more
+        page = _counted_page(request, counts[name]["n"], param)
+        if page.paginator.count:  # an empty section asks nothing more
             page.object_list = _todo_rows(_unit_todo_rows(unit_id, name, (page.number - 1) * TODO_PAGE), now)
         pages[name] = page
     is_manager = user.has_perm("accounts.manage_unit") and unit_id == user.unit_id
