@@ -33,7 +33,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.conditions import holds
-from apps.core.querysets import pk_among
 from apps.enterprises.models import Enterprise, Industry
 from apps.service.models import Request, Visit
 from apps.units.models import Unit
@@ -58,8 +57,13 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm("accounts.view_all_units"):
             return self
-        serves_on = TaskForceMember.objects.filter(user=user).values("project_id")
-        return self.filter(Q(unit_id=user.unit_id) | pk_among(serves_on))
+        # the user's task forces read once from (user, project) alone and hashed, so each project the count
+        # or the page walks is one probe: as `id = ANY(ARRAY(...))` (pk_among) each was a linear search of
+        # the array and the count probed the primary key per membership (a bureau's staff member on 3,659
+        # task forces: 7.8 + 5.0 ms a page, 2.9 + 1.0 this way); the table is a few thousand projects, not
+        # the million requests pk_among is for
+        serves_on = TaskForceMember.objects.filter(user=user).values("project_id").order_by()
+        return self.filter(Q(unit_id=user.unit_id) | Q(pk__in=serves_on))
 
     def for_year(self, year: int):
         """Projects with a plan for `year` (the year's project list, 年度重大项目)."""
@@ -270,7 +274,11 @@ class TaskForceMember(models.Model):
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="task_force"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # taskforce_user_projects starts with it
     )
     is_lead = models.BooleanField(_("lead"), default=False)
 
@@ -279,6 +287,8 @@ class TaskForceMember(models.Model):
         verbose_name = _("task force member")
         verbose_name_plural = _("task force members")
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="taskforce_unique_member")]
+        # a user's task forces from the index alone (Project.objects.visible_to)
+        indexes = [models.Index(fields=["user", "project"], name="taskforce_user_projects")]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.user}"
