@@ -140,6 +140,8 @@ def prepare() -> dict:
         ("request list", "/service/requests/?page=last", "", "last"),
         ("request list", "/service/requests/?status=closed", "status=closed", "first"),
         ("visit list", "/service/visits/", "", "first"),
+        # its staff serve on few task forces: a project list that walks the district's projects shows here
+        ("project list", "/projects/", "", "first"),
     ):
         label = f"{name}{', filtered' if query else ''}, {end} page"
         pages.append({"name": label, "url": url, "role": MIDDLE, "floor": floor_spec(name, query, end)})

@@ -21,9 +21,9 @@ def pk_among(ids) -> Q:
     found from its index entries instead of filtering every row of the table (or joining and DISTINCT).
     The ids are a set: read in no order (a model's default ordering would sort them on every query).
 
-    For a table of thousands (projects), `pk__in=ids` is the better arm: PostgreSQL hashes the ids once and
-    probes each row it walks, where `= ANY` searches the array linearly per row and probes the primary key
-    once per id (Project.objects.visible_to)."""
+    A hashed `pk__in=ids` looks cheaper when the ids are many (it probes each row walked once), but it is no
+    index condition: the count and the page then walk every row of the table for a user with a few ids
+    (tried for the project list: 0.6 -> 7.0 ms to count a staff member's 27 task forces' projects)."""
     return Q(EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
 
 
