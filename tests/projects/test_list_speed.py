@@ -130,19 +130,26 @@ def test_the_unit_dropdown_is_read_as_pairs_not_model_objects(projects, leader, 
     assert "已撤销的单位" not in response.content.decode()
 
 
-def test_a_staff_members_task_forces_are_read_from_an_index_of_the_users_memberships(projects, staff_a):
-    """The user's task forces were read through an index on the user alone and then the table's pages (a
-    bitmap heap scan of 216 pages for a generated province's bureau staff member on 3,659 task forces,
-    1.4 ms of every count and page). They are read from (user, project) alone, still as an index condition
-    of the projects ORed with the unit's (a hashed `IN` would walk every project for a user on a few)."""
+@pytest.fixture
+def served_list(projects, staff_a):
+    """Staff A's project list when A also serves on two of unit B's task forces: the response and the
+    statements it ran."""
     from apps.projects.models import TaskForceMember
 
     for project in Project.objects.exclude(unit=staff_a.unit)[:2]:
         TaskForceMember.objects.create(project=project, user=staff_a, is_lead=False)
-    client = client_for(staff_a)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(f"{LIST}?year=2024")
+        response = client_for(staff_a).get(f"{LIST}?year=2024")
     assert response.status_code == 200
+    return response, captured
+
+
+def test_a_staff_members_task_forces_are_read_from_an_index_of_the_users_memberships(served_list, staff_a):
+    """The user's task forces were read through an index on the user alone and then the table's pages (a
+    bitmap heap scan of 216 pages for a generated province's bureau staff member on 3,659 task forces,
+    1.4 ms of every count and page). They are read from (user, project) alone, still as an index condition
+    of the projects ORed with the unit's (a hashed `IN` would walk every project for a user on a few)."""
+    response, captured = served_list
     reading = [q["sql"] for q in captured if "projects_taskforcemember" in q["sql"]]
     assert len(reading) == 2, reading  # the count and the page's rows
     for sql in reading:
@@ -160,19 +167,12 @@ def test_a_staff_members_task_forces_are_read_from_an_index_of_the_users_members
                                                                  "P07", "P07", "P08"]  # fmt: skip
 
 
-def test_a_staff_members_list_reads_their_task_forces_without_sorting_them(projects, staff_a):
+def test_a_staff_members_list_reads_their_task_forces_without_sorting_them(served_list, staff_a):
     """Visibility ORs the unit's projects with those whose task force the user serves on, as
     `id = ANY(ARRAY(subquery))` (pk_among): the subquery kept the members' own order (lead first), so every
     count and page sorted the user's memberships first — 3,673 of them for a generated province's busiest
     staff member, 1.6 ms each time. A set of ids needs no order."""
-    from apps.projects.models import TaskForceMember
-
-    for project in Project.objects.exclude(unit=staff_a.unit)[:2]:
-        TaskForceMember.objects.create(project=project, user=staff_a, is_lead=False)
-    client = client_for(staff_a)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(f"{LIST}?year=2024")
-    assert response.status_code == 200
+    response, captured = served_list
     arrays = [
         m for q in captured for m in re.findall(r"ARRAY\((.*?projects_taskforcemember.*?)\)\)", q["sql"])
     ]
