@@ -61,12 +61,13 @@ class OrderedUnion:
 
     ordered = True
 
-    def __init__(self, queryset, arms, order=None, *, within=None, head=None, counted_whole=False):
+    def __init__(self, queryset, arms, order=None, *, within=None, head=None, count_in_order=True):
         self.queryset, self.arms = queryset, list(arms)
-        # counted as the one query it stands for (`queryset`, by the paginator), not by reading the first
-        # ids in order through the arms: when an arm's filter makes reading a thousand of its entries in
-        # order dear, though the fifty of a page are cheap (see RequestListView)
-        self.counted_whole = counted_whole
+        # counted by reading the first ids in order through the arms (kept for the page), or — False — as
+        # the arms' rows in no order, each from its own index (index-only where it holds the arm's columns):
+        # when an arm's order is a dear way to a thousand of its entries, though the fifty of a page are
+        # cheap (see RequestListView)
+        self.count_in_order = count_in_order
         # where the arms are looked for: `queryset` itself, or — when the arms are its visibility rule, split
         # — the same rows without that rule (each arm ANDed with the OR of all arms made PostgreSQL read an
         # arm through the others' indexes too); the page's rows are still read through `queryset`
@@ -87,7 +88,7 @@ class OrderedUnion:
 
     def _ordered(self, order, head=None):
         return OrderedUnion(
-            self.queryset, self.arms, order, within=self.within, head=head, counted_whole=self.counted_whole
+            self.queryset, self.arms, order, within=self.within, head=head, count_in_order=self.count_in_order
         )
 
     def order_by(self, *order):
@@ -100,7 +101,12 @@ class OrderedUnion:
     def count_upto(self, n: int) -> int:
         """The rows, counted up to `n`: each arm's first `n` in the list's order, the union's first `n` of
         them kept, so that a page among them needs no query of its own (counting apart read the arms twice:
-        ~6 ms of a filtered visit list at province scale)."""
+        ~6 ms of a filtered visit list at province scale). Not in order (`count_in_order` False): the arms'
+        rows as they come, up to `n`, in one query that reads no row of the table an arm's index holds (the
+        same rows as the OR, counted as a bitmap of their pages: 2.7 ms for a middle unit's 1,001 requests
+        at province scale, against 0.3)."""
+        if not self.count_in_order:
+            return self._union(["id"]).order_by()[:n].count()
         ids = [row[0] for row in self._ordered_union(n)[:n]]
         self.head = (ids, len(ids) < n)
         return len(ids)

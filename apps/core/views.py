@@ -81,10 +81,8 @@ class TwoEndedPaginator(Paginator):
     @cached_property
     def count(self):
         rows = self.object_list
-        if isinstance(rows, OrderedUnion):
-            if not rows.counted_whole:  # one index per arm, counted as it is read
-                return rows.count_upto(self.cap + 1)
-            rows = rows.queryset  # counted as the one query it stands for
+        if isinstance(rows, OrderedUnion):  # one index per arm, counted as it is read
+            return rows.count_upto(self.cap + 1)
         if not hasattr(rows, "query"):
             return len(rows)
         return count_upto(rows.order_by().values("pk"), self.cap, self.ESTIMATE_MARGIN)
@@ -127,9 +125,9 @@ class FilteredListView(FilterView):
     strict = False
     table_rows = None  # a function: the page's slice of the queryset → the rows its table draws
 
-    # A list read through its arms is counted by reading its first ids in order through them too (kept for
-    # the page), or — False — as the one query they stand for (count_upto: not at all past an estimate).
-    count_through_arms = True
+    # A list read through its arms is counted through them: by reading its first ids in order (kept for the
+    # page), or — False — their rows in no order, each arm from its own index (OrderedUnion.count_upto).
+    count_in_order = True
 
     def visibility_arms(self):
         """The disjoint conditions the user's visible rows are the union of (a model's `visible_arms`), or
@@ -148,7 +146,7 @@ class FilteredListView(FilterView):
             within = self.without_visibility()
             if self.filterset.is_bound:  # its form is cleaned: the list was filtered (FilterSet.qs)
                 within = self.filterset.filter_queryset(within)
-            queryset = OrderedUnion(queryset, arms, within=within, counted_whole=not self.count_through_arms)
+            queryset = OrderedUnion(queryset, arms, within=within, count_in_order=self.count_in_order)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):
