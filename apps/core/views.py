@@ -134,6 +134,11 @@ class FilteredListView(FilterView):
         None when the list is read as one query (a leader's; a list without arms)."""
         return None
 
+    def visibility_key(self):
+        """What the arms are built from alone (hashable; e.g. the user's unit): their statements are composed
+        once per process for it (OrderedUnion's `reuse`)."""
+        raise NotImplementedError
+
     def without_visibility(self):
         """The list's rows before its visibility rule, which the arms stand for (a list with arms only)."""
         raise NotImplementedError
@@ -146,7 +151,11 @@ class FilteredListView(FilterView):
             within = self.without_visibility()
             if self.filterset.is_bound:  # its form is cleaned: the list was filtered (FilterSet.qs)
                 within = self.filterset.filter_queryset(within)
-            queryset = OrderedUnion(queryset, arms, within=within, count_in_order=self.count_in_order)
+            # unfiltered, the arms and `within` are the same for every user the key names
+            reuse = None if self.filter_chosen() else (type(self), self.visibility_key())
+            queryset = OrderedUnion(
+                queryset, arms, within=within, count_in_order=self.count_in_order, reuse=reuse
+            )
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):

@@ -186,3 +186,31 @@ def test_a_page_found_through_the_arms_reads_its_rows_by_their_ids_alone(staff_a
     assert '"service_request"."handling_unit_id" = ' in rows, rows  # the rule, on the rows themselves
     ids = [row.pk for row in response.context["page_obj"].object_list]
     assert ids == list(one_query(staff_a).values_list("pk", flat=True)[:50])
+
+
+def test_a_units_unfiltered_list_composes_its_union_once_per_process(
+    staff_a, colleague_a, staff_b, requests, monkeypatch
+):
+    """Composing a unit's three-armed union cost 1.3-1.5 ms of Python per statement (the count and the
+    page's ids) at province scale, PostgreSQL 0.3-0.8 ms to run it: their SQL is composed once per process
+    for the unit and the statement's shape, and run on every page. Another unit's list, another page or a
+    filtered one is composed for itself; each still shows exactly what the one query shows."""
+    composed = []
+    union = OrderedUnion._union
+    monkeypatch.setattr(OrderedUnion, "_union", lambda self, *a: composed.append(1) or union(self, *a))
+
+    def page(user, query=""):
+        composed.clear()
+        response = client_for(user).get(f"{LIST}?{query}")
+        assert response.status_code == 200
+        return [row.pk for row in response.context["object_list"]], len(composed)
+
+    expected = list(one_query(staff_a).values_list("pk", flat=True))
+    assert page(staff_a) == (expected[:50], 2)  # the count and the first page's ids, composed
+    assert page(colleague_a) == (expected[:50], 0)  # the same unit's: run as composed
+    assert page(staff_a, "page=2") == (expected[50:], 1)  # another shape: its ids
+    assert page(staff_a, "page=2") == (expected[50:], 0)
+    theirs = list(one_query(staff_b).values_list("pk", flat=True))
+    assert page(staff_b) == (theirs[:50], 2)  # another unit
+    closed = list(one_query(staff_a).filter(status="closed").values_list("pk", flat=True))
+    assert page(staff_a, "status=closed")[0] == closed[:50]  # filtered: the one query, no union

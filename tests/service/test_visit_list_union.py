@@ -180,3 +180,16 @@ def test_the_led_arm_filtered_by_mode_is_read_from_its_index_alone(staff_a, visi
     assert index.endswith("(lead_unit_id, visited_on DESC, id DESC) INCLUDE (mode)"), index
     assert read == {"id", "visited_on", "lead_unit_id", "mode"}, read
     assert "using visit_unit_order on service_visit" in explained, explained
+
+
+def test_each_units_list_is_its_own_though_its_union_is_composed_once_per_unit(staff_a, staff_b, visits):
+    """The union's statements are composed once per process for the unit (OrderedUnion's `reuse`): unit B's
+    staff, after unit A's, see B's visits, and A's again after B's."""
+    for user in (staff_a, staff_b, staff_a, staff_b):
+        one_query = Visit.objects.visible_to(user).order_by("-visited_on", "-id")
+        expected = list(one_query.values_list("pk", flat=True))
+        response = client_for(user).get(LIST)
+        assert response.status_code == 200
+        assert response.context["paginator"].count == len(expected) > 0
+        shown = [row["pk"] for row in response.context["object_list"]]
+        assert shown == expected[: len(shown)] and shown

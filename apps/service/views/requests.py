@@ -67,6 +67,9 @@ class RequestListView(FilteredListView):
             return None  # a busy unit's page is among the district list order's first entries (BUSY_SHARE)
         return arms
 
+    def visibility_key(self):
+        return self.request.user.unit_id  # Request.objects.visible_arms: the unit's
+
     def without_visibility(self):
         return Request.objects.all()  # the arms are visible_to's rule, split (Request.objects._unit_sees)
 

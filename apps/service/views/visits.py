@@ -84,6 +84,9 @@ class VisitListView(FilteredListView):
     def visibility_arms(self):
         return Visit.objects.visible_arms(self.request.user)
 
+    def visibility_key(self):
+        return self.request.user.unit_id  # Visit.objects.visible_arms: the unit's
+
     def without_visibility(self):
         return Visit.objects.all()  # the arms are visible_to's rule, split (Visit.objects._unit_sees)
 
