@@ -494,6 +494,10 @@ class Request(models.Model):
             models.Index(fields=["handling_unit", "status"], name="request_unit_status"),
             models.Index(fields=["handler", "status"], name="request_handler_status"),
             models.Index(fields=["logged_unit", "received_on"], name="request_logged_unit"),
+            # the logged arm of a staff member's request list filtered by status, as request_unit_status
+            # is the handled arm's: without it a middle unit's closed requests were found among all 1,337
+            # it logged, each read from the table (1,315 pages, 3-4 ms of the count and again of the page)
+            models.Index(fields=["logged_unit", "status"], name="request_logged_unit_status"),
             # the unit's logged arm of a staff member's request list in its order (Request.visible_arms), the
             # handling unit to leave out those it also handles: an unfiltered page from the index alone
             models.Index(

@@ -15,6 +15,7 @@ from django.db import connection
 from apps.projects.models import Project
 from apps.service.models import Request, Visit
 
+from ..factories import UnitFactory
 from ..projects.factories import ProjectFactory, TaskForceMemberFactory
 from .factories import VisitFactory, make_request
 
@@ -98,3 +99,23 @@ def test_a_staff_members_projects_are_read_from_indexes(staff_a, staff_b, unit_b
     visible = Project.objects.visible_to(staff_a)
     assert set(visible) == {own, served}
     assert_from_unit_indexes(visible.order_by("code"), "projects_project")
+
+
+def test_a_staff_members_status_filtered_requests_are_found_by_unit_and_status(staff_a, unit_b):
+    """Filtered by status, the list is the OR of the unit's arms (Request.objects.visible_to): the handled arm
+    was read by (unit, status), but the logged arm among every request the unit logged, each read from the
+    table to check its status (a middle unit's 1,337 at province scale, to keep its 200 closed ones)."""
+    closed = make_request(staff_a, handling_unit=unit_b)  # logged by A, handled by B
+    Request.objects.filter(pk=closed.pk).update(status="closed")
+    closed.refresh_from_db()
+    # twenty units' logged requests, half of them closed: A's open ones and the others' (as at scale, a unit
+    # logs a small share of the requests, and the closed are many)
+    logged_by = [staff_a.unit_id] + [UnitFactory().pk for _ in range(19)]
+    open_or_closed = lambda i: "in_progress" if i % 20 == 0 or i % 40 < 20 else "closed"  # noqa: E731
+    others(closed, 4000, logged_unit_id=lambda i: logged_by[i % 20], status=open_or_closed)
+    visible = Request.objects.visible_to(staff_a).filter(status="closed")
+    assert list(visible) == [closed]
+    explained = plan(visible.values("pk")).splitlines()
+    [logged] = [i for i, line in enumerate(explained) if "logged_unit" in line and "Index Scan" in line]
+    assert "on request_logged_unit_status" in explained[logged], explained
+    assert "status" in explained[logged + 1], explained  # its Index Cond: the unit and the status
