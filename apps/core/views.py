@@ -153,9 +153,11 @@ class FilteredListView(FilterView):
                 within = self.filterset.filter_queryset(within)
             # unfiltered, the arms and `within` are the same for every user the key names
             reuse = None if self.filter_chosen() else (type(self), self.visibility_key())
-            queryset = OrderedUnion(
-                queryset, arms, within=within, count_in_order=self.count_in_order, reuse=reuse
-            )
+            # the first ids in order, read to count them, serve the pages among them; the last page of a
+            # list past the cap is read from the other end without them: counted in no order (the busiest
+            # unit's visits: each arm's entries in order cost 2.6 ms, in no order 0.3)
+            in_order = self.count_in_order and self.request.GET.get(self.page_kwarg) != "last"
+            queryset = OrderedUnion(queryset, arms, within=within, count_in_order=in_order, reuse=reuse)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.core.querysets import OrderedUnion
+from apps.core.views import TwoEndedPaginator
 from apps.service.models import Visit
 
 from ..conftest import client_for
@@ -193,3 +194,22 @@ def test_each_units_list_is_its_own_though_its_union_is_composed_once_per_unit(s
         assert response.context["paginator"].count == len(expected) > 0
         shown = [row["pk"] for row in response.context["object_list"]]
         assert shown == expected[: len(shown)] and shown
+
+
+def test_the_last_page_past_the_cap_is_counted_in_no_order(staff_a, visits, monkeypatch):
+    """Counted in order, the first 1,001 ids serve the pages among them; the last page of a list past the
+    cap is read from the other end, so reading them was wasted (the busiest unit's visits at province scale:
+    2.6 ms, against 0.3 for each arm's entries in no order, the joined arm not even read)."""
+    monkeypatch.setattr(TwoEndedPaginator, "cap", 30)
+    expected = list(
+        Visit.objects.visible_to(staff_a).order_by("-visited_on", "-id").values_list("pk", flat=True)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(staff_a).get(f"{LIST}?page=last")
+    assert response.status_code == 200 and response.context["paginator"].count == 31
+    size = response.context["paginator"].per_page
+    assert [row["pk"] for row in response.context["object_list"]] == expected[-size:]
+    unions = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+    [count] = [sql for sql in unions if sql.startswith("SELECT COUNT(*)")]
+    assert "ORDER BY" not in count, count
+    assert len(unions) == 2, unions  # the count, and the last page's ids read from the other end
