@@ -154,9 +154,13 @@ class FilteredListView(FilterView):
             # unfiltered, the arms and `within` are the same for every user the key names
             reuse = None if self.filter_chosen() else (type(self), self.visibility_key())
             # the first ids in order, read to count them, serve the pages among them; the last page of a
-            # list past the cap is read from the other end without them: counted in no order (the busiest
-            # unit's visits: each arm's entries in order cost 2.6 ms, in no order 0.3)
-            in_order = self.count_in_order and self.request.GET.get(self.page_kwarg) != "last"
+            # list past the cap is read from the other end without them. An unfiltered unit's list is the
+            # one past the cap: its last page is counted in no order (the busiest unit's visits: each
+            # arm's entries in order cost 2.6 ms, in no order 0.4). Under the cap the first ids are all of
+            # them and the last page is among them: a filtered list's stays counted in order (in no order
+            # it cost the busiest unit's phone visits a statement more, 2.3 ms)
+            last = self.request.GET.get(self.page_kwarg) == "last"
+            in_order = self.count_in_order and not (last and reuse is not None)
             queryset = OrderedUnion(queryset, arms, within=within, count_in_order=in_order, reuse=reuse)
         return super().paginate_queryset(queryset, page_size)
 

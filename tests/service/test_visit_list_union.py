@@ -213,3 +213,20 @@ def test_the_last_page_past_the_cap_is_counted_in_no_order(staff_a, visits, monk
     [count] = [sql for sql in unions if sql.startswith("SELECT COUNT(*)")]
     assert "ORDER BY" not in count, count
     assert len(unions) == 2, unions  # the count, and the last page's ids read from the other end
+
+
+def test_a_filtered_lists_last_page_is_among_the_ids_counted_in_order(staff_a, visits):
+    """Under the cap the first ids read in order to count them are all of them, the last page among them: a
+    filtered list (seldom past the cap) is counted in order, in one statement (in no order, then the last
+    page's ids: 2.3 ms more for the busiest unit's phone visits at province scale)."""
+    one_query = Visit.objects.visible_to(staff_a).filter(mode="on_site").order_by("-visited_on", "-id")
+    expected = list(one_query.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(staff_a).get(f"{LIST}?mode=on_site&page=last")
+    assert response.status_code == 200 and response.context["paginator"].count == len(expected) > 0
+    size = response.context["paginator"].per_page
+    assert [row["pk"] for row in response.context["object_list"]] == expected[
+        -(len(expected) % size or size) :
+    ]
+    [union] = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+    assert "ORDER BY" in union and not union.startswith("SELECT COUNT"), union
