@@ -157,8 +157,8 @@ COMPOSED_KEPT = 1024
 def composed_rows(key: tuple, model, build, *, counted=False) -> list[tuple]:
     """The rows of the `values_list()` queryset `build()` makes — or, `counted`, their number as one row —
     its SQL composed once per process for `key`, which must name everything the queryset is built from
-    (composing a unit's three-armed union took 1.3-1.5 ms of Python per statement, the PostgreSQL running
-    it 0.3-0.8). The columns are read as the database gives them (ids, dates: no converters)."""
+    (composing a unit's three-armed union took 1.3-1.5 ms of Python per statement, PostgreSQL 0.3-0.8 ms
+    to run it). The columns are read as the database gives them (ids, dates: no converters)."""
     if key in _composed:
         _composed.move_to_end(key)
         composed = _composed[key]
