@@ -6,7 +6,7 @@
 3. Measures each page with wrk (Debian's `wrk`): one client for p50/p90/p99, then several for requests/s on
    a list page; the write paths (a visit with 3 requests; a transition) over HTTP, p50/p95.
 4. Profiles each page in-process: queries, SQL time, page time ÷ SQL time; and for the hot queries the ORM
-   (building model instances) ÷ the same SQL run raw.
+   (the page's own statement, read as the page reads it) ÷ the same SQL run raw.
 5. Writes a Markdown report to bench/reports/ and prints it.
 
 Ratios are what to compare across machines; absolute times depend on a shared, noisy machine.
