@@ -1,11 +1,10 @@
 """Query building blocks PostgreSQL answers from indexes."""
 
-from collections import OrderedDict
-
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.exceptions import EmptyResultSet
-from django.db import connections, models, router
+from django.db import models
 from django.db.models import F, Q
+
+from .batch import composed_rows
 
 
 class EqualsAny(models.Func):
@@ -146,37 +145,4 @@ class OrderedUnion:
         if self.reuse is None:
             queryset = build()
             return [(queryset.count(),)] if counted else list(queryset)
-        return composed_rows((self.reuse, *shape), self.within.model, build, counted=counted)
-
-
-# (key) -> (sql, params): statements composed once per process (`composed_rows`), the last COMPOSED_KEPT
-_composed: OrderedDict[tuple, tuple[str, tuple] | None] = OrderedDict()
-COMPOSED_KEPT = 1024
-
-
-def composed_rows(key: tuple, model, build, *, counted=False) -> list[tuple]:
-    """The rows of the `values_list()` queryset `build()` makes — or, `counted`, their number as one row —
-    its SQL composed once per process for `key`, which must name everything the queryset is built from
-    (composing a unit's three-armed union took 1.3-1.5 ms of Python per statement, PostgreSQL 0.3-0.8 ms
-    to run it). The columns are read as the database gives them (ids, dates: no converters)."""
-    if key in _composed:
-        _composed.move_to_end(key)
-        composed = _composed[key]
-    else:
-        queryset = build()
-        try:
-            sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-            if counted:
-                sql = f"SELECT COUNT(*) FROM ({sql}) AS listed"  # noqa: S608  (Django composed it; values apart)
-            composed = (sql, tuple(params))
-        except EmptyResultSet:  # it can match no row
-            composed = None
-        _composed[key] = composed
-        while len(_composed) > COMPOSED_KEPT:
-            _composed.popitem(last=False)
-    if composed is None:
-        return [(0,)] if counted else []
-    # where it is read is decided now, as for a queryset (a browser that just wrote reads the primary)
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(*composed)
-        return cursor.fetchall()
+        return composed_rows((self.reuse, *shape), build, counted=counted)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import querysets
+from apps.core.batch import composed_rows
 from apps.core.querysets import OrderedUnion
 from apps.service import selectors
 from apps.service.models import Request
@@ -196,7 +196,7 @@ def test_a_units_unfiltered_list_composes_its_union_once_per_process(
     page's ids) at province scale, PostgreSQL 0.3-0.8 ms to run it: their SQL is composed once per process
     for the unit and the statement's shape, and run on every page. Another unit's list, another page or a
     filtered one is composed for itself; each still shows exactly what the one query shows."""
-    querysets._composed.clear()  # kept per process: this test counts its own compositions from none
+    composed_rows.cache_clear()  # kept per process: this test counts its own compositions from none
     composed = []
     union = OrderedUnion._union
     monkeypatch.setattr(OrderedUnion, "_union", lambda self, *a: composed.append(1) or union(self, *a))
