@@ -151,8 +151,9 @@ class FilteredListView(FilterView):
             within = self.without_visibility()
             if self.filterset.is_bound:  # its form is cleaned: the list was filtered (FilterSet.qs)
                 within = self.filterset.filter_queryset(within)
+            filtered = self.filter_chosen()
             # unfiltered, the arms and `within` are the same for every user the key names
-            reuse = None if self.filter_chosen() else (type(self), self.visibility_key())
+            reuse = None if filtered else (type(self), self.visibility_key())
             # the first ids in order, read to count them, serve the pages among them; the last page of a
             # list past the cap is read from the other end without them. An unfiltered unit's list is the
             # one past the cap: its last page is counted in no order (the busiest unit's visits: each
@@ -160,7 +161,7 @@ class FilteredListView(FilterView):
             # them and the last page is among them: a filtered list's stays counted in order (in no order
             # it cost the busiest unit's phone visits a statement more, 2.3 ms)
             last = self.request.GET.get(self.page_kwarg) == "last"
-            in_order = self.count_in_order and not (last and reuse is not None)
+            in_order = self.count_in_order and (filtered or not last)
             queryset = OrderedUnion(queryset, arms, within=within, count_in_order=in_order, reuse=reuse)
         return super().paginate_queryset(queryset, page_size)
 
