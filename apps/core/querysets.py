@@ -29,6 +29,27 @@ def pk_among(ids) -> Q:
     return Q(EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
 
 
+class TableRow:
+    """One row of a list's table, read as values (`table_of`): a subclass names the columns it reads
+    (`columns`, queryset names) and, in `__slots__`, those and what the page works out for each row once,
+    so its template only prints them. Building a model instance of each row cost more than the query."""
+
+    __slots__ = ()
+    columns: tuple[str, ...] = ()
+
+
+def table_of(queryset, row_class: type[TableRow]) -> list:
+    """The rows of `queryset` (a page: filtered, ordered, sliced) as `row_class` objects, its `columns` only,
+    in one query."""
+    columns, rows = row_class.columns, []
+    for values in queryset.values_list(*columns):
+        row = row_class()
+        for name, value in zip(columns, values, strict=True):
+            setattr(row, name, value)
+        rows.append(row)
+    return rows
+
+
 def page_rows(page):
     """The rows of `page` (a list's queryset: filtered, ordered, sliced) as a new queryset of its model, in
     the same order, chosen by `page` as a subquery: the joins and subqueries a table adds to it then apply to

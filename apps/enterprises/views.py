@@ -11,6 +11,7 @@ from django.views import View
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import EditConflict, EditConflictMixin
+from apps.core.querysets import TableRow, table_of
 from apps.core.views import FilteredListView, ImportView, url_maker
 
 from . import services
@@ -29,26 +30,43 @@ def _enterprise_rows(request):
 
 
 def _list_rows(request):
-    """The columns the list shows and nothing more, in one query: the unit's short name, the tags' names and
-    the primary contacts come with their enterprise (PostgreSQL leaves the arrays out of the page count,
-    which does not read them) instead of two more queries and a model object for each unit, tag and
-    contact."""
+    """The list's enterprises with the unit's short name, the tags' names and the primary contacts as columns
+    of their own row (PostgreSQL leaves the arrays out of the page count, which does not read them) instead
+    of two more queries and a model object for each unit, tag and contact."""
     mine = OuterRef("pk")
     primary = Contact.objects.filter(enterprise=mine, is_primary=True).order_by("id")
-    return (
-        Enterprise.objects.visible_to(request.user)
-        .only("name", "credit_code", "is_key", "industry", "size")
-        .annotate(
-            unit_short_name=F("unit__short_name"),
-            tag_names=ArraySubquery(Tag.objects.filter(enterprises=mine).order_by("name").values("name")),
-            primary_contacts=ArraySubquery(primary.values(json=JSONObject(name="name", mobile="mobile"))),
-        )
+    return Enterprise.objects.visible_to(request.user).annotate(
+        unit_short_name=F("unit__short_name"),
+        tag_names=ArraySubquery(Tag.objects.filter(enterprises=mine).order_by("name").values("name")),
+        primary_contacts=ArraySubquery(primary.values(json=JSONObject(name="name", mobile="mobile"))),
     )
+
+
+class EnterpriseRow(TableRow):
+    """One row of the enterprise list: the columns it shows, its link and its size's label."""
+
+    columns = (
+        *("pk", "name", "credit_code", "is_key", "industry", "size"),
+        *("unit_short_name", "tag_names", "primary_contacts"),
+    )
+    __slots__ = (*columns, "record_url", "size_label")
+
+
+def enterprise_table(enterprises) -> list[EnterpriseRow]:
+    """The rows of a page of the enterprise list (`enterprises`: `_list_rows`, filtered, ordered, sliced),
+    the link and the size's label worked out once each, not by a template tag per row."""
+    record, sizes = url_maker("enterprise_record"), {value: str(label) for value, label in Size.choices}
+    rows = table_of(enterprises, EnterpriseRow)
+    for row in rows:
+        row.record_url = record(row.pk)
+        row.size_label = sizes.get(row.size, row.size)
+    return rows
 
 
 class EnterpriseListView(FilteredListView):
     filterset_class = EnterpriseFilter
     template_name = "enterprises/enterprise_list.html"
+    table_rows = enterprise_table
 
     def get_queryset(self):
         return _list_rows(self.request)
@@ -56,11 +74,6 @@ class EnterpriseListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm("enterprises.add_enterprise")
-        # the page's links and labels worked out once each, not by a template tag per row
-        record, sizes = url_maker("enterprise_record"), {value: str(label) for value, label in Size.choices}
-        for enterprise in context["object_list"]:
-            enterprise.record_url = record(enterprise.pk)
-            enterprise.size_label = sizes.get(enterprise.size, enterprise.size)
         return context
 
 

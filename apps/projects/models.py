@@ -154,10 +154,11 @@ def light_case(as_of: date) -> Case:
     )
 
 
-def light_of(progress, as_of: date | None = None) -> str:
-    """The light of `progress` (an object with rate_pct and behind_pp, and with the project's start dates
-    when `as_of` is given), as `light_case` says it in SQL; without `as_of`, from the rate alone."""
-    if as_of is not None and holds(late_to_start(as_of), progress):
+def light_of(progress, late: Q | None = None) -> str:
+    """The light of `progress` (an object with rate_pct and behind_pp, and with the project's start dates and
+    is_new_start when `late` is given), as `light_case` says it in SQL; `late`: `late_to_start(as_of)`, built
+    once for a page of rows; without it, from the rate alone."""
+    if late is not None and holds(late, progress):
         return "red"
     for condition, light in ((NO_RATE, ""), (FAR_BEHIND, "red"), (BEHIND, "yellow")):
         if holds(condition, progress):
@@ -170,6 +171,13 @@ def progress(plan: Decimal | None, completed: Decimal, months: int) -> SimpleNam
     way `ProjectQuerySet.with_progress` computes them in SQL (rounded half up to one decimal)."""
     rate = (completed * 100 / plan).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if plan else None
     return SimpleNamespace(rate_pct=rate, behind_pp=None if rate is None else time_elapsed(months) - rate)
+
+
+def start_delay(planned_start: date | None, actual_start: date | None) -> int | None:
+    """Days late (positive) or early (negative) against the planned start; None until both are known."""
+    if planned_start and actual_start:
+        return (actual_start - planned_start).days
+    return None
 
 
 class Project(models.Model):
@@ -251,10 +259,7 @@ class Project(models.Model):
 
     @property
     def start_delay_days(self) -> int | None:
-        """Days late (positive) or early (negative) against the planned start."""
-        if self.planned_start and self.actual_start:
-            return (self.actual_start - self.planned_start).days
-        return None
+        return start_delay(self.planned_start, self.actual_start)
 
     @property
     def days_early(self) -> int:

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Count, DecimalField, F, Max, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exports import xlsx_response
 from apps.core.locking import CONFLICT_MESSAGE, EditConflict, EditConflictMixin
+from apps.core.querysets import TableRow, table_of
 from apps.core.replica import reads_from_replica
 from apps.core.templatetags.amounts import format_amount
 from apps.core.views import FilteredListView, ImportView, period_from_request, url_maker
@@ -32,10 +33,12 @@ from .models import (
     Project,
     TaskForceMember,
     YearPlan,
+    late_to_start,
     light_of,
     months_before,
     months_completed,
     progress,
+    start_delay,
     time_elapsed,
 )
 
@@ -69,36 +72,58 @@ def _rows(request, year, as_of):
     )
 
 
-def _list_rows(request, year):
-    """The year's projects with the columns the list shows and their year plan's own columns, from which
-    `_show_progress` works out the page's progress: no per-project figures in SQL (`with_progress`), whose
-    expressions cost more to compose than the rows to read (unless the light is filtered on)."""
+def _list_rows(request, year: int, months: int):
+    """The year's projects with their year plan's own columns joined (`for_year`) and its running total after
+    `months` months, from which `_show_progress` works out the page's progress: no per-project figures in SQL
+    (`with_progress`), whose expressions cost more to compose than the rows to read (unless the light is
+    filtered on)."""
+    plan = "plans__"  # the plan `for_year` joined: one per project
+    running = F(f"{plan}completed_by_month__{months - 1}") if months else Value(None, DecimalField())
     return (
         Project.objects.visible_to(request.user)
         .for_year(year)
-        .only("code", "name", "level", "stage", "planned_start", "actual_start")
         .annotate(
             unit_short_name=F("unit__short_name"),
-            plan_wan=F("plans__planned_investment"),  # the plan `for_year` joined: one per project
-            is_new_start=F("plans__is_new_start"),
-            completed_by_month=F("plans__completed_by_month"),
+            plan_wan=F(f"{plan}planned_investment"),
+            is_new_start=F(f"{plan}is_new_start"),
+            running_wan=running,  # that month's element alone, not the year's twelve
         )
         .order_by("code", "id")  # codes are unique within a unit only
     )
 
 
+class ProjectRow(TableRow):
+    """One row of the project list: the columns it shows and its progress is worked out from, its progress
+    (`_show_progress`) and the words it prints (`_show_columns`)."""
+
+    columns = (
+        *("pk", "code", "name", "level", "stage", "planned_start", "actual_start"),
+        *("unit_short_name", "plan_wan", "is_new_start", "running_wan"),
+    )
+    __slots__ = (
+        *columns,
+        *("completed_wan", "rate_pct", "behind_pp", "light"),
+        *("url", "level_label", "stage_label", "plan_shown", "completed_shown", "rate_shown"),
+        *("start_day", "offset_class", "offset_words"),
+    )
+
+
+def project_table(projects) -> list[ProjectRow]:
+    """The rows of a page of the project list (`projects`: `_list_rows`, filtered, ordered, sliced)."""
+    return table_of(projects, ProjectRow)
+
+
 def _show_progress(projects, *, months: int, as_of: date) -> None:
     """Set each project's completed investment, rate, distance behind time-elapsed progress and light as
     `ProjectQuerySet.with_progress` says them in SQL, from its year plan's running total (kept for every
-    month), with the in-memory twins of its definitions (`progress`, `light_of`), as the roll-ups do."""
+    month, read for `months` by `_list_rows`), with the in-memory twins of its definitions (`progress`,
+    `light_of`), as the roll-ups do."""
+    late = late_to_start(as_of)  # one condition for the page, asked of each row
     for project in projects:
-        running = project.completed_by_month[months - 1] if months else None
-        project.completed_wan = Decimal(0) if running is None else running
+        project.completed_wan = Decimal(0) if project.running_wan is None else project.running_wan
         measured = progress(project.plan_wan, project.completed_wan, months)
         project.rate_pct, project.behind_pp = measured.rate_pct, measured.behind_pp
-        measured.is_new_start = project.is_new_start
-        measured.planned_start, measured.actual_start = project.planned_start, project.actual_start
-        project.light = light_of(measured, as_of)
+        project.light = light_of(project, late=late)  # its rate and its start dates
 
 
 def _show_columns(projects, *, year: int, as_of: date) -> None:
@@ -120,10 +145,12 @@ def _show_columns(projects, *, year: int, as_of: date) -> None:
 
 
 def _start_offset(project) -> tuple[str, str]:
-    """What `projects/_start_offset.html` says of a project's start: its class and words (none: "")."""
-    if early := project.days_early:
+    """What `projects/_start_offset.html` says of a project's start: its class and words (none: ""), from
+    its dates."""
+    delay = start_delay(project.planned_start, project.actual_start)
+    if early := max(0, -(delay or 0)):
         return "ok", ngettext("%(n)s day early", "%(n)s days early", early) % {"n": localize(early)}
-    if late := project.days_late:
+    if late := max(0, delay or 0):
         return "late", ngettext("%(n)s day late", "%(n)s days late", late) % {"n": localize(late)}
     return "", ""
 
@@ -131,11 +158,12 @@ def _start_offset(project) -> tuple[str, str]:
 class ProjectListView(FilteredListView):
     filterset_class = ProjectFilter
     template_name = "projects/project_list.html"
+    table_rows = project_table
     filter_form_template = "projects/_filter_form.html"  # the year and "as of" before the FilterSet's fields
 
     def get_queryset(self):
         self.year, self.as_of = year_and_as_of(self.request)
-        return _list_rows(self.request, self.year)
+        return _list_rows(self.request, self.year, months_completed(self.as_of))
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)  # reads the queryset: the year is known

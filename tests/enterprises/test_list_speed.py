@@ -19,7 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.enterprises.models import Industry
+from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
 
 from ..conftest import client_for
@@ -112,6 +112,34 @@ def test_the_rows_their_tags_and_primary_contacts_come_in_one_query_of_the_shown
     html = response.content.decode()
     assert html.count('<span class="tag">高新技术企业</span>') == 3
     assert html.count('href="tel:') == 3  # the primary contacts only
+
+
+@pytest.mark.parametrize("page", ["1", "last"])
+def test_the_rows_are_read_as_values_not_model_instances(listed, page, settings):
+    """An enterprise model instance of each of 50 rows (with its deferred columns) cost more than the query
+    that reads them: the rows are its shown columns as values, the link and the size's label worked out."""
+    built = []
+    original = Enterprise.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    with patch.object(Enterprise, "__init__", counting):
+        response = client_for(listed).get(LIST, {"page": page})
+    assert response.status_code == 200
+    assert built == []
+    every = list(Enterprise.objects.order_by("name", "id"))
+    assert len(every) == settings.PAGE_SIZE + 4
+    expected = every[: settings.PAGE_SIZE] if page == "1" else every[settings.PAGE_SIZE :]
+    rows = response.context["object_list"]
+    assert [(row.pk, row.name, row.credit_code) for row in rows] == [
+        (e.pk, e.name, e.credit_code) for e in expected
+    ]
+    html = response.content.decode()
+    for enterprise in expected:
+        assert f'<a href="/enterprises/{enterprise.pk}/">{enterprise.name}</a>' in html
+    assert [row.size_label for row in rows] == [str(e.get_size_display()) for e in expected]
 
 
 def test_the_unit_and_tag_dropdowns_are_read_as_pairs_not_model_objects(listed, unit_a, unit_b, office):

@@ -11,6 +11,7 @@ each of a province's 300 units."""
 
 import re
 from datetime import date
+from decimal import Decimal
 from unittest.mock import patch
 
 import pytest
@@ -128,6 +129,41 @@ def test_the_unit_dropdown_is_read_as_pairs_not_model_objects(projects, leader, 
     active = list(Unit.objects.active().values_list("id", "name"))
     assert [(str(v), str(label)) for v, label in choices][1:] == [(str(pk), name) for pk, name in active]
     assert "已撤销的单位" not in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["1", "last"])
+def test_the_rows_are_read_as_values_with_the_months_running_total_alone(projects, leader, page):
+    """A model instance of each of 50 projects, and the year plan's twelve running totals read to print one,
+    cost more than the page's query: the rows are the shown columns as values, with that month's total."""
+    built = []
+    original = Project.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    with patch.object(Project, "__init__", counting), CaptureQueriesContext(connection) as queries:
+        response = client_for(leader).get(LIST, {"year": 2024, "as_of": "2024-03-31", "page": page})
+    assert response.status_code == 200
+    assert built == []
+    [rows] = [q["sql"] for q in queries if '"projects_project"."code"' in q["sql"].split(" FROM ")[0]]
+    selected = rows.split(" FROM ")[0]
+    assert re.findall(r'"completed_by_month"\)?(\[\d+\])?', selected) == [
+        "[3]"
+    ]  # March: PostgreSQL counts from 1
+    assert '"description"' not in selected and '"total_investment"' not in selected
+    shown = [(p.code, p.completed_wan, p.rate_pct, p.light) for p in response.context["object_list"]]
+    assert shown == [
+        ("P01", Decimal(0), Decimal("0.0"), "yellow"),  # 25 points behind March's 25 %
+        ("P02", Decimal(0), None, ""),  # no plan amount; planned for January: not yet three months late
+        ("P03", Decimal(0), None, ""),
+        ("P04", Decimal("250.00"), Decimal("25.0"), "red"),  # on time by money, not started since December
+        ("P05", Decimal("500.00"), Decimal("50.0"), "green"),  # started after the day looked at, not yet late
+        ("P06", Decimal("199.50"), Decimal("20.0"), "green"),  # 5 points behind
+        ("P07", Decimal("400.00"), Decimal("40.0"), "green"),
+        ("P07", Decimal(0), Decimal("0.0"), "yellow"),
+        ("P08", Decimal("1.00"), Decimal("33.3"), "green"),
+    ]
 
 
 @pytest.fixture
