@@ -33,6 +33,14 @@ class AccountsUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
+def person_name(
+    display_name: str | None, first_name: str | None, last_name: str | None, username: str | None
+) -> str:
+    """A user's name as `User.__str__` gives it, from those four columns read with a list's rows (no user
+    object built); nobody (every column NULL): ""."""
+    return display_name or f"{first_name or ''} {last_name or ''}".strip() or username or ""
+
+
 class User(AbstractUser):
     """A person who signs in. Everyone but a pure system administrator belongs to one unit."""
 

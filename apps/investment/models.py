@@ -252,21 +252,26 @@ class Lead(models.Model):
         return self.name
 
     def flags(self, now=None) -> list[str]:
-        """Which handling limits this lead is past (for its owner and manager): none once it has left the
-        open stages, as `stale_from` says."""
-        now = now or timezone.now()
-        if self.stage not in Lead.OPEN_STAGES:
-            return []
-        flags = []
-        if self.responded_at is None and self.respond_due and self.respond_due < now:
-            flags.append(str(_("no response within 1 working day")))
-        if self.stage == Lead.Stage.LEAD and self.assess_due and self.assess_due < now:
-            flags.append(str(_("not assessed within 3 working days")))
-        if self.feedback_at is None and self.feedback_due and self.feedback_due < now:
-            flags.append(str(_("no feedback to the investor within a week")))
-        if self.last_activity_at < now - UPDATE_EVERY:
-            flags.append(str(_("no progress update for 2 weeks")))
-        return flags
+        """Which handling limits this lead is past (for its owner and manager): `limits_past`."""
+        return limits_past(self, now or timezone.now())
+
+
+def limits_past(lead, now: datetime) -> list[str]:
+    """Which handling limits `lead` is past at `now`: none once it has left the open stages, as `stale_from`
+    says. Only its own columns are read (stage, responded_at, respond_due, assess_due, feedback_at,
+    feedback_due, last_activity_at), from a Lead or a list's row of them."""
+    if lead.stage not in Lead.OPEN_STAGES:
+        return []
+    flags = []
+    if lead.responded_at is None and lead.respond_due and lead.respond_due < now:
+        flags.append(str(_("no response within 1 working day")))
+    if lead.stage == Lead.Stage.LEAD and lead.assess_due and lead.assess_due < now:
+        flags.append(str(_("not assessed within 3 working days")))
+    if lead.feedback_at is None and lead.feedback_due and lead.feedback_due < now:
+        flags.append(str(_("no feedback to the investor within a week")))
+    if lead.last_activity_at < now - UPDATE_EVERY:
+        flags.append(str(_("no progress update for 2 weeks")))
+    return flags
 
 
 class LeadEvent(models.Model):

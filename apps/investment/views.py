@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import person_name
 from apps.core.exports import xlsx_response
 from apps.core.figures import figures as figures_of
+from apps.core.querysets import TableRow, table_of
 from apps.core.replica import reads_from_replica
 from apps.core.views import FilteredListView, ImportView, period_from_request, safe_next, url_maker
 from apps.enterprises.models import Enterprise
@@ -23,7 +25,7 @@ from . import selectors, services
 from .filters import LeadFilter, TripFilter
 from .forms import LeadForm, MoveForm, RecordForm, TripForm, TripLeadFormSet
 from .importers import LeadImporter
-from .models import Lead, Trip
+from .models import Lead, Trip, limits_past
 
 
 def _leads(request):
@@ -31,22 +33,46 @@ def _leads(request):
     return Lead.objects.visible_to(request.user).select_related("unit", "owner", "trip", "referrer")
 
 
-LEAD_COLUMNS = (
-    *("id", "name", "investor", "expected_wan", "source", "stage", "stale_from", "last_activity_at"),
-    *("responded_at", "respond_due", "assess_due", "feedback_at", "feedback_due"),  # what `flags` reads
-    *("unit__short_name", "owner__display_name", "owner__first_name", "owner__last_name", "owner__username"),
-)
+class LeadRow(TableRow):
+    """One row of the lead list: the columns it shows and those `limits_past` reads, its link, its labels,
+    its owner's name and the handling limits it is past."""
+
+    columns = (
+        *("pk", "name", "investor", "expected_wan", "source", "stage", "stale_from", "last_activity_at"),
+        *(
+            "responded_at",
+            "respond_due",
+            "assess_due",
+            "feedback_at",
+            "feedback_due",
+        ),  # what limits_past reads
+        *(
+            "unit__short_name",
+            "owner__display_name",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        ),
+    )
+    __slots__ = (*columns, "url", "source_label", "stage_label", "owner_name", "past_limits")
 
 
-def lead_table(leads) -> list[Lead]:
-    """A page of the lead list: the shown columns only (not the trip, the referrer or the notes), the link
-    worked out once, and which handling limits a lead is past only for the leads past one (`stale_from`)."""
+def lead_table(leads) -> list[LeadRow]:
+    """A page of the lead list (`leads`: filtered, ordered, sliced): the shown columns only (not the trip, the
+    referrer or the notes), read as values; the link and labels worked out once, and which handling limits a
+    lead is past only for the leads past one (`stale_from`)."""
     now = timezone.now()
     detail = url_maker("investment:lead_detail")
-    rows = list(leads.select_related(None).select_related("unit", "owner").only(*LEAD_COLUMNS))
+    sources, stages = dict(Lead.Source.choices), dict(Lead.Stage.choices)
+    rows = table_of(leads, LeadRow)
     for lead in rows:
         lead.url = detail(lead.pk)
-        lead.past_limits = lead.flags(now) if lead.stale_from and lead.stale_from < now else []
+        lead.source_label = str(sources.get(lead.source, lead.source))
+        lead.stage_label = str(stages.get(lead.stage, lead.stage))
+        lead.owner_name = person_name(
+            lead.owner__display_name, lead.owner__first_name, lead.owner__last_name, lead.owner__username
+        )
+        lead.past_limits = limits_past(lead, now) if lead.stale_from and lead.stale_from < now else []
     return rows
 
 

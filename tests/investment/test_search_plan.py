@@ -23,7 +23,7 @@ def test_a_leaders_lead_search_reads_the_matching_leads_from_trigram_indexes(lea
         response = client_for(leader).get(reverse("investment:lead_list"), {"q": "智能制造"})
     assert response.status_code == 200
     assert {lead.pk for lead in response.context["object_list"]} == {by_name.pk, by_investor.pk}
-    [page] = [q["sql"] for q in captured if q["sql"].startswith('SELECT "investment_lead"."id", ')]
+    [page] = [q["sql"] for q in captured if q["sql"].startswith('SELECT "investment_lead"."id" AS "pk", ')]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE investment_lead")
         cursor.execute("SET LOCAL enable_seqscan = off")

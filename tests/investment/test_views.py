@@ -6,6 +6,7 @@ with the rows behind a page."""
 import io
 from datetime import date
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 from django.contrib.messages import get_messages
@@ -13,13 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from apps.accounts.models import User
 from apps.enterprises.models import Enterprise
 from apps.investment.importers import LeadImporter
 from apps.investment.models import Lead, LeadEvent, Trip
 from apps.projects.models import Project
+from apps.units.models import Unit
 
 from ..conftest import client_for
 from ..factories import EnterpriseFactory, UserFactory
@@ -555,3 +559,40 @@ def test_pages_make_the_same_number_of_queries_for_3_and_30_rows(url, who, users
 
     assert few == many
     assert many <= 9  # the layout's six (session, user, 2 × permissions, notifications, units) + the page's
+
+
+@pytest.mark.parametrize("page", ["1", "last"])
+def test_the_lead_list_reads_its_page_as_values_with_labels_worked_out_once(staff_a, unit_a, settings, page):
+    """A model instance of each lead, its unit and its owner, and every choice label translated again for
+    each `get_…_display()`, cost more than the page's query: the rows are the shown columns as values."""
+    owner = UserFactory(unit=unit_a, display_name="", first_name="晓", last_name="王", username="wangx")
+    LeadFactory.create_batch(settings.PAGE_SIZE + 2, unit=unit_a, owner=owner, source=Lead.Source.REFERRAL)
+    built = []
+    originals = {model: model.__init__ for model in (Lead, Unit, User)}
+
+    def counting(model):
+        def init(self, *args, **kwargs):
+            built.append(model)
+            originals[model](self, *args, **kwargs)
+
+        return init
+
+    with (
+        patch.object(Lead, "__init__", counting(Lead)),
+        patch.object(Unit, "__init__", counting(Unit)),
+        patch.object(User, "__init__", counting(User)),
+    ):
+        response = client_for(staff_a).get(reverse("investment:lead_list"), {"page": page})
+    assert response.status_code == 200
+    assert sorted(m.__name__ for m in built) == ["Unit", "User"]  # the signed-in user and their unit alone
+    every = list(Lead.objects.filter(unit=unit_a).order_by("-created_at", "-id").values_list("pk", flat=True))
+    expected = every[: settings.PAGE_SIZE] if page == "1" else every[settings.PAGE_SIZE :]
+    rows = response.context["object_list"]
+    assert [row.pk for row in rows] == expected
+    with translation.override(response["Content-Language"]):  # the page's language, the user's choice
+        source, stage, owner_word = str(Lead.Source.REFERRAL.label), str(Lead.Stage.LEAD.label), _("Owner")
+    assert {(row.source_label, row.stage_label, row.owner_name) for row in rows} == {(source, stage, "晓 王")}
+    html = response.content.decode()
+    assert html.count(f'<td data-label="{owner_word}">晓 王</td>') == len(expected)
+    assert html.count(f'<span class="status status-lead">{stage}</span>') == len(expected)
+    assert html.count(f">{unit_a.short_name}</td>") == len(expected)

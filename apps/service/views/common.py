@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.accounts.models import person_name
 from apps.core.querysets import page_rows
 from apps.core.views import url_maker
 from apps.workdays.calendar import get_calendar
@@ -126,8 +127,7 @@ def _from_values(values: dict) -> RequestRow:
 def handler_name(values: dict) -> str:
     """The handler's name from their HANDLER_COLUMNS read with a request, as User.__str__ gives it; no
     handler (every column NULL): ""."""
-    display, first, last, username = (values[column] for column in HANDLER_COLUMNS)
-    return display or f"{first or ''} {last or ''}".strip() or username or ""
+    return person_name(*(values[column] for column in HANDLER_COLUMNS))
 
 
 def _from_instance(req: Request) -> RequestRow:

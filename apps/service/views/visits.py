@@ -12,6 +12,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
+from apps.accounts.models import person_name
 from apps.core.exports import xlsx_response
 from apps.core.querysets import page_rows
 from apps.core.views import FilteredListView, safe_next, url_maker
@@ -65,9 +66,7 @@ def visit_table(visits) -> list[dict]:
                 "url": detail(row["pk"]),
                 "target": row["target_name"] or row["enterprise__name"] or "",
                 "mode_label": modes.get(row["mode"], row["mode"]),
-                "staff_names": [  # as User.__str__
-                    p["d"] or f"{p['f']} {p['l']}".strip() or p["u"] for p in row["people"]
-                ],
+                "staff_names": [person_name(p["d"], p["f"], p["l"], p["u"]) for p in row["people"]],
             }
         )
     return rows
