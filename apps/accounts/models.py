@@ -70,7 +70,7 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return person_name(self.display_name, self.first_name, self.last_name, self.username)
 
     def opens_unit(self, unit_id: int | None) -> bool:
         """Whether this user may open the confidential records of unit `unit_id` (its requests, projects,

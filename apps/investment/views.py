@@ -37,22 +37,12 @@ class LeadRow(TableRow):
     """One row of the lead list: the columns it shows and those `limits_past` reads, its link, its labels,
     its owner's name and the handling limits it is past."""
 
+    # the shown columns, then what limits_past reads, then the unit's and the owner's names
     columns = (
         *("pk", "name", "investor", "expected_wan", "source", "stage", "stale_from", "last_activity_at"),
-        *(
-            "responded_at",
-            "respond_due",
-            "assess_due",
-            "feedback_at",
-            "feedback_due",
-        ),  # what limits_past reads
-        *(
-            "unit__short_name",
-            "owner__display_name",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-        ),
+        *("responded_at", "respond_due", "assess_due", "feedback_at", "feedback_due"),
+        *("unit__short_name", "owner__display_name", "owner__first_name"),
+        *("owner__last_name", "owner__username"),
     )
     __slots__ = (*columns, "url", "source_label", "stage_label", "owner_name", "past_limits")
 
