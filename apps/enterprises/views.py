@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, OuterRef, Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.db.models.functions import JSONObject
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -30,13 +30,13 @@ def _enterprise_rows(request):
 
 
 def _list_rows(request):
-    """The list's enterprises with the unit's short name, the tags' names and the primary contacts as columns
-    of their own row (PostgreSQL leaves the arrays out of the page count, which does not read them) instead
-    of two more queries and a model object for each unit, tag and contact."""
+    """The list's enterprises with the tags' names and the primary contacts as columns of their own row
+    (PostgreSQL leaves the arrays out of the page count, which does not read them) instead of two more
+    queries and a model object for each tag and contact; the unit's short name is read with the page's rows
+    (`EnterpriseRow`), not joined into the count."""
     mine = OuterRef("pk")
     primary = Contact.objects.filter(enterprise=mine, is_primary=True).order_by("id")
     return Enterprise.objects.visible_to(request.user).annotate(
-        unit_short_name=F("unit__short_name"),
         tag_names=ArraySubquery(Tag.objects.filter(enterprises=mine).order_by("name").values("name")),
         primary_contacts=ArraySubquery(primary.values(json=JSONObject(name="name", mobile="mobile"))),
     )
@@ -47,7 +47,7 @@ class EnterpriseRow(TableRow):
 
     columns = (
         *("pk", "name", "credit_code", "is_key", "industry", "size"),
-        *("unit_short_name", "tag_names", "primary_contacts"),
+        *("unit__short_name", "tag_names", "primary_contacts"),
     )
     __slots__ = (*columns, "record_url", "size_label")
 

@@ -76,14 +76,14 @@ def _list_rows(request, year: int, months: int):
     """The year's projects with their year plan's own columns joined (`for_year`) and its running total after
     `months` months, from which `_show_progress` works out the page's progress: no per-project figures in SQL
     (`with_progress`), whose expressions cost more to compose than the rows to read (unless the light is
-    filtered on)."""
+    filtered on). The unit's short name is read with the page's rows (`ProjectRow`), not joined into the
+    count."""
     plan = "plans__"  # the plan `for_year` joined: one per project
     running = F(f"{plan}completed_by_month__{months - 1}") if months else Value(None, DecimalField())
     return (
         Project.objects.visible_to(request.user)
         .for_year(year)
         .annotate(
-            unit_short_name=F("unit__short_name"),
             plan_wan=F(f"{plan}planned_investment"),
             is_new_start=F(f"{plan}is_new_start"),
             running_wan=running,  # that month's element alone, not the year's twelve
@@ -98,7 +98,7 @@ class ProjectRow(TableRow):
 
     columns = (
         *("pk", "code", "name", "level", "stage", "planned_start", "actual_start"),
-        *("unit_short_name", "plan_wan", "is_new_start", "running_wan"),
+        *("unit__short_name", "plan_wan", "is_new_start", "running_wan"),
     )
     __slots__ = (
         *columns,

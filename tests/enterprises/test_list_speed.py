@@ -142,6 +142,17 @@ def test_the_rows_are_read_as_values_not_model_instances(listed, page, settings)
     assert [row.size_label for row in rows] == [str(e.get_size_display()) for e in expected]
 
 
+def test_a_units_enterprises_are_counted_without_reading_the_unit_table(listed, unit_a):
+    """The unit's short name is a shown column of the page's rows, not a join of the count."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(listed).get(LIST, {"unit": unit_a.pk})
+    assert response.status_code == 200
+    [count] = [sql for sql in read(queries) if "count_upto" in sql]
+    assert "units_unit" not in count
+    assert response.context["paginator"].count == 54
+    assert {row.unit__short_name for row in response.context["object_list"]} == {unit_a.short_name}
+
+
 def test_the_unit_and_tag_dropdowns_are_read_as_pairs_not_model_objects(listed, unit_a, unit_b, office):
     """A province's 300 units built as model objects for the dropdown cost more than the page's rows."""
     UnitFactory.create_batch(20)

@@ -166,6 +166,18 @@ def test_the_rows_are_read_as_values_with_the_months_running_total_alone(project
     ]
 
 
+def test_the_count_reads_no_table_the_rows_are_not_counted_by(projects, staff_a):
+    """The unit's short name is a shown column of the page's rows, not a join of the count: joined there,
+    PostgreSQL planned and hashed the units for every count (0.55 -> 0.26 ms executing, 0.66 -> 0.32 ms
+    planning, a park's staff member's count at province scale)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(staff_a).get(LIST, {"year": 2024})
+    assert response.status_code == 200
+    [count] = [q["sql"] for q in queries if "count_upto" in q["sql"]]
+    assert "units_unit" not in count and "projects_yearplan" in count
+    assert [p.unit__short_name for p in response.context["object_list"]] == ["研创园"] * 7
+
+
 @pytest.fixture
 def served_list(projects, staff_a):
     """Staff A's project list when A also serves on two of unit B's task forces: the response and the
