@@ -21,7 +21,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.views import TwoEndedPaginator
 from apps.projects.models import months_completed
-from apps.projects.views import _show_progress
+from apps.projects.views import _show_progress, project_table
 from apps.rankings.computations import COMPUTATIONS
 from apps.units.models import Unit
 
@@ -64,9 +64,9 @@ def _opened(client, url, lists) -> tuple[int, dict]:
         rows = context["paginator"].object_list
         model = rows.model._meta.model_name
         if model == "project":
-            # the list works out each project's progress in Python for the rows it shows (projects.views):
-            # the same, for every row it lists
-            rows = list(rows)
+            # the list reads its rows as values and works out each one's progress in Python for the rows it
+            # shows (projects.views): the same, for every row it lists
+            rows = project_table(rows)
             _show_progress(rows, months=months_completed(context["as_of"]), as_of=context["as_of"])
             amounts = {
                 "plan": sum((p.plan_wan or 0 for p in rows), Decimal(0)),
