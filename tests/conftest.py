@@ -4,6 +4,9 @@ unit A (a park) has: staff_a, colleague_a, manager_a; unit B (another park) has 
 the admin sit in the district office. `anonymous` is a client that is not signed in.
 """
 
+import contextlib
+from unittest.mock import patch
+
 import pytest
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
@@ -116,6 +119,27 @@ def users(staff_a, colleague_a, staff_b, manager_a, leader, admin_user):
         "admin": admin_user,
         "anonymous": None,
     }
+
+
+@contextlib.contextmanager
+def models_built(*models):
+    """The list, filled while the block runs, of the model class of every instance of `models` built in it:
+    a page that should read its rows as values asserts it builds none of them per row."""
+    built = []
+
+    def counting(model):
+        original = model.__init__
+
+        def init(self, *args, **kwargs):
+            built.append(model)
+            original(self, *args, **kwargs)
+
+        return init
+
+    with contextlib.ExitStack() as stack:
+        for model in models:
+            stack.enter_context(patch.object(model, "__init__", counting(model)))
+        yield built
 
 
 def client_for(user) -> Client:

@@ -12,7 +12,6 @@ with `enable_seqscan` and `enable_sort` off: a sort left in the plan is a sort P
 avoid."""
 
 import re
-from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -22,7 +21,7 @@ from django.urls import reverse
 from apps.enterprises.models import Enterprise, Industry
 from apps.units.models import Unit
 
-from ..conftest import client_for
+from ..conftest import client_for, models_built
 from ..factories import ContactFactory, EnterpriseFactory, TagFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,14 +117,7 @@ def test_the_rows_their_tags_and_primary_contacts_come_in_one_query_of_the_shown
 def test_the_rows_are_read_as_values_not_model_instances(listed, page, settings):
     """An enterprise model instance of each of 50 rows (with its deferred columns) cost more than the query
     that reads them: the rows are its shown columns as values, the link and the size's label worked out."""
-    built = []
-    original = Enterprise.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    with patch.object(Enterprise, "__init__", counting):
+    with models_built(Enterprise) as built:
         response = client_for(listed).get(LIST, {"page": page})
     assert response.status_code == 200
     assert built == []
@@ -157,14 +149,7 @@ def test_the_unit_and_tag_dropdowns_are_read_as_pairs_not_model_objects(listed, 
     """A province's 300 units built as model objects for the dropdown cost more than the page's rows."""
     UnitFactory.create_batch(20)
     UnitFactory(name="已撤销的单位", is_active=False)
-    built = []
-    original = Unit.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    with patch.object(Unit, "__init__", counting):
+    with models_built(Unit) as built:
         response = client_for(listed).get(LIST)
     assert response.status_code == 200
     assert len(built) <= 1  # the signed-in user's own unit, at most

@@ -6,7 +6,6 @@ with the rows behind a page."""
 import io
 from datetime import date
 from decimal import Decimal
-from unittest.mock import patch
 
 import pytest
 from django.contrib.messages import get_messages
@@ -25,7 +24,7 @@ from apps.investment.models import Lead, LeadEvent, Trip
 from apps.projects.models import Project
 from apps.units.models import Unit
 
-from ..conftest import client_for
+from ..conftest import client_for, models_built
 from ..factories import EnterpriseFactory, UserFactory
 from ..projects.factories import ProjectFactory
 from .factories import NEW_CODE, LeadFactory, S, TripFactory, create, lead_at
@@ -567,21 +566,7 @@ def test_the_lead_list_reads_its_page_as_values_with_labels_worked_out_once(staf
     each `get_…_display()`, cost more than the page's query: the rows are the shown columns as values."""
     owner = UserFactory(unit=unit_a, display_name="", first_name="晓", last_name="王", username="wangx")
     LeadFactory.create_batch(settings.PAGE_SIZE + 2, unit=unit_a, owner=owner, source=Lead.Source.REFERRAL)
-    built = []
-    originals = {model: model.__init__ for model in (Lead, Unit, User)}
-
-    def counting(model):
-        def init(self, *args, **kwargs):
-            built.append(model)
-            originals[model](self, *args, **kwargs)
-
-        return init
-
-    with (
-        patch.object(Lead, "__init__", counting(Lead)),
-        patch.object(Unit, "__init__", counting(Unit)),
-        patch.object(User, "__init__", counting(User)),
-    ):
+    with models_built(Lead, Unit, User) as built:
         response = client_for(staff_a).get(reverse("investment:lead_list"), {"page": page})
     assert response.status_code == 200
     assert sorted(m.__name__ for m in built) == ["Unit", "User"]  # the signed-in user and their unit alone

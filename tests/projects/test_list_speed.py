@@ -12,7 +12,6 @@ each of a province's 300 units."""
 import re
 from datetime import date
 from decimal import Decimal
-from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -22,7 +21,7 @@ from django.urls import reverse
 from apps.projects.models import Project, months_completed
 from apps.units.models import Unit
 
-from ..conftest import client_for
+from ..conftest import client_for, models_built
 from ..factories import UnitFactory
 from .factories import planned, report, reports
 
@@ -114,14 +113,7 @@ def test_the_unit_dropdown_is_read_as_pairs_not_model_objects(projects, leader, 
     """A province's 300 units built as model objects for the dropdown cost more than the page's rows."""
     UnitFactory.create_batch(20)
     UnitFactory(name="已撤销的单位", is_active=False)
-    built = []
-    original = Unit.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    with patch.object(Unit, "__init__", counting):
+    with models_built(Unit) as built:
         response = client_for(leader).get(LIST, {"year": 2024, "unit": unit_b.pk})
     assert len(built) <= 1  # the signed-in user's own unit, at most
     assert [p.code for p in response.context["object_list"]] == ["P07", "P08"]
@@ -135,14 +127,7 @@ def test_the_unit_dropdown_is_read_as_pairs_not_model_objects(projects, leader, 
 def test_the_rows_are_read_as_values_with_the_months_running_total_alone(projects, leader, page):
     """A model instance of each of 50 projects, and the year plan's twelve running totals read to print one,
     cost more than the page's query: the rows are the shown columns as values, with that month's total."""
-    built = []
-    original = Project.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    with patch.object(Project, "__init__", counting), CaptureQueriesContext(connection) as queries:
+    with models_built(Project) as built, CaptureQueriesContext(connection) as queries:
         response = client_for(leader).get(LIST, {"year": 2024, "as_of": "2024-03-31", "page": page})
     assert response.status_code == 200
     assert built == []
