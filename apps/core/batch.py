@@ -20,19 +20,23 @@ Composing the SQL of a page's figures costs more in Python than PostgreSQL spend
 home: ~6 ms to build and compile its specs, against 10 ms of SQL). A function that builds specs from its
 arguments alone — dates, ids, flags; never the clock, the user or the data — can be marked `@reused`: its
 specs are built and their SQL composed once per process for the same arguments, then reused; the data is
-still read on every run. `@reused_values` does the same for a `values()` query read as rows (a to-do
-list's page), and `composed_rows` for one named by a key rather than by a function's arguments (a unit's
-list read through its arms).
+still read on every run. A spec that asks about the moment it is read at (requests still waiting for their
+same-day acknowledgement *now*) is built with the placeholder `NOW` and read through `at(specs, now)`,
+which puts the moment in its parameters. `@reused_values` does the same for a `values()` query read as rows
+(a to-do list's page), and `composed_rows` for one named by a key rather than by a function's arguments (a
+unit's list read through its arms).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -132,7 +136,41 @@ def reused(build: Callable[..., dict]) -> Callable[..., dict]:
         return dict(built(*args, **kwargs))
 
     specs.cache_clear = built.cache_clear
+    _reused.append(built)
     return specs
+
+
+_reused: list = []  # every @reused function's cache
+
+
+def forget_composed() -> None:
+    """Forget every statement composed once per process (`@reused`, `@reused_values`, `composed_rows`): a
+    test that counts what a page composes starts from nothing."""
+    for cache in _reused:
+        cache.cache_clear()
+    _keyed.clear()
+
+
+#: The moment a `@reused` spec is read at, as it is built: a placeholder that no record's time equals (the
+#: first microsecond of year 1), which `at` replaces among the spec's parameters.
+NOW = datetime(1, 1, 1, microsecond=1, tzinfo=UTC)
+
+
+def at(specs: dict, now: datetime) -> dict:
+    """`specs` as asked at `now`: copies whose parameters hold `now` where they were built with `NOW`. Their
+    SQL is the same, composed once."""
+    timed = {}
+    for key, spec in specs.items():
+        try:
+            sql, params = spec.sql()
+        except EmptyResultSet:
+            timed[key] = spec  # it matches no row at any moment
+            continue
+        if NOW in params:
+            spec = copy.copy(spec)
+            spec._composed = (sql, tuple(now if p == NOW else p for p in params))
+        timed[key] = spec
+    return timed
 
 
 def reused_values(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
@@ -152,6 +190,7 @@ def reused_values(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
         return [dict(zip(done.names, row[: done.width], strict=True)) for row in _fetch(done)]
 
     rows.cache_clear = composed.cache_clear
+    _reused.append(composed)
     return rows
 
 

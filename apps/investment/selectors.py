@@ -108,6 +108,29 @@ def leads_plan(
     much (`signed`, `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id"; of `units`
     when given)."""
     end = live_end(end)
+    units = None if units is None else frozenset(units)
+    got = yield _leads_specs(start, end, unit_id, source, group, signed, units)
+    totals: dict = {}
+    keys = ("created", "converted", "converted_wan") + (("signed", "signed_wan") if signed else ())
+    for result in got.values():
+        for row in result if group else [result]:
+            bucket = totals.setdefault(row[group] if group else None, {})
+            for key in keys:
+                bucket[key] = (bucket.get(key) or 0) + (row.get(key) or 0)
+    return totals if group else totals.get(None, {})
+
+
+@reused
+def _leads_specs(
+    start: date,
+    end: date,
+    unit_id: int | None,
+    source: str | None,
+    group: str | None,
+    signed: bool,
+    units: frozenset | None,
+) -> dict:
+    """What `leads_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     fields = (group,) if group else ()
     specs = {}
@@ -161,15 +184,7 @@ def leads_plan(
                 signed_on__lte=end,
             )
             specs["late"] = spec(late, converted=Count("id"), converted_wan=Sum("signed_wan"))
-    got = yield specs
-    totals: dict = {}
-    keys = ("created", "converted", "converted_wan") + (("signed", "signed_wan") if signed else ())
-    for result in got.values():
-        for row in result if group else [result]:
-            bucket = totals.setdefault(row[group] if group else None, {})
-            for key in keys:
-                bucket[key] = (bucket.get(key) or 0) + (row.get(key) or 0)
-    return totals if group else totals.get(None, {})
+    return specs
 
 
 def pipeline_plan(end: date, *, unit_id: int | None = None, source: str | None = None, by_unit: bool = False):
@@ -213,6 +228,14 @@ def _pipeline_specs(end: date, unit_id: int | None, source: str | None, by_unit:
 
 
 def trips_plan(start: date, end: date, *, unit_id: int | None = None):
+    """Investment trips started in [start, end], and those led by the unit's head."""
+    got = yield _trips_specs(start, end, unit_id)
+    return {k: sum(row[k] or 0 for row in got.values()) for k in ("n", "head")}
+
+
+@reused
+def _trips_specs(start: date, end: date, unit_id: int | None) -> dict:
+    """What `trips_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -221,8 +244,7 @@ def trips_plan(start: date, end: date, *, unit_id: int | None = None):
     if whole:
         rows = _scope(TripMonth.objects.filter(month__gte=whole[0], month__lte=whole[1]), unit_id)
         specs["rolled"] = Aggregate(rows, n=Sum("trips"), head=Sum("led_by_head"))
-    got = yield specs
-    return {k: sum(row[k] or 0 for row in got.values()) for k in ("n", "head")}
+    return specs
 
 
 def investment_plan(

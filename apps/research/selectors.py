@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, run
+from apps.core.batch import Aggregate, Rows, reused, run
 from apps.core.figures import figures, mean, pct
 from apps.core.monthset import any_month
 from apps.core.periods import (
@@ -64,6 +64,34 @@ def _unit(qs, unit_id: int | None, field: str = "unit_id"):
 def research_plan(*, start: date, end: date, unit_id: int | None = None):
     """Campaign 3 for [start, end], district-wide or of one responsible unit (a plan)."""
     end = live_end(end)
+    got = yield _research_specs(start, end, unit_id)
+    flows, moved = got["flows"], got.get("moved") or {}
+    days = [
+        (date.fromisoformat(row["landed_on"]) - date.fromisoformat(row["catalogued_on"])).days
+        for row in got.get("landed_raw", [])
+    ]
+    landed = (got.get("landed", {}).get("n") or 0) + len(days)
+    landed_days = (got.get("landed", {}).get("days") or 0) + sum(days)
+    return {
+        "rd_entities": got["entities"]["n"],
+        "rd_entities_visited": got["entities"]["visited"],
+        "results": (got.get("catalogued", {}).get("n") or 0) + (got.get("catalogued_raw", {}).get("n") or 0),
+        "results_matching": (flows["matching"] or 0)
+        + (moved.get("matching_in") or 0)
+        - (moved.get("matching_out") or 0),
+        "results_landed": landed,
+        "matches_open": flows["open"] or 0,
+        "matches_landed": flows["matches_landed"] or 0,
+        "matches_failed": flows["matches_failed"] or 0,
+        "carriers": got["carriers"]["n"],
+        "free_area_m2": got["carriers"]["free"] if got["carriers"]["free"] is not None else Decimal(0),
+        "avg_days_to_land": mean(landed_days, landed),
+    }
+
+
+@reused
+def _research_specs(start: date, end: date, unit_id: int | None) -> dict:
+    """What `research_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     entities = _unit(Entity.objects.all(), unit_id)
     visited = Q(pk__in=[])
@@ -112,29 +140,7 @@ def research_plan(*, start: date, end: date, unit_id: int | None = None):
         specs["landed_raw"] = Rows(
             results.filter(date_ranges("landed_on", edges)).values("catalogued_on", "landed_on")
         )
-    got = yield specs
-    flows, moved = got["flows"], got.get("moved") or {}
-    days = [
-        (date.fromisoformat(row["landed_on"]) - date.fromisoformat(row["catalogued_on"])).days
-        for row in got.get("landed_raw", [])
-    ]
-    landed = (got.get("landed", {}).get("n") or 0) + len(days)
-    landed_days = (got.get("landed", {}).get("days") or 0) + sum(days)
-    return {
-        "rd_entities": got["entities"]["n"],
-        "rd_entities_visited": got["entities"]["visited"],
-        "results": (got.get("catalogued", {}).get("n") or 0) + (got.get("catalogued_raw", {}).get("n") or 0),
-        "results_matching": (flows["matching"] or 0)
-        + (moved.get("matching_in") or 0)
-        - (moved.get("matching_out") or 0),
-        "results_landed": landed,
-        "matches_open": flows["open"] or 0,
-        "matches_landed": flows["matches_landed"] or 0,
-        "matches_failed": flows["matches_failed"] or 0,
-        "carriers": got["carriers"]["n"],
-        "free_area_m2": got["carriers"]["free"] if got["carriers"]["free"] is not None else Decimal(0),
-        "avg_days_to_land": mean(landed_days, landed),
-    }
+    return specs
 
 
 def _by_end(field: str, end: date) -> Q:

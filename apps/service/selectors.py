@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, gather, run
+from apps.core.batch import NOW, Aggregate, Rows, at, gather, reused, run
 from apps.core.figures import figures, mean, pct
 from apps.core.monthset import any_month
 from apps.core.periods import (
@@ -80,7 +80,7 @@ def handler_counts(user, now: datetime) -> Aggregate:
 
 def _request_aggregates(closed_before, *, closings_only: bool = False, now=None) -> dict:
     """The raw counterparts of the roll-up's counters (same states), closings counted before `closed_before`,
-    and those waiting for their same-day acknowledgement after `now` (`ack_pending`)."""
+    and (unless `closings_only`) those waiting for their same-day acknowledgement after `now` (`ack_pending`)."""
     closed = CLOSED if closed_before is None else CLOSED & Q(closed_at__lt=closed_before)
     result = {
         "closed": Count("id", filter=closed),
@@ -94,7 +94,7 @@ def _request_aggregates(closed_before, *, closings_only: bool = False, now=None)
     return result | {
         "n": Count("id"),
         "ack": Count("id", filter=ACK_SAME_DAY),
-        "ack_pending": Count("id", filter=ack_pending(now or timezone.now())),
+        "ack_pending": Count("id", filter=ack_pending(now)),
         "feedback": Count("id", filter=HAS_FEEDBACK),
         "satisfied": Count("id", filter=SATISFIED),
         "reopened": Count("id", filter=REOPENED),
@@ -134,54 +134,10 @@ def request_counts_plan(
     ahead, `ack_pending`), with feedback, satisfied, reopened, withdrawn — district-wide, for the unit they
     count for, or a dict per unit (`by_unit`; of `units` when given)."""
     end = live_end(end)
-    edges, whole = split(start, end)
-    base = Request.objects.filter(concerns=concerns)
     unit_field = "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
-    if unit_id is not None:
-        base = base.filter(**{unit_field: unit_id})
-    if by_unit:
-        base = base.filter(**{f"{unit_field}__isnull": False})
-        if units is not None:
-            base = base.filter(**{f"{unit_field}__in": units})
-    raw_key = unit_field if by_unit else None
-    now = timezone.now()
-    specs = {}
-    if edges:
-        specs["edges"] = _grouped(
-            base.filter(date_ranges("received_on", edges)),
-            raw_key,
-            _request_aggregates(end_of_period(end), now=now),
-        )
-    if whole:
-        rolled = _rolled(
-            RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1]),
-            unit_id=unit_id,
-            by_unit=by_unit,
-            units=units,
-        )
-        end_month = month_start(end)
-        counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
-        sums = {k: Sum(k) for k in COUNTS} | {k: Sum(k, filter=counted) for k in CLOSINGS}
-        specs["rolled"] = _grouped(rolled, "unit_id" if by_unit else None, sums)
-        # not acknowledged yet and not late yet: a condition of the moment, kept by deadline
-        waiting = _rolled(
-            RequestAckWait.objects.filter(
-                concerns=concerns, month__gte=whole[0], month__lte=whole[1], ack_due__gt=now
-            ),
-            unit_id=unit_id,
-            by_unit=by_unit,
-            units=units,
-        )
-        specs["waiting"] = _grouped(waiting, "unit_id" if by_unit else None, {"ack_pending": Sum("waiting")})
-        if not is_month_end(end):
-            # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
-            late = base.filter(
-                received_on__gte=whole[0],
-                received_on__lt=next_month(whole[1]),
-                closed_at__gte=start_of_day(end_month),
-                closed_at__lt=end_of_period(end),
-            )
-            specs["late"] = _grouped(late, raw_key, _request_aggregates(None, closings_only=True))
+    units = None if units is None else frozenset(units)
+    # asked at this moment: those still waiting for their same-day acknowledgement are counted as of now
+    specs = at(_request_count_specs(start, end, concerns, unit_id, by_unit, units), timezone.now())
     got = yield specs
     keys = (*COUNTS, *CLOSINGS, "ack_pending")
     totals: dict = {}
@@ -202,11 +158,79 @@ def request_counts(start: date, end: date, **kwargs):
     return run(request_counts_plan(start, end, **kwargs))
 
 
+@reused
+def _request_count_specs(
+    start: date, end: date, concerns: str, unit_id: int | None, by_unit: bool, units: frozenset | None
+) -> dict:
+    """What `request_counts_plan` asks, at the moment `NOW` (batch.reused: composed once per process)."""
+    edges, whole = split(start, end)
+    unit_field = "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
+    edges, whole = split(start, end)
+    base = Request.objects.filter(concerns=concerns)
+    if unit_id is not None:
+        base = base.filter(**{unit_field: unit_id})
+    if by_unit:
+        base = base.filter(**{f"{unit_field}__isnull": False})
+        if units is not None:
+            base = base.filter(**{f"{unit_field}__in": units})
+    raw_key = unit_field if by_unit else None
+    specs = {}
+    if edges:
+        specs["edges"] = _grouped(
+            base.filter(date_ranges("received_on", edges)),
+            raw_key,
+            _request_aggregates(end_of_period(end), now=NOW),
+        )
+    if whole:
+        rolled = _rolled(
+            RequestMonth.objects.filter(concerns=concerns, month__gte=whole[0], month__lte=whole[1]),
+            unit_id=unit_id,
+            by_unit=by_unit,
+            units=units,
+        )
+        end_month = month_start(end)
+        counted = Q(closed_month__lte=end_month) if is_month_end(end) else Q(closed_month__lt=end_month)
+        sums = {k: Sum(k) for k in COUNTS} | {k: Sum(k, filter=counted) for k in CLOSINGS}
+        specs["rolled"] = _grouped(rolled, "unit_id" if by_unit else None, sums)
+        # not acknowledged yet and not late yet: a condition of the moment, kept by deadline
+        waiting = _rolled(
+            RequestAckWait.objects.filter(
+                concerns=concerns, month__gte=whole[0], month__lte=whole[1], ack_due__gt=NOW
+            ),
+            unit_id=unit_id,
+            by_unit=by_unit,
+            units=units,
+        )
+        specs["waiting"] = _grouped(waiting, "unit_id" if by_unit else None, {"ack_pending": Sum("waiting")})
+        if not is_month_end(end):
+            # closed in the end's month, before the end: the roll-up keeps months, so this part is raw
+            late = base.filter(
+                received_on__gte=whole[0],
+                received_on__lt=next_month(whole[1]),
+                closed_at__gte=start_of_day(end_month),
+                closed_at__lt=end_of_period(end),
+            )
+            specs["late"] = _grouped(late, raw_key, _request_aggregates(None, closings_only=True))
+    return specs
+
+
 def categories_plan(start: date, end: date, *, unit_id: int | None = None):
     """Enterprise requests received in [start, end] by category (热点诉求), for the unit they count for or the
     district: rows of the category's id and name and `n`, most first. Whole months are read from their roll-up,
     partial edge months from the requests."""
-    end = live_end(end)
+    got = yield _categories_specs(start, live_end(end), unit_id)
+    counts: dict[tuple[int, str], int] = {}
+    for rows in got.values():
+        for row in rows:
+            key = (row["category_id"], row["name"])
+            counts[key] = counts.get(key, 0) + (row["n"] or 0)
+    rows = [{"id": pk, "name": name, "n": n} for (pk, name), n in counts.items() if n]
+    return sorted(rows, key=lambda r: (-r["n"], r["name"]))
+
+
+@reused
+def _categories_specs(start: date, end: date, unit_id: int | None) -> dict:
+    """What `categories_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -226,20 +250,19 @@ def categories_plan(start: date, end: date, *, unit_id: int | None = None):
         specs["rolled"] = Rows(
             rolled.values("category_id", name=F("category__name")).annotate(n=Sum("n")).order_by()
         )
-    got = yield specs
-    counts: dict[tuple[int, str], int] = {}
-    for rows in got.values():
-        for row in rows:
-            key = (row["category_id"], row["name"])
-            counts[key] = counts.get(key, 0) + (row["n"] or 0)
-    rows = [{"id": pk, "name": name, "n": n} for (pk, name), n in counts.items() if n]
-    return sorted(rows, key=lambda r: (-r["n"], r["name"]))
+    return specs
 
 
 def solved_plan(start: date, end: date, *, concerns: str, unit_id: int | None = None):
     """Requests about `concerns` closed as solved within [start, end] (whenever received), of the unit they
     count for."""
-    end = live_end(end)
+    got = yield _solved_specs(start, live_end(end), concerns, unit_id)
+    return sum(row["n"] or 0 for row in got.values())
+
+
+@reused
+def _solved_specs(start: date, end: date, concerns: str, unit_id: int | None) -> dict:
+    """What `solved_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -259,13 +282,19 @@ def solved_plan(start: date, end: date, *, concerns: str, unit_id: int | None = 
             unit_id=unit_id,
         )
         specs["rolled"] = Aggregate(rolled, n=Sum("solved"))
-    got = yield specs
-    return sum(row["n"] or 0 for row in got.values())
+    return specs
 
 
 def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
     """Requests about enterprises, not withdrawn, whose closing deadline falls in [start, end], and those
     closed on time."""
+    got = yield _due_specs(start, end, unit_id)
+    return {k: sum(row[k] or 0 for row in got.values()) for k in ("due", "due_on_time")}
+
+
+@reused
+def _due_specs(start: date, end: date, unit_id: int | None) -> dict:
+    """What `due_counts_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -282,8 +311,7 @@ def due_counts_plan(start: date, end: date, *, unit_id: int | None = None):
             unit_id=unit_id,
         )
         specs["rolled"] = Aggregate(rolled, due=Sum("due"), due_on_time=Sum("due_on_time"))
-    got = yield specs
-    return {k: sum(row[k] or 0 for row in got.values()) for k in ("due", "due_on_time")}
+    return specs
 
 
 def visit_count_plan(
@@ -291,7 +319,13 @@ def visit_count_plan(
 ):
     """Visits in [start, end] about `concerns` — of a unit: that it counts for (led or joined, or the project's
     unit)."""
-    end = live_end(end)
+    got = yield _visit_count_specs(start, live_end(end), concerns, unit_id)
+    return sum(row["n"] or 0 for row in got.values())
+
+
+@reused
+def _visit_count_specs(start: date, end: date, concerns: str, unit_id: int | None) -> dict:
+    """What `visit_count_plan` asks (batch.reused: composed once per process)."""
     edges, whole = split(start, end)
     specs = {}
     if edges:
@@ -308,8 +342,7 @@ def visit_count_plan(
             unit_id=unit_id,
         )
         specs["rolled"] = Aggregate(rolled, n=Sum("visits"))
-    got = yield specs
-    return sum(row["n"] or 0 for row in got.values())
+    return specs
 
 
 # --- key-enterprise coverage ----------------------------------------------------------------------------------
@@ -317,8 +350,8 @@ def visit_count_plan(
 
 def visited_q(start: date, end: date) -> Q:
     """A condition on enterprises' coverage rows: visited (by any unit, about anything) in [start, end] — the
-    months marked on the row for the whole months, the visits themselves (one hashed set) for the edges."""
-    end = live_end(end)
+    months marked on the row for the whole months, the visits themselves (one hashed set) for the edges.
+    `end` as `live_end` gives it."""
     edges, whole = split(start, end)
     q = Q(pk__in=[])
     if whole:
@@ -340,16 +373,28 @@ def coverage_counts(start: date, end: date) -> dict:
 
 
 def _key_counts_plan(start: date, end: date, unit_id: int | None):
-    got = yield {"keys": Aggregate(key_enterprises(unit_id), **coverage_counts(start, end))}
+    got = yield _key_counts_specs(start, live_end(end), unit_id)
     return got["keys"]["total"], got["keys"]["visited"]
+
+
+@reused
+def _key_counts_specs(start: date, end: date, unit_id: int | None) -> dict:
+    """What `_key_counts_plan` asks (batch.reused: composed once per process)."""
+    return {"keys": Aggregate(key_enterprises(unit_id), **coverage_counts(start, end))}
 
 
 def coverage_by_unit_plan(start: date, end: date, *, units: Collection[int] | None = None):
     """{responsible unit id: (key enterprises, of which visited in [start, end])}, of every unit or of
     `units`."""
-    rows = key_enterprises() if units is None else key_enterprises().filter(unit_id__in=units)
-    got = yield {"rows": Rows(rows.values("unit_id").annotate(**coverage_counts(start, end)).order_by())}
+    got = yield _coverage_by_unit_specs(start, live_end(end), None if units is None else frozenset(units))
     return {r["unit_id"]: (r["total"], r["visited"]) for r in got["rows"]}
+
+
+@reused
+def _coverage_by_unit_specs(start: date, end: date, units: frozenset | None) -> dict:
+    """What `coverage_by_unit_plan` asks (batch.reused: composed once per process)."""
+    rows = key_enterprises() if units is None else key_enterprises().filter(unit_id__in=units)
+    return {"rows": Rows(rows.values("unit_id").annotate(**coverage_counts(start, end)).order_by())}
 
 
 # --- the campaign's figures ------------------------------------------------------------------------------------

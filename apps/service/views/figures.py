@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 
+from apps.core.periods import live_end
 from apps.core.replica import reads_from_replica
 from apps.core.views import period_from_request
 from apps.enterprises.models import Enterprise
@@ -72,7 +73,7 @@ def coverage(request):
     unit = unit_from_request(request)
     not_visited = []
     if unit is not None:  # a leader looking at the district has no unit's list
-        not_yet = selectors.key_enterprises(unit.pk).exclude(selectors.visited_q(start, end))
+        not_yet = selectors.key_enterprises(unit.pk).exclude(selectors.visited_q(start, live_end(end)))
         not_visited = (
             Enterprise.objects.filter(pk__in=not_yet.values("pk"))
             .prefetch_related(
