@@ -67,15 +67,24 @@ def handler_counts(user, now: datetime) -> Aggregate:
     """A handler's open items as one spec of a batch (apps.core.batch): all, overdue and due today (the clock
     running: not paused; as `Request.due_state` says it) and to acknowledge. Read from the index request_todo
     alone (handler over the open items, status included). My to-do and the staff's and manager's homes."""
-    today_end = start_of_day(timezone.localdate(now) + timedelta(days=1))
+    return at(_handler_count_specs(user.pk, timezone.localdate(now)), now)["mine"]
+
+
+@reused
+def _handler_count_specs(user_id: int, today: date) -> dict:
+    """What `handler_counts` asks on `today`, at the moment `NOW` (batch.reused: composed once per process,
+    handler and day)."""
+    today_end = start_of_day(today + timedelta(days=1))
     running = ~Q(status=Status.PAUSED)
-    return Aggregate(
-        Request.objects.open().filter(handler=user),
-        open=Count("pk"),
-        overdue=Count("pk", filter=overdue_q(now)),
-        due_today=Count("pk", filter=running & Q(close_due__gte=now, close_due__lt=today_end)),
-        to_acknowledge=Count("pk", filter=Q(status=Status.DISPATCHED)),
-    )
+    return {
+        "mine": Aggregate(
+            Request.objects.open().filter(handler_id=user_id),
+            open=Count("pk"),
+            overdue=Count("pk", filter=overdue_q(NOW)),
+            due_today=Count("pk", filter=running & Q(close_due__gte=NOW, close_due__lt=today_end)),
+            to_acknowledge=Count("pk", filter=Q(status=Status.DISPATCHED)),
+        )
+    }
 
 
 def _request_aggregates(closed_before, *, closings_only: bool = False, now=None) -> dict:

@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from apps.core.batch import Aggregate, Rows, gather, reused, run
+from apps.core.batch import NOW, Aggregate, Rows, at, gather, reused, run
 from apps.core.figures import pct
 from apps.core.periods import month_end, month_start
 from apps.core.querysets import pk_among
@@ -277,30 +277,8 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
     today = timezone.localdate(now)
     urls = _Urls()
     unit = user.unit
-    handled = Request.objects.filter(handling_unit_id=unit.pk)
-    got = run(
-        _specs(
-            mine=service.handler_counts(user, now),
-            # the open items per handler, read once from the index of the unit's open items
-            # (request_unit_open, index-only): all, overdue (as `RequestQuerySet.overdue` says it), waiting
-            # for a handler, an extension asked
-            handlers=Rows(
-                handled.open()
-                .values("handler_id")
-                .annotate(
-                    n=Count("pk"),
-                    overdue=Count("pk", filter=overdue_q(now)),
-                    unassigned=Count("pk", filter=~Q(status=Status.NEW) & Q(handler__isnull=True)),
-                    extensions=Count("pk", filter=Q(pending_extension_days__gt=0)),
-                    name=F("handler__display_name"),
-                    login=F("handler__username"),
-                )
-                .order_by("-overdue", "handler_id")
-            ),
-            # what depends on the unit alone: composed once per process and unit
-            **_manager_unit_specs(unit.pk),
-        )
-    )
+    # composed once per process and unit, and read at this moment (overdue is a condition of the moment)
+    got = run(_specs(mine=service.handler_counts(user, now), **at(_manager_unit_specs(unit.pk), now)))
     this_month = month_start(today)
     board = reverse("rankings:board")
     memo = reverse("rankings:memo", args=[unit.pk])
@@ -376,10 +354,27 @@ def manager_home(user, *, now: datetime | None = None, live: bool = False) -> di
 
 @reused
 def _manager_unit_specs(unit_id: int) -> dict:
-    """What a manager's desk asks that depends on the unit alone (batch.reused: composed once per process
-    and unit): its closed requests waiting for the enterprise's feedback, the requests it logged that wait
-    for a unit (its dispatch desk), and its rows on the last published boards."""
+    """What a manager's desk asks of the unit, at the moment `NOW` (batch.reused: composed once per process
+    and unit): its open items per handler, its closed requests waiting for the enterprise's feedback, the
+    requests it logged that wait for a unit (its dispatch desk), and its rows on the last published boards."""
     return {
+        # the open items per handler, read once from the index of the unit's open items (request_unit_open,
+        # index-only): all, overdue (as `RequestQuerySet.overdue` says it), waiting for a handler, an
+        # extension asked
+        "handlers": Rows(
+            Request.objects.filter(handling_unit_id=unit_id)
+            .open()
+            .values("handler_id")
+            .annotate(
+                n=Count("pk"),
+                overdue=Count("pk", filter=overdue_q(NOW)),
+                unassigned=Count("pk", filter=~Q(status=Status.NEW) & Q(handler__isnull=True)),
+                extensions=Count("pk", filter=Q(pending_extension_days__gt=0)),
+                name=F("handler__display_name"),
+                login=F("handler__username"),
+            )
+            .order_by("-overdue", "handler_id")
+        ),
         # counted by the status, which the (handling_unit, status) index holds: no request row is read
         # (a busy unit has tens of thousands closed, waiting for their feedback)
         "closed": Aggregate(
@@ -419,10 +414,10 @@ def _board_ends() -> Rows:
 
 @reused
 def _leader_day_specs(today: date) -> dict:
-    """What the cockpit asks that depends on the day alone, so built and composed once a day (batch.reused):
-    the district's month-by-month figures from the roll-ups — requests received in the month and of those
-    closed by its end (dashboard definitions), investment completed in the month, leads signed in it — the
-    year's earlier months, and the latest published board."""
+    """What the cockpit asks that depends on the day, so built and composed once a day (batch.reused): the
+    district's month-by-month figures from the roll-ups — requests received in the month and of those closed
+    by its end (dashboard definitions), investment completed in the month, leads signed in it — the year's
+    earlier months, and the latest published board; and the overdue requests at the moment `NOW`."""
     months = _months(today)
     first, last = months[-1], months[0]
     year = today.year
@@ -443,7 +438,21 @@ def _leader_day_specs(today: date) -> dict:
     signed_year = LeadMonth.objects.filter(
         district=True, signed_month__gte=date(year, 1, 1), signed_month__lte=months[0]
     )
+    key_overdue = Request.objects.overdue(NOW).filter(concerns=Concerns.ENTERPRISE, enterprise__is_key=True)
     return {
+        "key_overdue_first": Rows(
+            key_overdue.order_by("close_due", "pk").values(
+                "pk",
+                "title",
+                "close_due",
+                enterprise_name=F("enterprise__name"),
+                unit=F("handling_unit__short_name"),
+            )[:SHOWN]
+        ),
+        # counted from the (status, close_due) index alone; of key enterprises only the oldest are listed:
+        # counting them joins every overdue request to its enterprise (~100 ms at province scale), and the
+        # request list has no key-enterprise filter to open them by
+        "overdue": Aggregate(Request.objects.overdue(NOW), n=Count("close_due")),
         "earlier": Aggregate(earlier, received=Sum("n"), closed_now=Sum("closed")),
         "signed_year": Aggregate(signed_year, n=Sum("n"), wan=Sum("signed_wan")),
         "board": _board_ends(),
@@ -475,26 +484,10 @@ def leader_home(user, *, now: datetime | None = None) -> dict:
     urls = _Urls()
     months = _months(today)
     year = today.year
-    key_overdue = Request.objects.overdue(now).filter(concerns=Concerns.ENTERPRISE, enterprise__is_key=True)
     year_months = [m for m in months if m.year == year]
     got = run(
         gather(
-            own=_specs(
-                **_leader_day_specs(today),
-                key_overdue_first=Rows(
-                    key_overdue.order_by("close_due", "pk").values(
-                        "pk",
-                        "title",
-                        "close_due",
-                        enterprise_name=F("enterprise__name"),
-                        unit=F("handling_unit__short_name"),
-                    )[:SHOWN]
-                ),
-                # counted from the (status, close_due) index alone; of key enterprises only the oldest are
-                # listed: counting them joins every overdue request to its enterprise (~100 ms at province
-                # scale), and the request list has no key-enterprise filter to open them by
-                overdue=Aggregate(Request.objects.overdue(now), n=Count("close_due")),
-            ),
+            own=_specs(**at(_leader_day_specs(today), now)),  # the overdue requests: as of this moment
             projects=projects.year_plan(end=today),
             pipeline=investment.pipeline_plan(today),
         )
