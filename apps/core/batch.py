@@ -151,8 +151,8 @@ def forget_composed() -> None:
     _keyed.clear()
 
 
-#: The moment a `@reused` spec is read at, as it is built: a placeholder that no record's time equals (the
-#: first microsecond of year 1), which `at` replaces among the spec's parameters.
+#: The moment a `@reused` spec is read at, as it is built: a placeholder no real parameter equals (the first
+#: microsecond of year 1), which `at` replaces among the spec's parameters.
 NOW = datetime(1, 1, 1, microsecond=1, tzinfo=UTC)
 
 

@@ -143,7 +143,7 @@ def request_counts_plan(
     ahead, `ack_pending`), with feedback, satisfied, reopened, withdrawn — district-wide, for the unit they
     count for, or a dict per unit (`by_unit`; of `units` when given)."""
     end = live_end(end)
-    unit_field = "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
+    unit_field = _unit_field(concerns)
     units = None if units is None else frozenset(units)
     # asked at this moment: those still waiting for their same-day acknowledgement are counted as of now
     specs = at(_request_count_specs(start, end, concerns, unit_id, by_unit, units), timezone.now())
@@ -167,13 +167,17 @@ def request_counts(start: date, end: date, **kwargs):
     return run(request_counts_plan(start, end, **kwargs))
 
 
+def _unit_field(concerns: str) -> str:
+    """The request's unit it counts for: a project problem's project's unit, else the handling unit."""
+    return "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
+
+
 @reused
 def _request_count_specs(
     start: date, end: date, concerns: str, unit_id: int | None, by_unit: bool, units: frozenset | None
 ) -> dict:
     """What `request_counts_plan` asks, at the moment `NOW` (batch.reused: composed once per process)."""
-    edges, whole = split(start, end)
-    unit_field = "counts_for_id" if concerns == Concerns.PROJECT else "handling_unit_id"
+    unit_field = _unit_field(concerns)
     edges, whole = split(start, end)
     base = Request.objects.filter(concerns=concerns)
     if unit_id is not None:
@@ -277,11 +281,7 @@ def _solved_specs(start: date, end: date, concerns: str, unit_id: int | None) ->
     if edges:
         raw = Request.objects.filter(SOLVED, time_ranges("closed_at", edges), concerns=concerns)
         if unit_id is not None:
-            raw = (
-                raw.filter(counts_for_id=unit_id)
-                if concerns == Concerns.PROJECT
-                else raw.filter(handling_unit_id=unit_id)
-            )
+            raw = raw.filter(**{_unit_field(concerns): unit_id})
         specs["edges"] = Aggregate(raw, n=Count("id"))
     if whole:
         rolled = _rolled(
