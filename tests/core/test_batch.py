@@ -3,16 +3,19 @@ each call gets its own dict of them, and a spec that can match no row still answ
 every run (without asking the database). A `@reused_values` query is composed once and reads its rows
 afresh on every call."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
-from apps.core.batch import Aggregate, Rows, execute, reused, reused_values
+from apps.accounts.models import User
+from apps.core.batch import NOW, Aggregate, Rows, at, execute, reused, reused_values
 from apps.projects.models import YearPlan
 from apps.units.models import Unit
 
-from ..factories import UnitFactory
+from ..factories import UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +114,29 @@ def test_a_shared_spec_keeps_its_sql_not_the_queryset_it_was_composed_from():
     assert specs["named"].queryset is None and specs["nothing"].queryset is None
     assert specs["named"].model is Unit
     assert execute(unit_specs("U-3")) == {"named": {"n": 1}, "nothing": []}
+
+
+@reused
+def joined_before_now(prefix: str) -> dict:
+    users = User.objects.filter(username__startswith=prefix)
+    return {
+        "before": Aggregate(users.filter(date_joined__lt=NOW), n=Count("id")),
+        "all": Aggregate(users, n=Count("id")),
+    }
+
+
+def test_a_reused_spec_of_the_moment_is_read_at_each_moment_and_the_shared_one_keeps_its_placeholder():
+    """`at` puts the moment in a copy of each spec built with NOW; the shared spec keeps NOW (a moment put
+    in it would be every later caller's), and a spec without NOW is the shared one itself."""
+    early = UserFactory(username="m-1", date_joined=datetime(2024, 3, 4, 10, tzinfo=UTC))
+    UserFactory(username="m-2", date_joined=datetime(2024, 3, 5, 10, tzinfo=UTC), unit=early.unit)
+    shared = joined_before_now("m-")
+
+    first = at(shared, datetime(2024, 3, 4, 10, tzinfo=UTC))  # m-1 joined at that very moment: not before
+    second = at(joined_before_now("m-"), datetime(2024, 3, 5, 10, 0, 1, tzinfo=UTC))
+
+    assert execute(first) == {"before": {"n": 0}, "all": {"n": 2}}
+    assert execute(second) == {"before": {"n": 2}, "all": {"n": 2}}
+    assert execute(at(shared, datetime(2024, 3, 5, tzinfo=UTC)))["before"] == {"n": 1}
+    assert NOW in shared["before"].sql()[1]
+    assert first["all"] is shared["all"] and first["before"] is not shared["before"]
