@@ -8,7 +8,7 @@ pipeline at a day is its monthly flows added up to that day.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subquery, Sum
@@ -402,10 +402,17 @@ def stage_ageing(*, end: date | None = None, unit_id: int | None = None) -> list
 def stale_by_unit_plan(at, *, units: Collection[int] | None = None):
     """Per unit (of `units` when given): open leads recorded before `at`, and of those the ones past a
     handling limit at `at`."""
+    got = yield _stale_by_unit_specs(at, None if units is None else frozenset(units))
+    return {r["unit_id"]: (r["stale"], r["n"]) for r in got["rows"]}
+
+
+@reused
+def _stale_by_unit_specs(at: datetime, units: frozenset | None) -> dict:
+    """What `stale_by_unit_plan` asks (batch.reused: composed once per process)."""
     leads = Lead.objects.open().filter(created_at__lt=at)
     if units is not None:
         leads = leads.filter(unit_id__in=units)
-    got = yield {
+    return {
         "rows": Rows(
             leads.values("unit_id")
             # the unit (never NULL) rather than the id: read from index lead_open_unit alone
@@ -413,4 +420,3 @@ def stale_by_unit_plan(at, *, units: Collection[int] | None = None):
             .order_by()
         )
     }
-    return {r["unit_id"]: (r["stale"], r["n"]) for r in got["rows"]}

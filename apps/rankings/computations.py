@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Plan, Rows
+from apps.core.batch import Plan, Rows, reused
 from apps.core.periods import end_of_period
 from apps.investment import selectors as investment
 from apps.projects import selectors as projects
@@ -183,10 +183,17 @@ def _investment_conversion(rows, start, end):
 def _callback_rows(start, end, units):
     """The calls of the month's call-back sample (回访抽查: the requests closed in the month) by the unit
     that closed them: reached (confirmed or not actually solved) and confirmed."""
-    items = CallbackItem.objects.filter(sample__month=start)
+    got = yield _callback_specs(start, None if units is None else frozenset(units))
+    return {r["unit_id"]: r for r in got["rows"]}
+
+
+@reused
+def _callback_specs(month: date, units: frozenset | None) -> dict:
+    """What `_callback_rows` asks (batch.reused: composed once per process)."""
+    items = CallbackItem.objects.filter(sample__month=month)
     if units is not None:
         items = items.filter(unit_id__in=units)
-    got = yield {
+    return {
         "rows": Rows(
             items.reached()
             .order_by()
@@ -196,7 +203,6 @@ def _callback_rows(start, end, units):
             )
         )
     }
-    return {r["unit_id"]: r for r in got["rows"]}
 
 
 def _callback_verified(rows, start, end):

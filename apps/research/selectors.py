@@ -159,17 +159,23 @@ def research_figures(**kwargs) -> list:
 def matching_by_unit_plan(end: date, *, units: Collection[int] | None = None):
     """Per responsible unit (of `units` when given): results catalogued from 1 January to `end`'s month
     (included), and of those the ones in matching or landed now (the board's research indicator)."""
+    got = yield _matching_by_unit_specs(end, None if units is None else frozenset(units))
+    return {r["unit_id"]: (r["moving"] or 0, r["catalogued"] or 0) for r in got["rows"]}
+
+
+@reused
+def _matching_by_unit_specs(end: date, units: frozenset | None) -> dict:
+    """What `matching_by_unit_plan` asks (batch.reused: composed once per process)."""
     rows = ResultMonth.objects.filter(month__gte=date(end.year, 1, 1), month__lte=month_start(end))
     if units is not None:
         rows = rows.filter(unit_id__in=units)
-    got = yield {
+    return {
         "rows": Rows(
             rows.values("unit_id")
             .annotate(catalogued=Sum("n"), moving=Sum("n", filter=Q(status__in=[R.MATCHING, R.LANDED])))
             .order_by()
         )
     }
-    return {r["unit_id"]: (r["moving"] or 0, r["catalogued"] or 0) for r in got["rows"]}
 
 
 def free_area_by_kind_and_park() -> list[dict]:

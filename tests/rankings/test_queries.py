@@ -116,3 +116,45 @@ def test_the_page_runs_the_same_number_of_queries_at_two_data_sizes(district, le
         assert large <= 8  # quality.md: detail ≤ 8
     if page in ("My to-do", "request list, first page", "request list, last page"):
         assert large <= 6  # quality.md: lists ≤ 6 (a filter on a unit adds the check of that unit)
+
+
+def test_a_second_live_board_composes_nothing_and_counts_what_was_logged_since(
+    district, staff_a, unit_a, monkeypatch
+):
+    """A manager's home loads the unit's rank on the live board (`live_rank`), computed for its peer group:
+    its statements (the request counts, coverage, year totals, research, leads, stale leads, call-backs per
+    unit) were composed on every view, half of its 29 ms at province scale. Each is now composed once per
+    process for the month and the group's units (batch.reused); the data is read afresh."""
+    from django.db.models.sql.query import Query
+
+    from apps.core.batch import forget_composed
+    from apps.rankings.board import compute_boards
+
+    march = date(2024, 3, 1)
+    composed = []
+    real = Query.sql_with_params
+    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
+    forget_composed()
+    first = compute_boards([march], ["parks"])
+    assert len(composed) >= 8, len(composed)
+    composed.clear()
+
+    again = compute_boards([march], ["parks"])
+    assert composed == []
+    assert again == first
+
+    make_request(staff_a, handling_unit=unit_a, at=local(2024, 3, 20, 10))
+    later = compute_boards([march], ["parks"])
+    assert composed == []
+
+    def denominators(board):
+        [row] = [r for g in board[march]["groups"] for r in g["rows"] if r["unit_id"] == unit_a.pk]
+        return {code: Decimal(cell["den"]) for code, cell in row["cells"].items()}
+
+    grown = {
+        code: n - denominators(first)[code]
+        for code, n in denominators(later).items()
+        if n != denominators(first)[code]
+    }
+    # one more request received in March (not acknowledged, its same-day deadline passed, not closed)
+    assert grown == {"closure_rate": 1, "same_day_ack": 1}, grown
