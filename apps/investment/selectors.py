@@ -15,7 +15,7 @@ from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subqu
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, gather, reused, run
+from apps.core.batch import NOW, Aggregate, Rows, at, gather, reused, run
 from apps.core.figures import figures, pct
 from apps.core.periods import (
     date_ranges,
@@ -279,8 +279,14 @@ def investment_plan(
 
 
 def _stale_plan(unit_id: int | None, source: str | None):
-    got = yield {"stale": Aggregate(_scope(Lead.objects.stale(), unit_id, source), n=Count("id"))}
+    got = yield at(_stale_specs(unit_id, source), timezone.now())  # past a limit at this moment
     return got["stale"]["n"]
+
+
+@reused
+def _stale_specs(unit_id: int | None, source: str | None) -> dict:
+    """What `_stale_plan` asks, at the moment `NOW` (batch.reused: composed once per process)."""
+    return {"stale": Aggregate(_scope(Lead.objects.stale(NOW), unit_id, source), n=Count("id"))}
 
 
 def investment_values(**kwargs) -> dict:

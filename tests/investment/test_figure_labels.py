@@ -69,6 +69,31 @@ def test_only_open_leads_are_past_a_handling_limit(leads_of_every_stage, unit_a)
     assert set(Lead.objects.stale().values_list("name", flat=True)) == {"O1", "O2"}
 
 
+def test_the_figures_composed_once_count_the_leads_past_a_limit_at_the_moment_they_are_read(
+    leads_of_every_stage, unit_a, monkeypatch
+):
+    """The campaign's figures are composed once per process (batch.reused); its one figure of the moment, the
+    leads past a limit now, is read at each call's moment (batch.NOW): on the morning O1 was recorded, before
+    its one working day to respond ran out, neither open lead was past a limit."""
+    from django.db.models.sql.query import Query
+    from django.utils import timezone
+
+    from apps.core.batch import forget_composed
+
+    forget_composed()
+    monkeypatch.setattr(timezone, "now", lambda: local(2024, 3, 4, 10, 30))
+    assert selectors.investment_values(**MARCH, unit_id=unit_a.pk)["stale"] == 0
+    composed = []
+    real = Query.sql_with_params
+    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
+    monkeypatch.setattr(
+        timezone, "now", lambda: local(2024, 3, 29, 10)
+    )  # the same month: the same statements
+
+    assert selectors.investment_values(**MARCH, unit_id=unit_a.pk)["stale"] == 2
+    assert composed == []
+
+
 def test_the_stale_filter_of_the_lead_list_shows_the_same_leads(leads_of_every_stage, staff_a):
     response = client_for(staff_a).get(reverse("investment:lead_list"), {"stale": "true"})
 
