@@ -128,7 +128,7 @@ def staff_home(user, *, now: datetime | None = None) -> dict:
     if not user.unit_id:  # nothing of their own to show
         return {"mine": None}
     since = today - timedelta(days=LOGGED_DAYS)
-    # the handler's counts compare with the clock; the rest is composed once per process, user and day
+    # all composed once per process, user and day; the handler's counts are read at this moment (batch.at)
     got = run(
         _specs(mine=service.handler_counts(user, now), **_staff_day_specs(user.pk, user.unit_id, today))
     )
