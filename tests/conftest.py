@@ -166,3 +166,19 @@ def demo_district(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def composed(monkeypatch) -> list:
+    """The queries composed while the test runs, in order (apps.core.batch composes each spec with
+    Query.sql_with_params), starting from nothing composed once (batch.forget_composed); a test clears the
+    list between the views it compares."""
+    from django.db.models.sql.query import Query
+
+    from apps.core.batch import forget_composed
+
+    forget_composed()
+    seen = []
+    real = Query.sql_with_params
+    monkeypatch.setattr(Query, "sql_with_params", lambda self: seen.append(self) or real(self))
+    return seen

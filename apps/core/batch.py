@@ -34,7 +34,7 @@ import copy
 import functools
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -141,6 +141,12 @@ def reused(build: Callable[..., dict]) -> Callable[..., dict]:
 
 
 _reused: list = []  # every @reused function's cache
+
+
+def frozen(ids: Collection | None) -> frozenset | None:
+    """`ids` (a list or set of units, say) as an argument of a `@reused` function: hashable, in no order;
+    None (no restriction) stays None."""
+    return None if ids is None else frozenset(ids)
 
 
 def forget_composed() -> None:

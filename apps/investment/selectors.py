@@ -15,7 +15,7 @@ from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subqu
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import NOW, Aggregate, Rows, at, gather, reused, run
+from apps.core.batch import NOW, Aggregate, Rows, at, frozen, gather, reused, run
 from apps.core.figures import figures, pct
 from apps.core.periods import (
     date_ranges,
@@ -108,7 +108,7 @@ def leads_plan(
     much (`signed`, `signed_wan`) — district-wide, or a dict by `group` ("source" or "unit_id"; of `units`
     when given)."""
     end = live_end(end)
-    units = None if units is None else frozenset(units)
+    units = frozen(units)
     got = yield _leads_specs(start, end, unit_id, source, group, signed, units)
     totals: dict = {}
     keys = ("created", "converted", "converted_wan") + (("signed", "signed_wan") if signed else ())
@@ -408,7 +408,7 @@ def stage_ageing(*, end: date | None = None, unit_id: int | None = None) -> list
 def stale_by_unit_plan(at, *, units: Collection[int] | None = None):
     """Per unit (of `units` when given): open leads recorded before `at`, and of those the ones past a
     handling limit at `at`."""
-    got = yield _stale_by_unit_specs(at, None if units is None else frozenset(units))
+    got = yield _stale_by_unit_specs(at, frozen(units))
     return {r["unit_id"]: (r["stale"], r["n"]) for r in got["rows"]}
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, gather, reused, run
+from apps.core.batch import Aggregate, Rows, frozen, gather, reused, run
 from apps.core.conditions import renamed
 from apps.core.figures import figures, one_decimal, pct
 from apps.core.periods import end_of_period, is_month_end, month_start, start_of_day
@@ -336,7 +336,7 @@ def year_totals_by_unit_plan(end: date, *, units: Collection[int] | None = None)
     """Per responsible unit (of `units` when given): the year's projects, plan, investment completed in the
     months completed by `end`, and the projects reported for the last of those months (the board's
     indicators)."""
-    got = yield _year_totals_by_unit_specs(end, None if units is None else frozenset(units))
+    got = yield _year_totals_by_unit_specs(end, frozen(units))
     return {
         r["unit_id"]: {
             "projects": r["projects"] or 0,

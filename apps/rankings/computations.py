@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Plan, Rows, reused
+from apps.core.batch import Plan, Rows, frozen, reused
 from apps.core.periods import end_of_period
 from apps.investment import selectors as investment
 from apps.projects import selectors as projects
@@ -183,7 +183,7 @@ def _investment_conversion(rows, start, end):
 def _callback_rows(start, end, units):
     """The calls of the month's call-back sample (回访抽查: the requests closed in the month) by the unit
     that closed them: reached (confirmed or not actually solved) and confirmed."""
-    got = yield _callback_specs(start, None if units is None else frozenset(units))
+    got = yield _callback_specs(start, frozen(units))
     return {r["unit_id"]: r for r in got["rows"]}
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import Aggregate, Rows, reused, run
+from apps.core.batch import Aggregate, Rows, frozen, reused, run
 from apps.core.figures import figures, mean, pct
 from apps.core.monthset import any_month
 from apps.core.periods import (
@@ -159,7 +159,7 @@ def research_figures(**kwargs) -> list:
 def matching_by_unit_plan(end: date, *, units: Collection[int] | None = None):
     """Per responsible unit (of `units` when given): results catalogued from 1 January to `end`'s month
     (included), and of those the ones in matching or landed now (the board's research indicator)."""
-    got = yield _matching_by_unit_specs(end, None if units is None else frozenset(units))
+    got = yield _matching_by_unit_specs(end, frozen(units))
     return {r["unit_id"]: (r["moving"] or 0, r["catalogued"] or 0) for r in got["rows"]}
 
 

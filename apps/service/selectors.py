@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.batch import NOW, Aggregate, Rows, at, gather, reused, run
+from apps.core.batch import NOW, Aggregate, Rows, at, frozen, gather, reused, run
 from apps.core.figures import figures, mean, pct
 from apps.core.monthset import any_month
 from apps.core.periods import (
@@ -144,7 +144,7 @@ def request_counts_plan(
     count for, or a dict per unit (`by_unit`; of `units` when given)."""
     end = live_end(end)
     unit_field = _unit_field(concerns)
-    units = None if units is None else frozenset(units)
+    units = frozen(units)
     # asked at this moment: those still waiting for their same-day acknowledgement are counted as of now
     specs = at(_request_count_specs(start, end, concerns, unit_id, by_unit, units), timezone.now())
     got = yield specs
@@ -395,7 +395,7 @@ def _key_counts_specs(start: date, end: date, unit_id: int | None) -> dict:
 def coverage_by_unit_plan(start: date, end: date, *, units: Collection[int] | None = None):
     """{responsible unit id: (key enterprises, of which visited in [start, end])}, of every unit or of
     `units`."""
-    got = yield _coverage_by_unit_specs(start, live_end(end), None if units is None else frozenset(units))
+    got = yield _coverage_by_unit_specs(start, live_end(end), frozen(units))
     return {r["unit_id"]: (r["total"], r["visited"]) for r in got["rows"]}
 
 

@@ -70,22 +70,16 @@ def test_only_open_leads_are_past_a_handling_limit(leads_of_every_stage, unit_a)
 
 
 def test_the_figures_composed_once_count_the_leads_past_a_limit_at_the_moment_they_are_read(
-    leads_of_every_stage, unit_a, monkeypatch
+    leads_of_every_stage, unit_a, monkeypatch, composed
 ):
     """The campaign's figures are composed once per process (batch.reused); its one figure of the moment, the
     leads past a limit now, is read at each call's moment (batch.NOW): on the morning O1 was recorded, before
     its one working day to respond ran out, neither open lead was past a limit."""
-    from django.db.models.sql.query import Query
     from django.utils import timezone
 
-    from apps.core.batch import forget_composed
-
-    forget_composed()
     monkeypatch.setattr(timezone, "now", lambda: local(2024, 3, 4, 10, 30))
     assert selectors.investment_values(**MARCH, unit_id=unit_a.pk)["stale"] == 0
-    composed = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: composed.append(self) or real(self))
+    composed.clear()
     monkeypatch.setattr(
         timezone, "now", lambda: local(2024, 3, 29, 10)
     )  # the same month: the same statements

@@ -109,6 +109,25 @@ def test_the_desk_never_dispatches_another_units_request(manager_a, staff_b, uni
     assert RequestEvent.objects.filter(request=theirs).count() == 1
 
 
+def test_a_dispatcher_of_no_unit_dispatches_no_units_request(staff_b, unit_b):
+    """A manager account with no unit (the desk reads the requests their unit logged: none) ticking a request
+    unit B logged: the desk does not list it and nothing moves."""
+    from apps.accounts import roles
+
+    nobody = UserFactory(unit=None, role=roles.UNIT_MANAGER)
+    theirs = waiting(staff_b, 1)[0]
+    client = client_for(nobody)
+
+    desk = client.get(DESK)
+    response = client.post(SEND, {"requests": [theirs.pk], "unit": unit_b.pk, **versions([theirs])})
+
+    assert desk.status_code == 200 and list(desk.context["page_obj"].object_list) == []
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.handling_unit_id) == ("new", None)
+    assert RequestEvent.objects.filter(request=theirs).count() == 1
+
+
 def test_staff_without_the_dispatch_permission_are_refused_and_nothing_moves(staff_a, manager_a, unit_b):
     mine = waiting(staff_a, 1)[0]
 

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models.sql.query import Query
 from django.utils import timezone
 
 from apps.core.batch import forget_composed
@@ -39,15 +38,6 @@ def waiting(staff_a, unit_a):
     return make_request(staff_a, handling_unit=unit_a, at=local(2024, 3, 4, 10))
 
 
-@pytest.fixture
-def composed(monkeypatch) -> list:
-    """The queries composed while the test runs (a batch composes each spec with Query.sql_with_params)."""
-    seen = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: seen.append(self) or real(self))
-    return seen
-
-
 def service(period: dict, unit_id=None) -> dict:
     values = campaign_values(**period, unit_id=unit_id)["service"]
     return {k: values[k] for k in ("requests", "same_day_ack_rate_pct")}
@@ -57,7 +47,6 @@ def test_a_second_read_composes_nothing_and_counts_the_waiting_request_as_of_its
     waiting, unit_a, composed, monkeypatch
 ):
     monkeypatch.setattr(timezone, "now", lambda: local(2024, 3, 4, 12))  # R2's deadline is ahead
-    forget_composed()
     cold = {
         "district": campaign_values(**WHOLE, unit_id=None),
         "unit": campaign_values(**WHOLE, unit_id=unit_a.pk),

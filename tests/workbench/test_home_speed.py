@@ -130,27 +130,13 @@ def test_the_managers_home_counts_the_units_open_items_per_handler_from_an_index
     assert "Index Only Scan using request_unit_open" in explained, explained
 
 
-@pytest.fixture
-def composed(monkeypatch) -> list:
-    """The queries a home's batch composes while the test runs (apps.core.batch composes each spec with
-    Query.sql_with_params), in order; the test clears it between views."""
-    from django.db.models.sql.query import Query
-
-    seen = []
-    real = Query.sql_with_params
-    monkeypatch.setattr(Query, "sql_with_params", lambda self: seen.append(self) or real(self))
-    return seen
-
-
 def test_a_second_cockpit_the_same_day_composes_nothing(leader, composed):
     """Building and composing the SQL of the cockpit's ~20 figures cost more than PostgreSQL spent on them
     (~14 of 37 ms at province scale). They are composed once a day per process; the overdue count and the
     oldest overdue requests, which compare with the time, are composed with the placeholder batch.NOW and
     read at the moment of each view."""
-    from apps.core.batch import forget_composed
     from apps.workbench import homes
 
-    forget_composed()
     morning = local(2031, 7, 15, 9)
 
     homes.leader_home(leader, now=morning)
@@ -215,10 +201,8 @@ def test_a_second_staff_home_the_same_day_composes_nothing(requests, staff_a, un
     busiest unit's staff at province scale). They are composed once a day per process and user
     (apps.core.batch.reused); their open items' counts, which compare with the time, with the placeholder
     batch.NOW, read at the moment of each view. What they logged since still shows."""
-    from apps.core.batch import forget_composed
     from apps.workbench import homes
 
-    forget_composed()
     morning = local(2031, 7, 15, 9)
 
     first = homes.staff_home(staff_a, now=morning)
@@ -244,10 +228,8 @@ def test_a_second_managers_desk_composes_only_their_own_counts_of_a_new_day(
     to dispatch, the published ranks) is composed once per process and unit; their own items' counts once a
     day. What compares with the time is read at the moment of each view (batch.NOW). A request closed since
     still counts."""
-    from apps.core.batch import forget_composed
     from apps.workbench import homes
 
-    forget_composed()
     morning = local(2031, 7, 15, 9)
 
     first = homes.manager_home(manager_a, now=morning)

@@ -492,13 +492,20 @@ def _todo_rows(requests, now) -> list[TodoRow]:
 
 def _dispatchable(user):
     """The requests waiting for a unit that `user` dispatches: those their unit logged, or all for leaders."""
-    return _waiting_for_a_unit(None if user.has_perm("accounts.view_all_units") else user.unit_id)
+    return _waiting_for_a_unit(*_desk_scope(user))
 
 
-def _waiting_for_a_unit(logged_unit_id: int | None):
-    """The requests waiting for a unit: those `logged_unit_id` logged, or all (None)."""
+def _desk_scope(user) -> tuple[bool, int | None]:
+    """Whose waiting requests `user` dispatches: (True, None) every unit's, with the district permission;
+    else (False, their unit's id)."""
+    every = user.has_perm("accounts.view_all_units")
+    return every, None if every else user.unit_id
+
+
+def _waiting_for_a_unit(every: bool, logged_unit_id: int | None):
+    """The requests waiting for a unit: all (`every`), or those `logged_unit_id` logged."""
     items = Request.objects.filter(status=Status.NEW)
-    return items if logged_unit_id is None else items.filter(logged_unit_id=logged_unit_id)
+    return items if every else items.filter(logged_unit_id=logged_unit_id)
 
 
 def dispatch_desk(request):
@@ -507,16 +514,11 @@ def dispatch_desk(request):
     user = request.user
     if not user.has_perm("service.dispatch_request"):
         raise PermissionDenied
-    every = user.has_perm("accounts.view_all_units")
-    rows = []
-    if every or user.unit_id:  # a dispatcher of no unit dispatches nothing
-        logged_unit_id = None if every else user.unit_id
-        page = _counted_page(request, execute(_desk_count(logged_unit_id))["queue"]["n"])
-        if page.paginator.count:
-            rows = _desk_rows(_desk_values(logged_unit_id, (page.number - 1) * TODO_PAGE))
-    else:
-        page = _counted_page(request, 0)
-    page.object_list = rows
+    scope = _desk_scope(user)
+    page = _counted_page(request, execute(_desk_count(*scope))["queue"]["n"])
+    page.object_list = (
+        _desk_rows(_desk_values(*scope, (page.number - 1) * TODO_PAGE)) if page.paginator.count else []
+    )
     return render(
         request,
         "service/dispatch_desk.html",
@@ -532,17 +534,17 @@ DESK_ORDER = ("received_at", "pk")  # the oldest first
 
 
 @reused
-def _desk_count(logged_unit_id: int | None) -> dict:
+def _desk_count(every: bool, logged_unit_id: int | None) -> dict:
     """How many requests wait for a unit at the desk (composed once per process and unit)."""
-    return {"queue": Aggregate(_waiting_for_a_unit(logged_unit_id), n=Count("*"))}
+    return {"queue": Aggregate(_waiting_for_a_unit(every, logged_unit_id), n=Count("*"))}
 
 
 @reused_values
-def _desk_values(logged_unit_id: int | None, offset: int):
+def _desk_values(every: bool, logged_unit_id: int | None, offset: int):
     """One page of the desk from `offset`, as the values its rows print, whether each came back from a unit
     among them (composed once per process and page). The page's ids are chosen on the request table alone,
     then its rows read with their joins, as `_page` does."""
-    queue = _waiting_for_a_unit(logged_unit_id).order_by(*DESK_ORDER)
+    queue = _waiting_for_a_unit(every, logged_unit_id).order_by(*DESK_ORDER)
     returned = RequestEvent.objects.filter(request=OuterRef("pk"), action=A.RETURN)
     return (
         queue.annotate(returned=Exists(returned))
