@@ -1,10 +1,13 @@
 import html
+from collections import OrderedDict
 
 from django import forms
 from django.db.models.base import ModelState
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 
 class DateInput(forms.DateInput):
@@ -104,12 +107,55 @@ def prefetch_choices(form) -> None:
     columns = {id(f): _label_columns(f.queryset) for f in fields}
     got = execute({id(f): Rows(f.queryset.values(*columns[id(f)])) for f in fields})
     for field in fields:
-        model, db = field.queryset.model, field.queryset.db  # the router asked once, not once a row
-        objects = [_label_instance(model, db, row) for row in got[id(field)]]
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         # the widget renders these; the field still validates against its queryset
-        choices += [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
-        field.widget.choices = choices
+        field.widget.choices = Choices(choices + labelled_choices(field, got[id(field)]))
+
+
+class Choices(BaseChoiceIterator):
+    """(value, label) pairs already in the form Django's widgets keep them, given to a widget as they are:
+    a list set on a widget is normalized again, pair by pair — a 300-unit list three times on the visit
+    form."""
+
+    def __init__(self, pairs: list[tuple]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self):
+        return len(self.pairs)
+
+
+def labelled_choices(field: forms.ModelChoiceField, rows: list[dict]) -> list[tuple]:
+    """The (value, label) pairs `field` offers for `rows` (its queryset's values, as `_label_columns` names
+    them), labelled as the field labels its objects. Worked out once per process for the same rows, labelling
+    and language (the last 64 lists), and then the same list, which callers only read: the rows are read
+    afresh on every page, so a renamed or new unit shows at once; what is kept is only the labelling, 300
+    objects made and labelled on every visit form."""
+    labelling = field.label_from_instance
+    model = field.queryset.model
+    key = (
+        getattr(labelling, "__func__", labelling),
+        field.to_field_name,  # what prepare_value gives for an object (the same for one or many choices)
+        model,
+        get_language(),
+        tuple(tuple(row.items()) for row in rows),
+    )
+    choices = _labelled.get(key)
+    if choices is None:
+        db = field.queryset.db  # the router asked once, not once a row
+        objects = (_label_instance(model, db, row) for row in rows)
+        choices = [(field.prepare_value(o), labelling(o)) for o in objects]
+        _labelled[key] = choices
+        while len(_labelled) > 64:
+            _labelled.popitem(last=False)
+    else:
+        _labelled.move_to_end(key)
+    return choices
+
+
+_labelled: OrderedDict[tuple, list[tuple]] = OrderedDict()  # labelled_choices', least recently used first
 
 
 def _label_columns(queryset) -> list[str]:

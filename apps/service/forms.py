@@ -9,13 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.batch import Rows, execute
+from apps.core.batch import Rows, execute, reused
 from apps.core.forms import CountedFormSet
 from apps.core.validators import validate_workbench_date
 from apps.core.widgets import (
+    Choices,
     DateInput,
     SharedOptionsSelect,
     SharedOptionsSelectMultiple,
+    labelled_choices,
     options_html,
     speed_up_choice_inputs,
     speed_up_selects,
@@ -105,15 +107,10 @@ class VisitForm(forms.Form):
         self.fields["enterprise"].required = enterprise_required  # not when the target is an R&D entity
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
-        units = Unit.objects.active()
-        self.fields["lead_unit"].queryset = (
-            units if user.has_perm("accounts.view_all_units") else units.filter(pk=user.unit_id)
-        )
+        self.offered_to = (user.pk, user.unit_id, user.has_perm("accounts.view_all_units"))
+        for name, queryset in visit_dropdowns(*self.offered_to).items():
+            self.fields[name].queryset = queryset
         self.fields["lead_unit"].initial = user.unit_id
-        self.fields["joint_units"].queryset = units
-        self.fields["staff"].queryset = User.objects.filter(unit_id=user.unit_id, is_active=True).exclude(
-            pk=user.pk
-        )
 
     def clean_visited_on(self):
         value = self.cleaned_data["visited_on"]
@@ -227,6 +224,27 @@ LABEL_COLUMNS = {
 }
 
 
+def visit_dropdowns(user_id: int, unit_id: int | None, every_unit: bool) -> dict:
+    """What the visit form's dropdowns offer a user: as lead unit, their own unit (any active unit if they
+    may name any); as joint units, every active unit; as colleagues who went, the unit's other active
+    users."""
+    units = Unit.objects.active()
+    return {
+        "lead_unit": units if every_unit else units.filter(pk=unit_id),
+        "joint_units": units,
+        "staff": User.objects.filter(unit_id=unit_id, is_active=True).exclude(pk=user_id),
+    }
+
+
+@reused
+def _dropdown_specs(user_id: int, unit_id: int | None, every_unit: bool) -> dict:
+    """The rows of the visit form's five dropdowns (its own three and each request row's category and
+    handling unit), each read as its labels need (LABEL_COLUMNS): composed once per process and user."""
+    querysets = visit_dropdowns(user_id, unit_id, every_unit)
+    querysets |= {name: RequestItemForm.base_fields[name].queryset for name in ("category", "handling_unit")}
+    return {name: Rows(qs.values(*LABEL_COLUMNS[qs.model])) for name, qs in querysets.items()}
+
+
 class VisitFormDrawing:
     """The dropdowns of the visit page, loaded in one database round trip and drawn in Python.
 
@@ -244,33 +262,17 @@ class VisitFormDrawing:
         row_fields = formset.form.base_fields
         fields = {name: form.fields[name] for name in ("lead_unit", "joint_units", "staff")}
         fields |= {name: row_fields[name] for name in ("category", "handling_unit")}
-        got = execute(
-            {
-                name: Rows(field.queryset.values(*LABEL_COLUMNS[field.queryset.model]))
-                for name, field in fields.items()
-            }
-        )
-        labelled = []  # (rows, labelling, choices): the same rows labelled the same way are built once
-        offered = {}
-        for name, field in fields.items():
-            rows, labelling = got[name], type(field).label_from_instance
-            for seen_rows, seen_labelling, seen in labelled:
-                if seen_labelling is labelling and seen_rows == rows:
-                    offered[name] = seen
-                    break
-            else:
-                model = field.queryset.model
-                columns = [
-                    f.attname for f in model._meta.concrete_fields if f.attname in LABEL_COLUMNS[model]
-                ]
-                objects = (model.from_db(None, columns, [row[c] for c in columns]) for row in rows)
-                offered[name] = [(field.prepare_value(o), field.label_from_instance(o)) for o in objects]
-                labelled.append((rows, labelling, offered[name]))
+        got = execute(_dropdown_specs(*form.offered_to))
+        # the same rows labelled the same way are one list (labelled_choices): every unit, for the leader's
+        # lead unit as for the joint units and the rows' handling units
+        offered = {name: labelled_choices(field, got[name]) for name, field in fields.items()}
         self.units = offered["joint_units"]  # every active unit: what each unit dropdown offers
         self.unit_options = options_html(self.units)
         self.shared = {name for name in offered if offered[name] is self.units}
         self.choices = {
-            name: ([("", fields[name].empty_label)] if fields[name].empty_label is not None else []) + choices
+            name: Choices(
+                ([("", fields[name].empty_label)] if fields[name].empty_label is not None else []) + choices
+            )
             for name, choices in offered.items()
         }
 

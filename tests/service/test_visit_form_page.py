@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.service.forms import RequestItemFormSet, VisitForm
 from apps.service.models import Request, Visit
+from apps.units.models import Unit
 
 from ..conftest import client_for
 from ..e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING, PHONE
@@ -278,3 +279,35 @@ def test_in_a_browser_every_unit_select_offers_the_list_and_keeps_its_choice(
     assert page.input_value("#id_requests-1-handling_unit") == str(unit_a.pk)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert errors == []  # no script error, nothing refused by the Content Security Policy
+
+
+def test_a_second_visit_form_composes_and_labels_nothing_yet_shows_a_renamed_unit(
+    staff_a, unit_b, colleague_a, composed, monkeypatch
+):
+    from apps.core import widgets
+
+    labelled = []
+    real = widgets._label_instance
+    monkeypatch.setattr(widgets, "_label_instance", lambda *args: labelled.append(args[2]) or real(*args))
+    client = client_for(staff_a)
+    client.get(URL)
+    composed.clear()
+    labelled.clear()
+
+    second = Page(client.get(URL).content.decode())
+
+    assert composed == []  # the five dropdowns' statement was composed at the first view
+    assert labelled == []  # and their rows labelled then: the same rows read again need no new labels
+    assert (str(unit_b.pk), unit_b.short_name, False) in second.offered("joint_units")
+    assert second.inputs["staff"] == [(str(colleague_a.pk), False)]
+    unit_b.short_name = "新名称园区"
+    unit_b.save(update_fields=["short_name"])
+    units = Unit.objects.active().count()
+
+    third = Page(client.get(URL).content.decode())
+
+    assert composed == []
+    assert len(labelled) == units  # every active unit labelled once more, for every unit dropdown at once
+    assert (str(unit_b.pk), "新名称园区", False) in third.offered("joint_units")
+    assert third.offered("requests-0-handling_unit") == third.offered("requests-__prefix__-handling_unit")
+    assert (str(unit_b.pk), "新名称园区", False) in third.offered("requests-0-handling_unit")
