@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from apps.accounts.models import User
 from apps.rankings.computations import COMPUTATIONS
@@ -348,6 +349,35 @@ def test_the_unit_to_do_preselects_no_handler_on_an_unassigned_request(
     assert re.findall(r"<option[^>]*selected[^>]*>[^<]*", current) == [
         f'<option value="{colleague_a.pk}" selected>{colleague_a}'
     ]
+
+
+def test_each_rows_handler_choice_is_its_own_though_the_options_are_drawn_once_a_page(
+    manager_a, staff_a, colleague_a, unit_a, unit_b
+):
+    staff_a.display_name = "<b>张&伟</b>"
+    staff_a.save(update_fields=["display_name"])
+    left = User.objects.create(username="left_a", display_name="离开的人", unit=unit_a)
+    rows = {
+        "nobody": make_request(staff_a, handling_unit=unit_a),
+        "colleague": make_request(staff_a, handling_unit=unit_a, handler=colleague_a),
+        "staff": make_request(staff_a, handling_unit=unit_a, handler=staff_a),
+        "left": make_request(staff_a, handling_unit=unit_a, handler=left),
+    }
+    left.unit = unit_b  # moved to another unit after taking the request
+    left.save(update_fields=["unit"])
+
+    html = client_for(manager_a).get(UNIT_TODO).content.decode()
+
+    people = User.objects.filter(unit=unit_a, is_active=True)  # in the model's order
+    offered = [("", "—")] + [(str(u.pk), escape(str(u))) for u in people]
+    chosen = {"nobody": "", "colleague": str(colleague_a.pk), "staff": str(staff_a.pk), "left": None}
+    for name, req in rows.items():
+        select = _select(html, "handler", req)
+        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+        assert [(value, label) for value, _selected, label in options] == offered, name
+        assert [value for value, selected, _label in options if selected] == (
+            [] if chosen[name] is None else [chosen[name]]
+        ), name
 
 
 def test_the_unit_to_do_preselects_no_satisfaction_for_the_feedback(manager_a, staff_a, colleague_a, unit_a):

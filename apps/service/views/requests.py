@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
+from markupsafe import Markup
 
 from apps.accounts.models import User
 from apps.core.batch import Aggregate, Rows, execute, reused, reused_values
@@ -387,12 +388,36 @@ def unit_todo(request):
         {
             "unit": unit,
             **pages,
-            "handlers": [(person.pk, str(person)) for person in handlers],
+            "handler_options": HandlerOptions([(person.pk, str(person)) for person in handlers]),
             "is_manager": is_manager,
-            "satisfaction_choices": Request.Satisfaction.choices,
+            "satisfaction_options": _options(Request.Satisfaction.choices, chosen=""),
             "now": now,
         },
     )
+
+
+def _options(choices, *, chosen) -> Markup:
+    """The `<option>`s of a row's select as unit_todo_rows.html draws them: the empty one (selected when
+    `chosen` is "" or None), then `choices` ((value, label) pairs), the one equal to `chosen` selected."""
+    option = Markup('<option value="{}"{}>{}</option>')
+    selected = Markup(" selected")
+    parts = [option.format("", "" if chosen else selected, "—")]
+    parts += [option.format(value, selected if value == chosen else "", label) for value, label in choices]
+    return Markup("").join(parts)
+
+
+class HandlerOptions(dict):
+    """A row's handler options on the unit to-do, by the row's handler (`handler_options[handler_id]`):
+    each variant — nobody yet, one of the unit's people, someone no longer among them — drawn once a page,
+    not the unit's people once for each of 50 rows."""
+
+    def __init__(self, handlers: list[tuple[int, str]]):
+        chosen = (None, *(pk for pk, _name in handlers))
+        super().__init__({pk: _options(handlers, chosen=pk) for pk in chosen})
+        self.nobody_listed = _options(handlers, chosen=-1)  # a handler who left the unit: no option chosen
+
+    def __missing__(self, handler_id):
+        return self.nobody_listed
 
 
 # The unit to-do's sections: (their page parameter, their order)
