@@ -162,6 +162,11 @@ def forget_composed() -> None:
 NOW = datetime(1, 1, 1, microsecond=1, tzinfo=UTC)
 
 
+#: The ids of the rows a statement composed once reads (`composed_values`): a placeholder among its
+#: parameters, which each read replaces with the ids it is given, as one array (`id = ANY(%s)`).
+IDS = type("IdsPlaceholder", (), {"__repr__": lambda self: "IDS"})()
+
+
 def at(specs: dict, now: datetime) -> dict:
     """`specs` as asked at `now`: copies whose parameters hold `now` where they were built with `NOW`. Their
     SQL is the same, composed once."""
@@ -182,9 +187,9 @@ def at(specs: dict, now: datetime) -> dict:
 def reused_values(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
     """Mark a function that builds a `values()` queryset from its (hashable) arguments alone, as `reused`
     does for specs: its SQL is composed once per process for the same arguments (the last 256 sets), and
-    each call reads the rows afresh, as dicts, like iterating the queryset. For columns read as the database
-    gives them (no converter, e.g. no JSON field): composing a to-do section's query cost more in Python
-    than PostgreSQL spends running it."""
+    each call reads the rows afresh, as dicts, like iterating the queryset (a column that needs it converted
+    as Django converts it: a JSON column). Composing a to-do section's query cost more in Python than
+    PostgreSQL spends running it."""
 
     @functools.lru_cache(maxsize=256)
     def composed(*args, **kwargs) -> _Composed:
@@ -206,6 +211,21 @@ def composed_rows(key: tuple, build: Callable[[], QuerySet], *, counted: bool = 
     a function's arguments: for a queryset built from objects that are not hashable (a list's arms), `key`
     must name everything it is built from. Composing a unit's three-armed union (OrderedUnion) took 1.3-1.5
     ms of Python per statement, PostgreSQL 0.3-0.8 ms to run it."""
+    done = _composed_for(key, build, counted)
+    if counted and done.sql is None:  # it can match no row
+        return [(0,)]
+    return _fetch(done)
+
+
+def composed_values(key: tuple, build: Callable[[], QuerySet], *, ids: Collection) -> list[dict]:
+    """The rows of the `values()` queryset `build()` makes — built with the placeholder `IDS` for the ids
+    of its rows — read for `ids`, as dicts: its SQL composed once per process for `key` (as `composed_rows`),
+    then run with `ids` in the placeholder's place (a list's page, whatever its rows)."""
+    done = _composed_for(key, build)
+    return [dict(zip(done.names, row[: done.width], strict=True)) for row in _fetch(done, ids)]
+
+
+def _composed_for(key: tuple, build: Callable[[], QuerySet], counted: bool = False) -> _Composed:
     done = _keyed.get(key)
     if done is None:
         done = _compose(build(), f"composed_rows{key!r}")
@@ -216,9 +236,7 @@ def composed_rows(key: tuple, build: Callable[[], QuerySet], *, counted: bool = 
             _keyed.popitem(last=False)
     else:
         _keyed.move_to_end(key)
-    if counted and done.sql is None:  # it can match no row
-        return [(0,)]
-    return _fetch(done)
+    return done
 
 
 _keyed: OrderedDict[tuple, _Composed] = OrderedDict()  # composed_rows', least recently used first
@@ -227,13 +245,15 @@ composed_rows.cache_clear = _keyed.clear
 
 class _Composed(NamedTuple):
     """A values queryset's SQL and its values only (as `reused`'s specs keep them), what its rows are named,
-    and how many columns are theirs (None: all); `sql` None: it can match no row."""
+    how many columns are theirs (None: all), and the converters of the columns that need one (a JSON column:
+    (position, converters, expression), as Django applies them); `sql` None: it can match no row."""
 
     model: type
     sql: str | None
     params: tuple
     names: tuple
     width: int | None
+    converters: tuple = ()
 
 
 def _compose(queryset: QuerySet, name: str) -> _Composed:
@@ -249,19 +269,29 @@ def _compose(queryset: QuerySet, name: str) -> _Composed:
     except EmptyResultSet:
         return _Composed(model, None, (), tuple(names), None)
     columns = [select[0] for select in compiler.select[: compiler.col_count]]
-    if compiler.get_converters(columns):
-        raise TypeError(f"{name}: a column needs converting; iterate the queryset instead")
+    converters = tuple((pos, *pair) for pos, pair in compiler.get_converters(columns).items())
     width = compiler.col_count if compiler.has_extra_select else None
-    return _Composed(model, sql, tuple(params), tuple(names), width)
+    return _Composed(model, sql, tuple(params), tuple(names), width, converters)
 
 
-def _fetch(done: _Composed) -> list[tuple]:
+def _fetch(done: _Composed, ids: Collection | None = None) -> list[tuple]:
     if done.sql is None:  # it can match no row
         return []
+    params = done.params if ids is None else tuple(list(ids) if p is IDS else p for p in done.params)
     # where they are read is decided now, as for a queryset (a browser that just wrote reads the primary)
-    with connections[router.db_for_read(done.model)].cursor() as cursor:
-        cursor.execute(done.sql, done.params)
-        return cursor.fetchall()
+    connection = connections[router.db_for_read(done.model)]
+    with connection.cursor() as cursor:
+        cursor.execute(done.sql, params)
+        rows = cursor.fetchall()
+    if not done.converters:
+        return rows
+    converted = []
+    for row in map(list, rows):  # as SQLCompiler.apply_converters
+        for pos, convs, expression in done.converters:
+            for convert in convs:
+                row[pos] = convert(row[pos], expression, connection)
+        converted.append(tuple(row))
+    return converted
 
 
 def execute(specs: dict) -> dict:

@@ -96,12 +96,55 @@ def test_a_reused_values_query_is_composed_once_and_reads_its_rows_afresh():
     assert len(queries) == 1
 
 
-def test_a_reused_values_query_that_matches_nothing_asks_nothing_and_one_needing_a_converter_is_refused():
+def test_a_reused_values_query_that_matches_nothing_asks_nothing():
     with CaptureQueriesContext(connection) as queries:
         assert nothing("x") == [] and nothing("x") == []
     assert len(queries) == 0
-    with pytest.raises(TypeError, match="plans_with_a_converted_column: a column needs converting"):
-        plans_with_a_converted_column(2026)
+
+
+def test_a_reused_values_column_that_needs_converting_is_converted_as_values_gives_it():
+    from ..projects.factories import YearPlanFactory
+
+    plans_with_a_converted_column.cache_clear()
+    YearPlanFactory(year=2031, monthly_curve=[10, 20, 70])
+
+    first = plans_with_a_converted_column(2031)
+    YearPlanFactory(year=2031, monthly_curve=[{"m": 1, "share": "12.5"}])
+    second = plans_with_a_converted_column(2031)
+
+    assert first == [{"monthly_curve": [10, 20, 70]}]  # parsed JSON, not its text
+    assert sorted(map(str, second)) == sorted(
+        map(str, YearPlan.objects.filter(year=2031).values("monthly_curve"))
+    )
+    assert {"monthly_curve": [{"m": 1, "share": "12.5"}]} in second
+
+
+def test_composed_values_reads_the_rows_of_the_ids_it_is_given_with_one_statement():
+    from django.db.models import Value
+
+    from apps.core.batch import IDS, composed_values, forget_composed
+    from apps.core.querysets import among_ids
+
+    forget_composed()
+    units = [UnitFactory(code=f"I-{n}", short_name=f"单位{n}") for n in range(4)]
+    built = []
+
+    def build():
+        built.append(1)
+        return Unit.objects.filter(among_ids(IDS)).order_by("code").values("code", tag=Value("单"))
+
+    key = ("test", "units by ids")
+    with CaptureQueriesContext(connection) as queries:
+        some = composed_values(key, build, ids=[units[2].pk, units[0].pk])
+        others = composed_values(key, build, ids=[units[3].pk])
+        none = composed_values(key, build, ids=[])
+
+    assert built == [1]  # composed once, run three times
+    assert some == [{"code": "I-0", "tag": "单"}, {"code": "I-2", "tag": "单"}]
+    assert others == [{"code": "I-3", "tag": "单"}]
+    assert none == []
+    assert len(queries) == 3
+    assert all("= ANY(" in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_shared_spec_keeps_its_sql_not_the_queryset_it_was_composed_from():

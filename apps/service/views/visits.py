@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 
 from apps.accounts.models import person_name
 from apps.core.exports import xlsx_response
-from apps.core.querysets import page_rows
+from apps.core.querysets import page_rows, read_page
 from apps.core.views import FilteredListView, safe_next, url_maker
 from apps.enterprises.models import Enterprise
 
@@ -33,14 +33,32 @@ def _visit_rows(request):
 
 
 def visit_table(visits) -> list[dict]:
-    """The rows of the visit list for a page of `visits` (filtered, ordered, sliced): the shown columns, the
-    joint units' and staff's names in the same query, the link worked out once — no model instances, no
-    prefetch queries, no `{% url %}` per row."""
+    """The rows of the visit list for a page of `visits` (filtered, ordered, sliced; or a unit's page found
+    through its arms, whose statement is composed once: `read_page`): the shown columns, the joint units' and
+    staff's names in the same query, the link worked out once — no model instances, no prefetch queries, no
+    `{% url %}` per row."""
+    detail, modes = url_maker("service:visit_detail"), dict(Visit.Mode.choices)
+    rows = []
+    for row in read_page(visits, _visit_columns):
+        rows.append(
+            {
+                **row,
+                "url": detail(row["pk"]),
+                "target": row["target_name"] or row["enterprise__name"] or "",
+                "mode_label": modes.get(row["mode"], row["mode"]),
+                "staff_names": [person_name(p["d"], p["f"], p["l"], p["u"]) for p in row["people"]],
+            }
+        )
+    return rows
+
+
+def _visit_columns(visits):
+    """What the visit list shows of a page of `visits`, in the page's order, in one query."""
     joint = Visit.joint_units.through.objects.filter(visit_id=OuterRef("pk")).order_by("unit__sort_order")
     staff = Visit.staff.through.objects.filter(visit_id=OuterRef("pk")).order_by("user_id")
     person = JSONObject(d="user__display_name", f="user__first_name", l="user__last_name", u="user__username")
-    columns = (
-        page_rows(visits)  # in the page's order, in one query
+    return (
+        page_rows(visits)
         .annotate(
             joint_names=ArraySubquery(joint.values("unit__short_name")),
             people=ArraySubquery(staff.values(json=person)),
@@ -57,19 +75,6 @@ def visit_table(visits) -> list[dict]:
             "people",
         )  # fmt: skip
     )
-    detail, modes = url_maker("service:visit_detail"), dict(Visit.Mode.choices)
-    rows = []
-    for row in columns:
-        rows.append(
-            {
-                **row,
-                "url": detail(row["pk"]),
-                "target": row["target_name"] or row["enterprise__name"] or "",
-                "mode_label": modes.get(row["mode"], row["mode"]),
-                "staff_names": [person_name(p["d"], p["f"], p["l"], p["u"]) for p in row["people"]],
-            }
-        )
-    return rows
 
 
 class VisitListView(FilteredListView):
