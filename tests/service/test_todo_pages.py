@@ -369,3 +369,38 @@ def test_the_desk_composes_its_requests_queries_once_and_reads_whether_a_row_cam
     later = make_request(manager_a, at=local(2026, 3, 2, 12))
     again = client.get(DESK)
     assert [r.pk for r in again.context["page_obj"].object_list] == [first.pk, back.pk, later.pk]
+
+
+def test_my_todo_lists_the_visits_i_am_asked_to_make_by_date_read_with_its_counts(
+    manager_a, staff_a, colleague_a, unit_a, composed_sql
+):
+    """The visits a handler is asked to make were a statement of their own, composed on every view: they
+    are read with My to-do's counts, in the same round trip, composed once per process and user."""
+    from datetime import date
+
+    from apps.service.services.visits import visit_assign
+
+    from ..factories import EnterpriseFactory
+
+    later = EnterpriseFactory(unit=unit_a, name="<南京>后访企业")
+    sooner = EnterpriseFactory(unit=unit_a, name="先访企业")
+    visit_assign(by=manager_a, enterprise=later, assignee=staff_a, due_on=date(2026, 12, 20))
+    visit_assign(by=manager_a, enterprise=sooner, assignee=staff_a, due_on=date(2026, 12, 10))
+    visit_assign(by=manager_a, enterprise=sooner, assignee=colleague_a, due_on=date(2026, 12, 1))
+    client = client_for(staff_a)
+    client.get(TODO)
+    composed_sql.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(TODO)
+
+    assert [sql for sql in composed_sql if "service_visitassignment" in sql] == []
+    assert sum('"service_visitassignment"' in q["sql"] for q in queries.captured_queries) == 1
+    assert len(queries) == 3  # the session, the user, My to-do's counts with the assignments
+    html = response.content.decode()
+    new_visit = reverse("service:visit_create")
+    shown = re.findall(r'<li><a href="([^"]+)">([^<]+)</a> — ([^<]+)</li>', html)
+    assert shown == [
+        (f"{new_visit}?enterprise={sooner.pk}", "先访企业", "by 2026-12-10"),
+        (f"{new_visit}?enterprise={later.pk}", "&lt;南京&gt;后访企业", "by 2026-12-20"),
+    ]  # by date; not the colleague's (the tests' pages are in English)

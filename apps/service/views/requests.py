@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -305,9 +307,7 @@ def my_todo(request):
     unassigned = []
     if user.unit_id and counts["waiting"]:
         unassigned = request_table(values=_unassigned_rows(user.unit_id), now=now)
-    assignments = VisitAssignment.objects.filter(assignee=user, visit__isnull=True).select_related(
-        "enterprise"
-    )
+    assignments = [a | {"due_on": date.fromisoformat(a["due_on"])} for a in got["assignments"]]
     return render(
         request,
         "service/my_todo.html",
@@ -318,21 +318,27 @@ def my_todo(request):
             "due": {"overdue": counts["overdue"], "due_today": counts["due_today"]},
             "unassigned": unassigned,
             "unassigned_count": counts["waiting"],
-            "assignments": assignments[:100],
+            "assignments": assignments,
             "supervised_ids": {row["request_id"] for row in got["supervised"]},
         },
     )
 
 
 MY_TODO_ORDER = (URGENCY_RANK, "close_due", "pk")  # the most urgent, then the soonest due
+ASSIGNMENTS_SHOWN = 100
 
 
 @reused
 def _my_todo_specs(user_id: int, unit_id: int | None) -> dict:
     """What My to-do counts besides the handler's own items, composed once per process and user: the
-    unit's open items nobody handles (none without a unit), and which of the handler's items are under
-    supervision."""
+    unit's open items nobody handles (none without a unit), which of the handler's items are under
+    supervision, and the visits the handler is asked to make (the first 100 by date)."""
     return {
+        "assignments": Rows(
+            VisitAssignment.objects.filter(assignee_id=user_id, visit__isnull=True).values(
+                "enterprise_id", "due_on", enterprise_name=F("enterprise__name")
+            )[:ASSIGNMENTS_SHOWN]
+        ),
         "waiting": Aggregate(_unassigned(unit_id) if unit_id else Request.objects.none(), n=Count("pk")),
         "supervised": Rows(
             Supervision.objects.pending()
