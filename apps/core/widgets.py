@@ -142,16 +142,14 @@ def labelled_choices(field: forms.ModelChoiceField, rows: list[dict]) -> list[tu
         get_language(),
         tuple(tuple(row.items()) for row in rows),
     )
-    choices = _labelled.get(key)
+    choices = _labelled.pop(key, None)  # taken out and put back last: the most recently used
     if choices is None:
         db = field.queryset.db  # the router asked once, not once a row
         objects = (_label_instance(model, db, row) for row in rows)
         choices = [(field.prepare_value(o), labelling(o)) for o in objects]
-        _labelled[key] = choices
-        while len(_labelled) > 64:
-            _labelled.popitem(last=False)
-    else:
-        _labelled.move_to_end(key)
+    _labelled[key] = choices
+    while len(_labelled) > 64:
+        _labelled.popitem(last=False)
     return choices
 
 

@@ -250,9 +250,10 @@ class VisitFormDrawing:
 
     At province scale the lead unit, the joint units and each request row's handling unit (and the empty
     row kept for "Add a request") each offered the same 300 units, drawn by one template per option: most
-    of the page's time and bytes. Here each field's choices come from its own queryset — the same rows and
-    labels as before, identical querysets asked once (apps.core.batch) — and a select that offers the same
-    units as the joint units (every active unit) is drawn as a reference to the page's one
+    of the page's time and bytes. Here each field's choices come from the queryset the form gave it
+    (`visit_dropdowns`), read in one statement composed once per user (`_dropdown_specs`) and labelled once
+    for the same rows (`labelled_choices`) — the same rows and labels as before — and a select that offers
+    the same units as the joint units (every active unit) is drawn as a reference to the page's one
     `<template id="unit-options">` (`unit_options`); the lead unit of a user who may only name their own
     unit keeps its one option. Validation is untouched: a posted value is still checked against the field's
     queryset, and nothing is asked when a valid visit is saved.
