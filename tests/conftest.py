@@ -182,3 +182,23 @@ def composed(monkeypatch) -> list:
     real = Query.sql_with_params
     monkeypatch.setattr(Query, "sql_with_params", lambda self: seen.append(self) or real(self))
     return seen
+
+
+@pytest.fixture
+def composed_sql():
+    """The SQL Django composes while the test runs (every compiled statement, subqueries included), in order;
+    a test keeps those about its own tables and clears the list between the views it compares."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compose = SQLCompiler.as_sql
+    seen = []
+
+    def recording(compiler, *args, **kwargs):
+        sql, params = compose(compiler, *args, **kwargs)
+        seen.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", recording):
+        yield seen

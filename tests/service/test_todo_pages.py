@@ -290,25 +290,6 @@ def test_the_unit_todo_rows_print_nothing_for_what_a_request_lacks(manager_a, st
     assert rows[full.pk].handler_name == str(staff_a)
 
 
-@pytest.fixture
-def composed_sql():
-    """The SQL Django composes while the block runs (every compiled statement, subqueries included)."""
-    from unittest import mock
-
-    from django.db.models.sql.compiler import SQLCompiler
-
-    compose = SQLCompiler.as_sql
-    seen = []
-
-    def recording(compiler, *args, **kwargs):
-        sql, params = compose(compiler, *args, **kwargs)
-        seen.append(sql)
-        return sql, params
-
-    with mock.patch.object(SQLCompiler, "as_sql", recording):
-        yield seen
-
-
 def test_the_to_do_lists_compose_their_requests_queries_once_and_read_the_rows_afresh(
     manager_a, staff_a, unit_a, composed_sql
 ):
