@@ -35,16 +35,18 @@ class FastSelectMixin:
         options = []
         for option_value, label in self.choices:
             if isinstance(label, (list, tuple)):  # an optgroup: (group name, [(value, label), …])
-                inner = "".join(_option(v, text, chosen) for v, text in label)
+                inner = "".join(option_html(v, text, chosen) for v, text in label)
                 options.append(f'<optgroup label="{html.escape(str(option_value))}">{inner}</optgroup>')
             else:
-                options.append(_option(option_value, label, chosen))
+                options.append(option_html(option_value, label, chosen))
         return format_html(
             "<select{}>{}</select>", flatatt({"name": name, **attributes}), mark_safe("".join(options))
         )
 
 
-def _option(value, label, chosen: set[str]) -> str:
+def option_html(value, label, chosen: set[str]) -> str:
+    """One `<option>`, selected when its value (as a string) is among `chosen`; escaped as Django
+    escapes it."""
     value = "" if value is None else str(value)
     selected = " selected" if value in chosen else ""
     return f'<option value="{html.escape(value)}"{selected}>{html.escape(str(label))}</option>'  # = escape()

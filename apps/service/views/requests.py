@@ -8,18 +8,19 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from markupsafe import Markup
 
 from apps.accounts.models import User
 from apps.core.batch import Aggregate, Rows, execute, reused, reused_values
 from apps.core.exports import export_response
 from apps.core.querysets import TableRow
 from apps.core.views import FilteredListView, safe_next, url_maker
+from apps.core.widgets import option_html
 from apps.enterprises.models import Enterprise
 from apps.units.models import Unit
 
@@ -402,14 +403,13 @@ def unit_todo(request):
     )
 
 
-def _options(choices, *, chosen) -> Markup:
-    """The `<option>`s of a row's select as unit_todo_rows.html draws them: the empty one (selected when
-    `chosen` is "" or None), then `choices` ((value, label) pairs), the one equal to `chosen` selected."""
-    option = Markup('<option value="{}"{}>{}</option>')
-    selected = Markup(" selected")
-    parts = [option.format("", "" if chosen else selected, "—")]
-    parts += [option.format(value, selected if value == chosen else "", label) for value, label in choices]
-    return Markup("").join(parts)
+def _options(choices, *, chosen) -> str:
+    """The `<option>`s of a row's select on the unit to-do: the empty one (selected when `chosen` is "" or
+    None), then `choices` ((value, label) pairs), the one equal to `chosen` selected."""
+    chosen = {"" if chosen is None else str(chosen)}
+    return mark_safe(
+        option_html("", "—", chosen) + "".join(option_html(v, label, chosen) for v, label in choices)
+    )
 
 
 class HandlerOptions(dict):
