@@ -95,6 +95,13 @@ class User(AbstractUser):
         return self.has_perm("accounts.view_all_units")
 
     @property
+    def units_seen(self) -> str | int | None:
+        """Whose confidential records this user sees (their requests, visits, leads: each model's
+        `visible_to`), as a key: "every unit" with the district-wide permission, else their unit's id. A
+        list's statements are composed once per process for it (FilteredListView.visibility_key)."""
+        return "every unit" if self.sees_all_units else self.unit_id
+
+    @property
     def manages_unit(self) -> bool:
         return self.has_perm("accounts.manage_unit")
 

@@ -217,10 +217,12 @@ def composed_rows(key: tuple, build: Callable[[], QuerySet], *, counted: bool = 
     return _fetch(done)
 
 
-def composed_values(key: tuple, build: Callable[[], QuerySet], *, ids: Collection) -> list[dict]:
-    """The rows of the `values()` queryset `build()` makes — built with the placeholder `IDS` for the ids
-    of its rows — read for `ids`, as dicts: its SQL composed once per process for `key` (as `composed_rows`),
-    then run with `ids` in the placeholder's place (a list's page, whatever its rows)."""
+def composed_values(
+    key: tuple, build: Callable[[], QuerySet], *, ids: Collection | None = None
+) -> list[dict]:
+    """The rows of the `values()` queryset `build()` makes, as dicts, its SQL composed once per process for
+    `key` (as `composed_rows`); built with the placeholder `IDS` for the ids of its rows, read for `ids`,
+    put in the placeholder's place (a list's page, whatever its rows)."""
     done = _composed_for(key, build)
     return [dict(zip(done.names, row[: done.width], strict=True)) for row in _fetch(done, ids)]
 

@@ -28,7 +28,7 @@ from django_filters.views import FilterView
 
 from .exports import XLSX_CONTENT_TYPE
 from .imports import Importer, ImportReport, error_report_bytes
-from .querysets import OrderedUnion
+from .querysets import OrderedUnion, ReusedList
 from .widgets import prefetch_choices, speed_up_selects
 
 _SESSION_KEY = "pending_imports"
@@ -83,6 +83,8 @@ class TwoEndedPaginator(Paginator):
         rows = self.object_list
         if isinstance(rows, OrderedUnion):  # one index per arm, counted as it is read
             return rows.count_upto(self.cap + 1)
+        if isinstance(rows, ReusedList):
+            rows = rows.queryset
         if not hasattr(rows, "query"):
             return len(rows)
         return count_upto(rows.order_by().values("pk"), self.cap, self.ESTIMATE_MARGIN)
@@ -135,9 +137,11 @@ class FilteredListView(FilterView):
         return None
 
     def visibility_key(self):
-        """What the arms are built from alone (hashable; e.g. the user's unit): their statements are composed
-        once per process for it (OrderedUnion's `reuse`)."""
-        raise NotImplementedError
+        """What the list's rows are chosen by besides its filters, alone (hashable; e.g. the user's unit, or
+        that they see every unit): an unfiltered list's statements are composed once per process for it
+        (OrderedUnion's `reuse` for the arms, `ReusedList` for one query); None: the list depends on more
+        (the user), its statements composed on every view."""
+        return None
 
     def without_visibility(self):
         """The list's rows before its visibility rule, which the arms stand for (a list with arms only)."""
@@ -163,6 +167,10 @@ class FilteredListView(FilterView):
             last = self.request.GET.get(self.page_kwarg) == "last"
             in_order = self.count_in_order and (filtered or not last)
             queryset = OrderedUnion(queryset, arms, within=within, count_in_order=in_order, reuse=reuse)
+        elif not self.filter_chosen() and (key := self.visibility_key()) is not None:
+            # read as one query (a leader's list, a busy unit's), unfiltered: the same for every user the key
+            # names, its pages' row statements composed once
+            queryset = ReusedList(queryset, (type(self), key))
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):

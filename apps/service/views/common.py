@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import person_name
-from apps.core.querysets import UnionPage, page_rows, read_page
+from apps.core.querysets import ComposedPage, page_rows, read_page
 from apps.core.views import url_maker
 from apps.workdays.calendar import get_calendar
 
@@ -59,13 +59,13 @@ def table_values(requests):
 
 
 def request_table(requests=(), *, values=None, now=None) -> list[RequestRow]:
-    """The rows of a request table: from a queryset (filtered, ordered, sliced) or a unit's page found
-    through its arms (`UnionPage`, composed once: `read_page`) in one query of the shown columns, from
-    those columns read beforehand (`values`: dicts as `table_values` gives them), or from
-    Request instances a page already holds (their related rows selected)."""
+    """The rows of a request table: from a queryset (filtered, ordered, sliced) or a page of a list composed
+    once (`ComposedPage`: a unit's found through its arms, a leader's unfiltered; `read_page`) in one query
+    of the shown columns, from those columns read beforehand (`values`: dicts as `table_values` gives them),
+    or from Request instances a page already holds (their related rows selected)."""
     if values is not None:
         items = (_from_values(row) for row in values)
-    elif isinstance(requests, UnionPage) or (
+    elif isinstance(requests, ComposedPage) or (
         hasattr(requests, "values") and not getattr(requests, "_result_cache", None)
     ):
         items = (_from_values(row) for row in read_page(requests, table_values))

@@ -73,7 +73,7 @@ class RequestListView(FilteredListView):
         return arms
 
     def visibility_key(self):
-        return self.request.user.unit_id  # Request.objects.visible_arms: the unit's
+        return self.request.user.units_seen  # Request.objects.visible_to: every unit's, or the unit's
 
     def without_visibility(self):
         return Request.objects.all()  # the arms are visible_to's rule, split (Request.objects._unit_sees)
@@ -101,6 +101,9 @@ class LoggedRequestListView(RequestListView):
 
     def visibility_arms(self):
         return None  # their own requests: read from request_logged_by, not the unit's arms
+
+    def visibility_key(self):
+        return None  # their own: the user's, not only their unit's
 
 
 class RequestExportView(View):

@@ -89,7 +89,7 @@ class VisitListView(FilteredListView):
         return Visit.objects.visible_arms(self.request.user)
 
     def visibility_key(self):
-        return self.request.user.unit_id  # Visit.objects.visible_arms: the unit's
+        return self.request.user.units_seen  # Visit.objects.visible_to: every unit's, or the unit's
 
     def without_visibility(self):
         return Visit.objects.all()  # the arms are visible_to's rule, split (Visit.objects._unit_sees)
