@@ -46,14 +46,19 @@ class TableRow:
     columns: tuple[str, ...] = ()
 
 
-def table_of(queryset, row_class: type[TableRow]) -> list:
-    """The rows of `queryset` (a page: filtered, ordered, sliced) as `row_class` objects, its `columns` only,
-    in one query."""
+def table_of(page, row_class: type[TableRow]) -> list:
+    """The rows of `page` (a queryset filtered, ordered and sliced, or a `ComposedPage`) as `row_class`
+    objects, its `columns` only, in one query (`read_page`: for a ComposedPage, composed once per process
+    for its list and `row_class`)."""
     columns, rows = row_class.columns, []
-    for values in queryset.values_list(*columns):
+
+    def values(queryset):
+        return queryset.values(*columns)
+
+    for read in read_page(page, values, name=(row_class.__module__, row_class.__qualname__)):
         row = row_class()
-        for name, value in zip(columns, values, strict=True):
-            setattr(row, name, value)
+        for name in columns:
+            setattr(row, name, read[name])
         rows.append(row)
     return rows
 

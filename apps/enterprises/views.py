@@ -71,6 +71,9 @@ class EnterpriseListView(FilteredListView):
     def get_queryset(self):
         return _list_rows(self.request)
 
+    def visibility_key(self):
+        return "every signed-in user"  # Enterprise.objects.visible_to
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm("enterprises.add_enterprise")

@@ -74,6 +74,9 @@ class LeadListView(FilteredListView):
     def get_queryset(self):
         return _leads(self.request)
 
+    def visibility_key(self):
+        return self.request.user.units_seen  # Lead.objects.visible_to: every unit's, or the unit's
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm("investment.add_lead")

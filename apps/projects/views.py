@@ -165,6 +165,13 @@ class ProjectListView(FilteredListView):
         self.year, self.as_of = year_and_as_of(self.request)
         return _list_rows(self.request, self.year, months_completed(self.as_of))
 
+    def visibility_key(self):
+        # Project.objects.visible_to: every unit's, or the unit's and the task forces the user serves on; the
+        # year's plans and their running totals after its months so far (`_list_rows`)
+        user = self.request.user
+        seen = user.units_seen if user.sees_all_units else (user.unit_id, user.pk)
+        return seen, self.year, months_completed(self.as_of)
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)  # reads the queryset: the year is known
         kwargs["progress"] = {"year": self.year, "months": months_completed(self.as_of), "as_of": self.as_of}

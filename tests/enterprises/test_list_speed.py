@@ -160,3 +160,32 @@ def test_the_unit_and_tag_dropdowns_are_read_as_pairs_not_model_objects(listed, 
     ]
     assert "已撤销的单位" not in response.content.decode()
     assert [label for _value, label in form.fields["tags"].choices][1:] == ["高新技术企业"]
+
+
+def test_an_unfiltered_page_reads_its_rows_in_a_statement_composed_once(
+    listed, colleague_a, staff_b, composed_sql
+):
+    """Every signed-in user sees every enterprise: an unfiltered page's row statement (its tags and primary
+    contacts as arrays) is composed once per process for the list and the page, no longer on every view, and
+    what it shows is read afresh."""
+    client_for(listed).get(LIST)
+    composed_sql.clear()
+
+    rows = client_for(staff_b).get(LIST).context["object_list"]  # another unit's user, the same rows
+
+    assert [sql for sql in composed_sql if '"enterprises_enterprise"' in sql and "LIMIT" in sql] == []
+    first = Enterprise.objects.order_by("name", "id").first()
+    assert rows[0].pk == first.pk
+    first.name = "南京江北改名企业"
+    first.save()
+    ContactFactory(enterprise=first, is_primary=True, name="新联系人")
+    TagFactory(name="专精特新").enterprises.add(first)
+    composed_sql.clear()
+
+    again = client_for(colleague_a).get(LIST).context["object_list"]
+
+    assert [sql for sql in composed_sql if '"enterprises_enterprise"' in sql and "LIMIT" in sql] == []
+    renamed = next(row for row in again if row.pk == first.pk)
+    assert renamed.name == "南京江北改名企业"
+    assert "专精特新" in renamed.tag_names
+    assert "新联系人" in [contact["name"] for contact in renamed.primary_contacts]

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.projects.models import Project, months_completed
 from apps.units.models import Unit
@@ -213,3 +214,52 @@ def test_a_staff_members_list_reads_their_task_forces_without_sorting_them(serve
     assert not [a for a in arrays if "ORDER BY" in a], arrays
     own = Project.objects.filter(plans__year=2024, unit=staff_a.unit).count()
     assert response.context["page_obj"].paginator.count == own + 2  # and unit B's two, by their task force
+
+
+def test_an_unfiltered_page_reads_its_rows_in_a_statement_composed_once_per_user_and_year(
+    unit_a, unit_b, staff_a, colleague_a, composed_sql
+):
+    """The year's list, unfiltered: its page's row statement is composed once per process for whose projects
+    the user sees (every unit's; or the unit's and the task forces they serve on: each user's own) and the
+    year's months so far, no longer on every view; what it shows is read afresh."""
+    from apps.accounts import roles
+    from apps.projects.models import TaskForceMember
+
+    from ..factories import UserFactory
+    from .factories import planned
+
+    year = timezone.localdate().year
+    leader_a = UserFactory(username="leader_a", unit=unit_a, role=roles.LEADER)
+    ours = [planned(unit_a, year=year, code=f"A{i:02d}") for i in range(3)]
+    served = planned(unit_b, year=year, code="B01")
+    others = planned(unit_b, year=year, code="B02")
+    TaskForceMember.objects.create(project=served, user=staff_a)
+
+    def shown(user):
+        response = client_for(user).get(LIST)
+        assert response.status_code == 200
+        return [row.code for row in response.context["object_list"]]
+
+    def pages_composed():
+        return [sql for sql in composed_sql if '"projects_project"' in sql and "LIMIT" in sql]
+
+    assert shown(leader_a) == ["A00", "A01", "A02", "B01", "B02"]
+    assert shown(staff_a) == ["A00", "A01", "A02", "B01"]
+    assert shown(colleague_a) == ["A00", "A01", "A02"]  # not on the task force: not the statement of staff_a
+    composed_sql.clear()
+    assert (shown(leader_a), shown(staff_a)) == (
+        ["A00", "A01", "A02", "B01", "B02"],
+        ["A00", "A01", "A02", "B01"],
+    )
+    assert pages_composed() == []
+    TaskForceMember.objects.create(project=others, user=colleague_a)
+    ours[0].name = "改名项目"
+    ours[0].save()
+    composed_sql.clear()
+
+    # read afresh: the task force they joined (a page of four rows now: its slice composed once)
+    assert shown(colleague_a) == ["A00", "A01", "A02", "B02"]
+    composed_sql.clear()
+    assert shown(colleague_a) == ["A00", "A01", "A02", "B02"]
+    assert client_for(staff_a).get(LIST).context["object_list"][0].name == "改名项目"
+    assert pages_composed() == []
