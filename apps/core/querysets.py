@@ -227,7 +227,8 @@ class UnionPage(ComposedPage):
 
 class ReusedList:
     """A list read as one query whose rows depend on `reuse` alone — a hashable key that names everything
-    `queryset` is built from (a leader's unfiltered list: every row; a busy unit's: the unit's) — standing in
+    `queryset` is built from (a leader's unfiltered list: every row; a busy unit's: the unit's; a user's
+    projects of a year: the user, the year and its months so far) — standing in
     for the ordered queryset a paginator counts and slices: a slice is a `ReusedPage`, whose rows a table
     reads in a statement composed once per process for the key, the slice and the table. Composing a page's
     row statement cost more in Python than PostgreSQL spends running it (a request table ~1.3 ms, a visit

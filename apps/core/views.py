@@ -138,9 +138,9 @@ class FilteredListView(FilterView):
 
     def visibility_key(self):
         """What the list's rows are chosen by besides its filters, alone (hashable; e.g. the user's unit, or
-        that they see every unit): an unfiltered list's statements are composed once per process for it
-        (OrderedUnion's `reuse` for the arms, `ReusedList` for one query); None: the list depends on more
-        (the user), its statements composed on every view."""
+        that they see every unit; it names the user where the rows depend on them): an unfiltered list's
+        statements are composed once per process for it (OrderedUnion's `reuse` for the arms, `ReusedList`
+        for one query); None: composed on every view."""
         return None
 
     def without_visibility(self):
@@ -168,9 +168,10 @@ class FilteredListView(FilterView):
             in_order = self.count_in_order and (filtered or not last)
             queryset = OrderedUnion(queryset, arms, within=within, count_in_order=in_order, reuse=reuse)
         elif not self.filter_chosen() and (key := self.visibility_key()) is not None:
-            # read as one query (a leader's list, a busy unit's), unfiltered: the same for every user the key
-            # names, its pages' row statements composed once
-            queryset = ReusedList(queryset, (type(self), key))
+            # read as one query (a leader's list, a busy unit's, the enterprise list…), unfiltered: the same
+            # for every user the key names, its pages' row statements composed once (and apart for a form
+            # bound to an empty query, `?page=2`, which its filters may read otherwise)
+            queryset = ReusedList(queryset, (type(self), key, self.filterset.is_bound))
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, *args, **kwargs):
