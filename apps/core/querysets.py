@@ -236,14 +236,16 @@ class ReusedList:
 
     ordered = True
 
-    def __init__(self, queryset, reuse, *, flipped=False):
-        self.queryset, self.reuse, self.flipped = queryset, reuse, flipped
+    def __init__(self, queryset, reuse):
+        self.queryset, self.reuse = queryset, reuse
 
     def reverse(self):
-        return ReusedList(self.queryset.reverse(), self.reuse, flipped=not self.flipped)
+        return ReusedList(self.queryset.reverse(), self.reuse)
 
     def __getitem__(self, item: slice):
-        return ReusedPage(self.queryset[item], (self.reuse, "slice", self.flipped, item.start, item.stop))
+        # read from either end (TwoEndedPaginator): the direction is the queryset's own
+        forward = self.queryset.query.standard_ordering
+        return ReusedPage(self.queryset[item], (self.reuse, "slice", forward, item.start, item.stop))
 
 
 class ReusedPage(ComposedPage):
