@@ -247,6 +247,8 @@ class FilteredListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["query_string"] = query_string_without_page(self.request)
+        # an empty list says whether a filter emptied it or there is nothing yet
+        context["filtered"] = self.filter_chosen()
         context["filters_drawn"] = self.filters_drawn()
         if context["filters_drawn"]:
             self._prepare_form()
