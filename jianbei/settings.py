@@ -200,6 +200,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_p
 # Plain queries for .iterator() (dropdowns): server-side cursors cost extra round trips and break behind a
 # transaction-pooling PgBouncer.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The statements composed once per process are planned once per connection (apps/core/prepared.py): off
+# behind a transaction-pooling PgBouncer, whose server sessions change between transactions.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 
 def _replica() -> dict | None:

@@ -24,7 +24,8 @@ still read on every run. A spec that asks about the moment it is read at (reques
 same-day acknowledgement *now*) is built with the placeholder `NOW` and read through `at(specs, now)`,
 which puts the moment in its parameters. `@reused_values` does the same for a `values()` query read as rows
 (a to-do list's page), and `composed_rows` for one named by a key rather than by a function's arguments (a
-unit's list read through its arms).
+unit's list read through its arms). Sent again and again with the same text, these statements are prepared
+on each connection (apps.core.prepared): PostgreSQL plans them once per connection, not at every read.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from typing import Any, NamedTuple
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Count, QuerySet, Value
+
+from . import prepared
+from .prepared import Late
 
 Plan = Generator[dict, dict, Any]
 
@@ -177,9 +181,9 @@ def at(specs: dict, now: datetime) -> dict:
         except EmptyResultSet:
             timed[key] = spec  # it matches no row at any moment
             continue
-        if NOW in params:
+        if NOW in params:  # a parameter of its own, so that its statement is prepared once (prepared.Late)
             spec = copy.copy(spec)
-            spec._composed = (sql, tuple(now if p == NOW else p for p in params))
+            spec._composed = (sql, tuple(Late(now, "timestamptz") if p == NOW else p for p in params))
         timed[key] = spec
     return timed
 
@@ -279,11 +283,15 @@ def _compose(queryset: QuerySet, name: str) -> _Composed:
 def _fetch(done: _Composed, ids: Collection | None = None) -> list[tuple]:
     if done.sql is None:  # it can match no row
         return []
-    params = done.params if ids is None else tuple(list(ids) if p is IDS else p for p in done.params)
+    params = (
+        done.params
+        if ids is None
+        else tuple(Late(list(ids), "bigint[]") if p is IDS else p for p in done.params)
+    )
     # where they are read is decided now, as for a queryset (a browser that just wrote reads the primary)
     connection = connections[router.db_for_read(done.model)]
     with connection.cursor() as cursor:
-        cursor.execute(done.sql, params)
+        prepared.execute(cursor, done.sql, params)
         rows = cursor.fetchall()
     if not done.converters:
         return rows
@@ -315,7 +323,7 @@ def execute(specs: dict) -> dict:
         # where a read of these records goes: the replica inside a figures page (apps/core/replica.py)
         alias = router.db_for_read(next(iter(specs.values())).model)
         with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
+            prepared.execute(cursor, "SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()
         for keys, text in zip(columns.values(), row, strict=True):
             for key in keys:
