@@ -3,7 +3,8 @@ permissions (their own and their roles'), all in the one query that reads the us
 every page than Django's backend, and a round trip less than reading the permissions apart (~1 ms of every
 signed-in page at province scale: its planning and its trip). The question is composed once per process and
 asked with each user's id: the ORM spent longer composing it on every page than PostgreSQL spent answering
-it."""
+it. It is prepared on each connection (apps.core.prepared), the user's id its parameter: PostgreSQL planned
+it on every page (0.3 of its 0.5 ms at province scale)."""
 
 import functools
 
@@ -14,6 +15,9 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
 from django.db.models import CharField, OuterRef, Q, Value
 from django.db.models.functions import Concat
+
+from apps.core import prepared
+from apps.core.prepared import Late
 
 # A user id no row has, standing for the user in the questions composed once (`_user_sql`, `_permissions_sql`)
 ANYONE = -2_000_000_001
@@ -66,9 +70,10 @@ def _permissions_sql() -> tuple[str, tuple]:
 
 
 def _ask(db: str, sql: str, params: tuple, user_id: int) -> list[tuple]:
-    """The rows a question composed for ANYONE answers for `user_id`."""
+    """The rows a question composed for ANYONE answers for `user_id` (prepared on each connection, the
+    user a parameter of it: planned once, not on every page)."""
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, [user_id if p == ANYONE else p for p in params])
+        prepared.execute(cursor, sql, [Late(user_id, "bigint") if p == ANYONE else p for p in params])
         return cursor.fetchall()
 
 

@@ -9,6 +9,9 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import connections, router
 from django.utils import timezone
 
+from apps.core import prepared
+from apps.core.prepared import Late
+
 
 class SessionStore(DatabaseSessionStore):
     @classmethod
@@ -25,10 +28,13 @@ class SessionStore(DatabaseSessionStore):
         table, data, key, expires = map(
             quote, (self.model._meta.db_table, "session_data", "session_key", "expire_date")
         )
-        with connections[db].cursor() as cursor:
-            cursor.execute(
+        with connections[
+            db
+        ].cursor() as cursor:  # prepared on each connection, the key and the moment its parameters
+            prepared.execute(
+                cursor,
                 f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s",  # noqa: S608 (names, quoted)
-                [self.session_key, timezone.now()],
+                [Late(self.session_key, "text"), Late(timezone.now(), "timestamptz")],
             )
             row = cursor.fetchone()
         if row is None:

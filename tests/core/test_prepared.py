@@ -162,3 +162,23 @@ def test_nothing_is_prepared_without_the_setting(settings):
 
     assert got[2] == got[0] and len(got[0]) == 1 and counted[2] == {"n": {"n": 1}}
     assert prepared_like("OFF-1") == []
+
+
+def test_the_signed_in_user_and_their_session_are_read_by_statements_prepared_once_per_connection():
+    from ..conftest import client_for
+
+    ann = UserFactory(username="prep-ann", display_name="安")
+    bo = UserFactory(username="prep-bo", display_name="博")
+    clients = [(client_for(ann), "安"), (client_for(bo), "博")]
+
+    for client, name in clients * 3:  # on one connection: the statements are prepared at the second page
+        response = client.get("/")
+        assert response.status_code == 200
+        assert response.wsgi_request.user.display_name == name
+
+    [(_, generic, custom)] = prepared_like('FROM "accounts_usersession" WHERE')
+    assert generic + custom >= 5  # one statement for every user's session
+    assert "$1::text" in statement_of('FROM "accounts_usersession" WHERE')
+    users = prepared_like('"accounts_user"."display_name"')
+    assert len(users) == 1 and sum(users[0][1:]) >= 5
+    assert "$1::bigint" in statement_of('"accounts_user"."display_name"')
