@@ -14,8 +14,9 @@ plans for its first five runs, then a generic plan if that costs no more).
 The queries log (Django's debug cursor, `CaptureQueriesContext`) shows each statement as composed, its
 values in place, not its name.
 
-Each connection keeps its last `KEPT` statements and deallocates older ones. A statement that failed
-after it was prepared leaves its name unused until the connection closes.
+Each connection keeps its last `KEPT` statements and deallocates older ones. A statement that fails
+after it was prepared is prepared afresh, under a new name, at its next sending but one; the old name stays
+unused until the connection closes.
 
 Prepared statements belong to the server session. Behind a transaction-pooling PgBouncer, sessions change
 between transactions: set `DB_PREPARED_STATEMENTS=false` there.
@@ -98,13 +99,14 @@ def execute(cursor, sql: str, params) -> None:
             del session.named[text]
             raise
         return
-    if hash(text) not in session.seen:  # the first time: planned as usual
-        session.seen[hash(text)] = None
+    seen = hash(text)
+    if seen not in session.seen:  # the first time: planned as usual
+        session.seen[seen] = None
         if len(session.seen) > SEEN:
             session.seen.popitem(last=False)
         cursor.execute(sql, sent)
         return
-    del session.seen[hash(text)]
+    del session.seen[seen]
     name = next(session.names)
     dropped = ""
     while session.named and len(session.named) >= KEPT:
