@@ -11,8 +11,8 @@ values. A `Late` parameter differs at every read (the moment a home is read at, 
 parameter (`$1`, cast to its type), and PostgreSQL plans it as it plans any prepared statement (custom
 plans for its first five runs, then a generic plan if that costs no more).
 
-The queries log (Django's debug cursor, `CaptureQueriesContext`) shows each statement as composed, its
-values in place, not its name.
+The queries log and the `django.db.backends` logger (Django's debug cursor, `CaptureQueriesContext`) show
+each statement as composed, its values in place, not the name sent for it.
 
 Each connection keeps its last `KEPT` statements and deallocates older ones. A statement that fails
 after it was prepared is prepared afresh, under a new name, at its next sending but one; the old name stays
@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg2.extensions import AsIs, register_adapter
 
 # prepared statements per connection, the least recently executed deallocated: a plan kept costs the server
@@ -118,13 +119,16 @@ def execute(cursor, sql: str, params) -> None:
 
 
 def _send(cursor, sql: str, sent: tuple, statement: str, late: list) -> None:
-    """Send `statement` in place of `sql`; the queries log still shows `sql` with its values."""
+    """Send `statement` in place of `sql`, through Django's cursor (its error wrapping and execute wrappers);
+    a logged cursor logs `sql` with its values, as it logs any statement, not the name sent for it."""
     arguments = f"({', '.join(['%s'] * len(late))})" if late else ""
 
     def instead(execute, _sql, _params, many, context):
         return execute(statement + arguments, late or None, many, context)
 
     with cursor.db.execute_wrapper(instead):
-        cursor.execute(sql, sent)
-    if cursor.db.queries_logged and cursor.db.queries_log:
-        cursor.db.queries_log[-1]["sql"] = cursor.cursor.mogrify(sql, sent).decode()
+        if isinstance(cursor, CursorDebugWrapper):
+            with cursor.debug_sql(cursor.cursor.mogrify(sql, sent).decode()):
+                CursorWrapper.execute(cursor, sql, sent)  # not logged again as what was sent
+        else:
+            cursor.execute(sql, sent)

@@ -3,6 +3,7 @@ sends it and executed by name from then on, so PostgreSQL plans it once per conn
 the plain statement reads, its `Late` parameters (a moment, a page's ids) are given at each read, and the
 queries log shows the statement, not its name. Without DB_PREPARED_STATEMENTS nothing is prepared."""
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -48,7 +49,8 @@ def units_by_code(code: str):
     )
 
 
-def test_a_statement_sent_again_is_prepared_and_then_executed_by_name_reading_the_rows_afresh():
+def test_a_statement_sent_again_is_prepared_and_then_executed_by_name_reading_the_rows_afresh(caplog):
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
     forget_composed()
     UnitFactory(code="PREP-1", short_name="甲")
 
@@ -64,11 +66,17 @@ def test_a_statement_sent_again_is_prepared_and_then_executed_by_name_reading_th
     assert first == second == [{"code": "PREP-1", "short_name": "甲"}]
     assert third == [{"code": "PREP-1", "short_name": "乙"}]  # the data is read at each execution
     assert prepared_like("PREP-1") == [(name, generic + 1, custom)]  # the same statement, no new plan
-    # the log shows the statement with its values, as Django logs any query
+    # the log shows the statement with its values, as Django logs any query, once
     for logged in (queries, later):
         [query] = logged.captured_queries
         assert query["sql"].startswith('SELECT "units_unit"."code"')
         assert "'PREP-1'" in query["sql"] and "EXECUTE" not in query["sql"]
+    logger = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "django.db.backends" and "PREP-1" in r.getMessage()
+    ]
+    assert len(logger) == 2 and not [m for m in logger if "EXECUTE" in m or "PREPARE" in m], logger
 
 
 def test_a_pages_ids_are_given_at_each_read_of_one_prepared_statement():
