@@ -28,9 +28,8 @@ class SessionStore(DatabaseSessionStore):
         table, data, key, expires = map(
             quote, (self.model._meta.db_table, "session_data", "session_key", "expire_date")
         )
-        with connections[
-            db
-        ].cursor() as cursor:  # prepared on each connection, the key and the moment its parameters
+        # prepared on each connection, the session's key and the moment its parameters
+        with connections[db].cursor() as cursor:
             prepared.execute(
                 cursor,
                 f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s",  # noqa: S608 (names, quoted)

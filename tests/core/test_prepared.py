@@ -1,7 +1,8 @@
 """apps.core.prepared: a statement composed once (apps.core.batch) is prepared the second time a connection
 sends it and executed by name from then on, so PostgreSQL plans it once per connection; its rows are what
 the plain statement reads, its `Late` parameters (a moment, a page's ids) are given at each read, and the
-queries log shows the statement, not its name. Without DB_PREPARED_STATEMENTS nothing is prepared."""
+queries log and the logger show the statement, not its name. Without DB_PREPARED_STATEMENTS nothing is
+prepared."""
 
 import logging
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from apps.core.batch import IDS, NOW, Aggregate, at, composed_values, execute, f
 from apps.core.querysets import among_ids
 from apps.units.models import Unit
 
+from ..conftest import client_for
 from ..factories import UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,8 +175,6 @@ def test_nothing_is_prepared_without_the_setting(settings):
 
 
 def test_the_signed_in_user_and_their_session_are_read_by_statements_prepared_once_per_connection():
-    from ..conftest import client_for
-
     ann = UserFactory(username="prep-ann", display_name="安")
     bo = UserFactory(username="prep-bo", display_name="博")
     clients = [(client_for(ann), "安"), (client_for(bo), "博")]
